@@ -1,0 +1,5 @@
+import sys
+
+from ringdesk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""Command line: `ringdesk [--version]`, `ringdesk sim [--host H] [--port N] [--scenario FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import sys
+from collections.abc import Sequence
+
+from ringdesk import __version__
+from ringdesk.log import setup_logging
+from ringdesk.paths import app_paths
+
+log = logging.getLogger("ringdesk.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ringdesk",
+        description="RingDesk: click a number, the platform rings your phone, then connects the call.",
+    )
+    parser.add_argument("--version", action="version", version=f"RingDesk {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log in detail (secrets are still removed)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sim = commands.add_parser(
+        "sim",
+        help="run the built-in RingCentral simulator in the foreground",
+        description="Run the built-in RingCentral simulator until Ctrl-C. It prints its base URL "
+        "and the demo account's credentials.",
+    )
+    sim.add_argument(
+        "--host", default="127.0.0.1", type=_loopback_host, help="loopback address (default 127.0.0.1)"
+    )
+    sim.add_argument("--port", default=0, type=_port, help="TCP port (default: any free port)")
+    sim.add_argument("--scenario", metavar="FILE", help="account data and behaviour, JSON or TOML")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO
+    setup_logging(app_paths().log_file, level, console=args.command == "sim")
+    if args.command == "sim":
+        from ringdesk.simulator import run_foreground
+
+        return run_foreground(args.host, args.port, args.scenario)
+    print(
+        "RingDesk's dialer window is not part of this version yet.\n"
+        "Try the built-in RingCentral simulator: ringdesk sim",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _loopback_host(value: str) -> str:
+    # The simulator's control API trusts its callers; it must never listen beyond this machine.
+    host = "127.0.0.1" if value == "localhost" else value
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} is not a loopback address; use 127.0.0.1 or ::1")
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+    return port
