@@ -1,0 +1,603 @@
+"""The async client for the RingCentral platform: one method per endpoint RingDesk uses.
+
+All requests go through one private core, `_send`, which owns what every request needs:
+the bearer token (through the `AuthHook`), the rate-limit ledger, retries, typed errors and
+logging. The endpoint methods only build requests and parse replies, so later features (push
+notifications, fax) add methods that reuse the same core.
+
+Retry rules, as implemented:
+
+- Before sending, the ledger is asked whether the request's rate-limit group may send now.
+  If not, a request that is safe to re-send (see `endpoints.py`) waits when the wait is short
+  (`RetryPolicy.max_rate_limit_wait`); anything else raises `RateLimited(sent=False)` and
+  nothing goes out. Nothing of a group is ever sent during its penalty.
+- 429 and 503 put the group in a penalty of `Retry-After` seconds (30 when it is missing).
+  A re-send-safe request sits the penalty out if it is short, then tries again; otherwise
+  `RateLimited(sent=True)` (429) or `ServerError` (503) is raised with `retry_after`.
+- Other 5xx and network failures: re-send-safe requests back off 2 s, 4 s, 8 s... (capped at
+  60 s) up to `RetryPolicy.max_attempts` sends in all. Anything else is never re-sent:
+  a RingOut POST or a token request that may have reached the server raises
+  `NetworkError(may_have_reached_server=True)`.
+- 401 on an authenticated request: `AuthHook.token_rejected` is asked once, and the request is
+  sent once more with the new token. This is safe even for a RingOut POST, because a 401 means
+  the platform refused it before doing anything. A second 401 raises `AuthenticationError`.
+- Other 4xx are never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+
+from ringdesk import __version__
+from ringdesk.api.auth_hook import AuthHook
+from ringdesk.api.endpoints import ENDPOINTS, Endpoint
+from ringdesk.api.errormap import error_from_response
+from ringdesk.api.models import (
+    CallSession,
+    Device,
+    Extension,
+    ForwardingNumber,
+    PhoneNumber,
+    Presence,
+    RingOutStatus,
+    TokenSet,
+)
+from ringdesk.api.ratelimit import RateLimitLedger
+from ringdesk.errors import (
+    AuthenticationError,
+    MalformedResponse,
+    NetworkError,
+    RateLimited,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "GRANT_AUTHORIZATION_CODE",
+    "GRANT_JWT_BEARER",
+    "GRANT_PASSWORD",
+    "GRANT_REFRESH_TOKEN",
+    "PlatformClient",
+    "RetryPolicy",
+]
+
+_log = logging.getLogger("ringdesk.api")
+
+T = TypeVar("T")
+
+GRANT_AUTHORIZATION_CODE = "authorization_code"
+GRANT_REFRESH_TOKEN = "refresh_token"
+GRANT_JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GRANT_PASSWORD = "password"
+
+# Generous enough for a slow mobile link, short enough that a dead network is reported while the
+# person is still looking at the screen.
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+DEFAULT_USER_AGENT = f"RingDesk/{__version__}"
+
+_PER_PAGE = 100
+# A guard against a server whose paging never ends: 100 pages of 100 is far beyond any extension.
+_MAX_PAGES = 100
+# A guard against waiting on the budget forever while other requests keep taking the slots.
+_MAX_BUDGET_WAITS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    """Sends of one re-send-safe request in all, the first included."""
+    backoff_initial: float = 2.0
+    backoff_max: float = 60.0
+    max_rate_limit_wait: float = 60.0
+    """Longest budget or penalty wait a re-send-safe request sits out before raising instead."""
+
+    def backoff(self, failures: int) -> float:
+        return float(min(self.backoff_max, self.backoff_initial * 2 ** max(0, failures - 1)))
+
+
+FromSpec = Mapping[str, str] | ForwardingNumber | str
+
+
+class PlatformClient:
+    """One connection pool to one platform server, for one app (client id).
+
+    Use as `async with PlatformClient(...) as client:` or call `aclose()` when done.
+    `transport` is for tests and request validation; `clock` (monotonic) drives the rate-limit
+    ledger, `wall_clock` (epoch seconds) stamps token sets so they can be stored and reloaded,
+    and `sleep` is what waits; tests inject fakes for all three.
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        client_id: str,
+        *,
+        client_secret: str | None = None,
+        auth: AuthHook | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        user_agent: str = DEFAULT_USER_AGENT,
+        retry: RetryPolicy | None = None,
+        ledger: RateLimitLedger | None = None,
+    ) -> None:
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"server URL must be an http(s) URL, got {server_url!r}")
+        if not client_id:
+            raise ValueError("client id is empty")
+        self._server_url = server_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret or None
+        self.auth = auth
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._retry = retry or RetryPolicy()
+        self._ledger = ledger or RateLimitLedger(clock)
+        self._http = httpx.AsyncClient(
+            base_url=self._server_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            # The platform never redirects API calls; following one could carry the bearer token
+            # to another host.
+            follow_redirects=False,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._http.is_closed
+
+    # ------------------------------------------------------------------ facts
+
+    @property
+    def server_url(self) -> str:
+        return self._server_url
+
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
+    @property
+    def confidential(self) -> bool:
+        return self._client_secret is not None
+
+    @property
+    def ledger(self) -> RateLimitLedger:
+        return self._ledger
+
+    def group_of(self, operation: str) -> str:
+        """The rate-limit group of an operation by name (`"ringout_create"` -> `"Heavy"`)."""
+        endpoint = ENDPOINTS[operation]
+        return self._ledger.group_of(endpoint.name, endpoint.group)
+
+    def next_send_in(self, group: str) -> float:
+        """Seconds until a request of `group` may be sent (0.0 = now), e.g. for a countdown."""
+        return self._ledger.next_send_in(group)
+
+    def __repr__(self) -> str:
+        kind = "confidential" if self.confidential else "public"
+        return f"PlatformClient({self._server_url!r}, {kind})"
+
+    # ------------------------------------------------------------------ OAuth
+
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None) -> str:
+        """The sign-in page URL (authorization code with PKCE S256).
+
+        `extra` adds optional parameters such as `prompt`, `ui_locales`, `login_hint`,
+        `brand_id`, `scope`; None values are left out.
+        """
+        params: dict[str, str] = {
+            "response_type": "code",
+            "client_id": self._client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        params.update({key: value for key, value in extra.items() if value is not None})
+        return f"{self._server_url}/restapi/oauth/authorize?{urlencode(params)}"
+
+    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
+        return await self._token_request(
+            GRANT_AUTHORIZATION_CODE,
+            {"code": code, "redirect_uri": redirect_uri, "code_verifier": code_verifier},
+        )
+
+    async def refresh_tokens(self, refresh_token: str) -> TokenSet:
+        """Trade a refresh token for new tokens. The old ones stop working (rotation).
+
+        Never re-sent automatically: if the answer is lost, the refresh token may be used up.
+        `OAuthError.refresh_token_dead` tells that signing in again is the only way on.
+        """
+        return await self._token_request(GRANT_REFRESH_TOKEN, {"refresh_token": refresh_token})
+
+    async def login_jwt(self, assertion: str) -> TokenSet:
+        return await self._token_request(GRANT_JWT_BEARER, {"assertion": assertion})
+
+    async def login_password(self, username: str, extension: str | None, password: str) -> TokenSet:
+        """The legacy password grant, which the platform is retiring."""
+        form = {"username": username, "password": password}
+        if extension:
+            form["extension"] = extension
+        return await self._token_request(GRANT_PASSWORD, form)
+
+    async def revoke(self, token: str) -> None:
+        """End the whole session the token belongs to (access or refresh token)."""
+        await self._send(ENDPOINTS["revoke"], form=self._client_form({"token": token}))
+
+    # ------------------------------------------------------------------ the operator's account
+
+    async def get_extension(self) -> Extension:
+        response = await self._send(ENDPOINTS["extension"])
+        return self._parse(response, Extension.from_json)
+
+    async def list_forwarding_numbers(self) -> list[ForwardingNumber]:
+        return await self._list_all(ENDPOINTS["forwarding_numbers"], ForwardingNumber.from_json)
+
+    async def list_phone_numbers(self) -> list[PhoneNumber]:
+        return await self._list_all(ENDPOINTS["phone_numbers"], PhoneNumber.from_json)
+
+    async def list_devices(self) -> list[Device]:
+        return await self._list_all(ENDPOINTS["devices"], Device.from_json)
+
+    async def get_presence(self, detailed: bool = True) -> Presence:
+        params = {"detailedTelephonyState": "true"} if detailed else None
+        response = await self._send(ENDPOINTS["presence"], params=params)
+        return self._parse(response, Presence.from_json)
+
+    # ------------------------------------------------------------------ RingOut and call control
+
+    async def create_ringout(
+        self,
+        from_: FromSpec,
+        to: str,
+        caller_id: str | None = None,
+        play_prompt: bool = False,
+        country_id: str | None = None,
+    ) -> RingOutStatus:
+        """Place a RingOut: the platform rings `from_` (the operator), then `to`.
+
+        `from_` is a `ForwardingNumber`, a `{"forwardingNumberId": ...}` or
+        `{"phoneNumber": ...}` mapping, or a phone number string. Never re-sent automatically.
+        """
+        body: dict[str, Any] = {
+            "from": _from_object(from_),
+            "to": {"phoneNumber": to},
+            "playPrompt": play_prompt,
+        }
+        if caller_id:
+            body["callerId"] = {"phoneNumber": caller_id}
+        if country_id:
+            body["country"] = {"id": country_id}
+        response = await self._send(ENDPOINTS["ringout_create"], json_body=body)
+        return self._parse(response, RingOutStatus.from_json)
+
+    async def get_ringout(self, ringout_id: str) -> RingOutStatus:
+        response = await self._send(ENDPOINTS["ringout_status"], path_id=ringout_id)
+        return self._parse(response, RingOutStatus.from_json)
+
+    async def cancel_ringout(self, ringout_id: str) -> None:
+        """Cancel a RingOut that has not connected yet (after that, use `hang_up`)."""
+        await self._send(ENDPOINTS["ringout_cancel"], path_id=ringout_id)
+
+    async def get_telephony_session(self, telephony_session_id: str) -> CallSession:
+        response = await self._send(ENDPOINTS["session_get"], path_id=telephony_session_id)
+        return self._parse(response, CallSession.from_json)
+
+    async def hang_up(self, telephony_session_id: str) -> None:
+        """End a connected call through Call Control (needs the `CallControl` app permission)."""
+        await self._send(ENDPOINTS["session_delete"], path_id=telephony_session_id)
+
+    # ------------------------------------------------------------------ request building
+
+    async def _token_request(self, grant_type: str, fields: Mapping[str, str]) -> TokenSet:
+        # Stamped before sending: the server starts the token's clock when it answers, so the
+        # lifetime we compute is never longer than the real one.
+        issued_at = self._wall_clock()
+        form = self._client_form({"grant_type": grant_type, **fields})
+        response = await self._send(ENDPOINTS["token"], form=form, grant_type=grant_type)
+        return self._parse(response, lambda data: TokenSet.from_json(data, issued_at=issued_at))
+
+    def _client_form(self, fields: Mapping[str, str]) -> dict[str, str]:
+        form = dict(fields)
+        if self._client_secret is None:
+            # Public clients identify themselves in the body and send no Authorization header.
+            form["client_id"] = self._client_id
+        return form
+
+    def _client_auth_header(self) -> dict[str, str]:
+        if self._client_secret is None:
+            return {}
+        pair = f"{self._client_id}:{self._client_secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    async def _list_all(self, endpoint: Endpoint, parse: Callable[[object], T]) -> list[T]:
+        items: list[T] = []
+        for page in range(1, _MAX_PAGES + 1):
+            response = await self._send(endpoint, params={"page": str(page), "perPage": str(_PER_PAGE)})
+
+            def read_page(data: object, page: int = page) -> tuple[list[T], bool]:
+                records, more = _page_of(data, endpoint.name, page)
+                return [parse(record) for record in records], more
+
+            page_items, more = self._parse(response, read_page)
+            items.extend(page_items)
+            if not page_items or not more:
+                break
+        else:
+            _log.warning("%s: stopped after %d pages", endpoint.name, _MAX_PAGES)
+        return items
+
+    def _parse(self, response: httpx.Response, parse: Callable[[object], T]) -> T:
+        """Decode JSON and parse it; every failure becomes `MalformedResponse` with context."""
+        request = response.request
+        try:
+            data = response.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            content_type = response.headers.get("Content-Type", "unknown")
+            raise MalformedResponse(
+                f"body is not JSON (Content-Type {content_type}, {len(response.content)} bytes)",
+                status=response.status_code,
+                method=request.method,
+                path=request.url.path,
+            ) from exc
+        try:
+            return parse(data)
+        except MalformedResponse as exc:
+            exc.status = response.status_code
+            exc.method = request.method
+            exc.path = request.url.path
+            raise
+
+    # ------------------------------------------------------------------ the core
+
+    async def _send(
+        self,
+        endpoint: Endpoint,
+        *,
+        path_id: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        form: Mapping[str, str] | None = None,
+        grant_type: str | None = None,
+    ) -> httpx.Response:
+        """Send one logical request (possibly several times, see the module doc); 2xx or raise."""
+        path = endpoint.path
+        if "{id}" in path:
+            if not path_id:
+                raise ValueError(f"{endpoint.name} needs an id")
+            path = path.replace("{id}", quote(path_id, safe=""))
+        method = endpoint.method
+        policy = self._retry
+
+        # Taken once, so that a sign-out swapping the hook mid-request cannot mix two sessions.
+        auth = self.auth if endpoint.authenticated else None
+        if endpoint.authenticated and auth is None:
+            raise AuthenticationError("You are not signed in. Please sign in.", method=method, path=path)
+
+        failures = 0
+        budget_waits = 0
+        auth_retried = False
+        next_token: str | None = None
+
+        while True:
+            group = self._ledger.group_of(endpoint.name, endpoint.group)
+            wait = self._ledger.next_send_in(group)
+            if wait > 0:
+                if (
+                    not endpoint.resend_safe
+                    or wait > policy.max_rate_limit_wait
+                    or budget_waits >= _MAX_BUDGET_WAITS
+                ):
+                    _log.info("%s %s held back: %s budget, next send in %.1f s", method, path, group, wait)
+                    raise RateLimited(retry_after=wait, group=group, sent=False, method=method, path=path)
+                budget_waits += 1
+                _log.info("%s %s waits %.1f s for the %s budget", method, path, wait, group)
+                await self._sleep(wait)
+                continue
+
+            headers: dict[str, str] = {}
+            token: str | None = None
+            if auth is not None:
+                token = next_token or await auth.access_token()
+                next_token = None
+                headers["Authorization"] = f"Bearer {token}"
+            elif endpoint.oauth:
+                headers.update(self._client_auth_header())
+            request = self._http.build_request(
+                method, path, params=params, json=json_body, data=form, headers=headers
+            )
+
+            # Counted before sending: a request that fails on the way may still have arrived.
+            self._ledger.record_sent(group)
+            started = self._clock()
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                reached = _may_have_reached_server(exc)
+                elapsed_ms = (self._clock() - started) * 1000
+                failures += 1
+                if endpoint.resend_safe and failures < policy.max_attempts:
+                    delay = policy.backoff(failures)
+                    _log.info(
+                        "%s %s failed (%s) after %.0f ms [%s]; retry %d in %.0f s",
+                        method,
+                        path,
+                        type(exc).__name__,
+                        elapsed_ms,
+                        group,
+                        failures,
+                        delay,
+                    )
+                    await self._sleep(delay)
+                    continue
+                _log.warning(
+                    "%s %s failed (%s) after %.0f ms [%s]; %s",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    elapsed_ms,
+                    group,
+                    "may have reached the server" if reached else "did not reach the server",
+                )
+                raise NetworkError(
+                    may_have_reached_server=reached,
+                    detail=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+                    method=method,
+                    path=path,
+                ) from exc
+            except httpx.DecodingError as exc:
+                raise MalformedResponse(
+                    f"body could not be decoded: {exc}", method=method, path=path
+                ) from exc
+
+            elapsed_ms = (self._clock() - started) * 1000
+            group = self._ledger.observe(endpoint.name, group, response.headers)
+            status = response.status_code
+            _log.log(
+                logging.DEBUG if status < 400 else logging.INFO,
+                "%s %s -> %d [%s] %.0f ms",
+                method,
+                path,
+                status,
+                group,
+                elapsed_ms,
+            )
+            if 200 <= status < 300:
+                return response
+
+            if status == 401 and auth is not None and token is not None and not auth_retried:
+                auth_retried = True
+                replacement = await auth.token_rejected(token)
+                if replacement and replacement != token:
+                    next_token = replacement
+                    continue
+
+            retry_after: float | None = None
+            if status in (429, 503):
+                retry_after = self._ledger.penalize(group, _retry_after(response.headers, self._wall_clock))
+                failures += 1
+                if (
+                    endpoint.resend_safe
+                    and failures < policy.max_attempts
+                    and retry_after <= policy.max_rate_limit_wait
+                ):
+                    _log.info(
+                        "%s %s: %d, %s penalty %.0f s, then retry", method, path, status, group, retry_after
+                    )
+                    continue  # the loop's budget check sits the penalty out
+            elif status >= 500:
+                failures += 1
+                if endpoint.resend_safe and failures < policy.max_attempts:
+                    delay = policy.backoff(failures)
+                    _log.info("%s %s: %d; retry %d in %.0f s", method, path, status, failures, delay)
+                    await self._sleep(delay)
+                    continue
+
+            raise error_from_response(
+                status,
+                response.content,
+                oauth=endpoint.oauth,
+                grant_type=grant_type,
+                group=group,
+                retry_after=retry_after,
+                request_id=response.headers.get("RCRequestId"),
+                method=method,
+                path=path,
+            )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _from_object(from_: FromSpec) -> dict[str, str]:
+    if isinstance(from_, ForwardingNumber):
+        return from_.ringout_from()
+    if isinstance(from_, str):
+        if not from_:
+            raise ValueError("the phone to ring first is empty")
+        return {"phoneNumber": from_}
+    chosen = {
+        key: value for key, value in from_.items() if key in ("phoneNumber", "forwardingNumberId") and value
+    }
+    if len(chosen) != 1:
+        raise ValueError("RingOut 'from' needs exactly one of phoneNumber or forwardingNumberId")
+    return chosen
+
+
+def _may_have_reached_server(exc: httpx.TransportError) -> bool:
+    # Only failures before a connection exists prove the request never left; a broken read or
+    # a read timeout may come after the server acted on it.
+    return not isinstance(
+        exc,
+        httpx.ConnectError
+        | httpx.ConnectTimeout
+        | httpx.PoolTimeout
+        | httpx.ProxyError
+        | httpx.UnsupportedProtocol,
+    )
+
+
+def _retry_after(headers: httpx.Headers, wall_clock: Callable[[], float]) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - wall_clock())
+
+
+def _page_of(data: object, what: str, page: int) -> tuple[list[object], bool]:
+    """The records of one page, and whether the platform says another page follows."""
+    if not isinstance(data, Mapping):
+        raise MalformedResponse(f"{what} page {page}: expected an object, got {type(data).__name__}")
+    records = data.get("records", [])
+    if not isinstance(records, list):
+        raise MalformedResponse(f"{what} page {page}: records is not a list")
+    navigation = data.get("navigation")
+    if isinstance(navigation, Mapping) and isinstance(navigation.get("nextPage"), Mapping):
+        return records, True
+    paging = data.get("paging")
+    if isinstance(paging, Mapping):
+        total_pages = paging.get("totalPages")
+        if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+            return records, page < total_pages
+    return records, False
