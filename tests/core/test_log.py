@@ -17,7 +17,10 @@ JWT = (
 @pytest.mark.parametrize(
     ("line", "secret"),
     [
-        ("POST /restapi/oauth/token body=grant_type=refresh_token&refresh_token=U0pDMTFQ01&x=1", "U0pDMTFQ01"),
+        (
+            "POST /restapi/oauth/token body=grant_type=refresh_token&refresh_token=U0pDMTFQ01&x=1",
+            "U0pDMTFQ01",
+        ),
         ("redirect to http://127.0.0.1:5/cb?code=AbC123xyz&state=s1", "AbC123xyz"),
         ("code_verifier=k3yV3rif13r-long_value", "k3yV3rif13r-long_value"),
         ('{"access_token": "U1BCMDFUMDRKV1MwMXxz", "expires_in": 3600}', "U1BCMDFUMDRKV1MwMXxz"),
@@ -28,7 +31,10 @@ JWT = (
         (f"assertion={JWT}", JWT),
         ("login=+16505550100&password=hunter2&extension=101", "hunter2"),
         ('{"client_secret":"s3cr3t"}', "s3cr3t"),
-        ("GET /v1/calls?api_key=KEY123&hash=5f4dcc3b5aa765d61d8327deb882cf99", "5f4dcc3b5aa765d61d8327deb882cf99"),
+        (
+            "GET /v1/calls?api_key=KEY123&hash=5f4dcc3b5aa765d61d8327deb882cf99",
+            "5f4dcc3b5aa765d61d8327deb882cf99",
+        ),
         ("GET /v1/calls?api_key=KEY123&hash=abc", "KEY123"),
         ('{"ws_access_token": "wsT0k3n", "uri": "wss://x"}', "wsT0k3n"),
     ],

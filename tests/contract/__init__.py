@@ -1,0 +1,1 @@
+"""Contract tests: the published OpenAPI description against the simulator, the client and the SDK."""
