@@ -1,0 +1,59 @@
+"""A RingCentral-compatible local server for demo mode, development, tests and benchmarks.
+
+    from ringdesk.simulator import Simulator, SimulatorControl
+
+    with Simulator() as sim:                       # the built-in demo account
+        control = SimulatorControl(sim.base_url)
+        control.set_next_outcome("callee", "Busy")
+        ...
+
+It serves OAuth (sign-in page, four grants, revoke), the extension's data, RingOut with a timed state machine,
+telephony sessions, detailed presence, the platform's rate limits, and a loopback-only control API under
+`/_sim/` for faults, latency, tokens, call outcomes and the request log.
+"""
+
+from __future__ import annotations
+
+from ringdesk.simulator.app import is_loopback
+from ringdesk.simulator.client import SimulatorControl
+from ringdesk.simulator.scenario import (
+    Account,
+    CallOutcome,
+    ClientApp,
+    Country,
+    Device,
+    ForwardingNumber,
+    Lifetimes,
+    PhoneNumber,
+    RateLimits,
+    Scenario,
+    ScenarioError,
+    Timings,
+    User,
+    load_scenario,
+    make_jwt_credential,
+)
+from ringdesk.simulator.server import Simulator, describe, run_foreground
+
+__all__ = [
+    "Account",
+    "CallOutcome",
+    "ClientApp",
+    "Country",
+    "Device",
+    "ForwardingNumber",
+    "Lifetimes",
+    "PhoneNumber",
+    "RateLimits",
+    "Scenario",
+    "ScenarioError",
+    "Simulator",
+    "SimulatorControl",
+    "Timings",
+    "User",
+    "describe",
+    "is_loopback",
+    "load_scenario",
+    "make_jwt_credential",
+    "run_foreground",
+]

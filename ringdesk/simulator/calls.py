@@ -1,0 +1,345 @@
+"""The RingOut call model: a timed, per-call state machine and the telephony session that mirrors it.
+
+State is computed from timestamps rather than advanced by timers, so a call's status is exact whenever it is
+read, no background task can leak, and "press 1", cancel and hang-up are just recorded instants.
+
+Status triples (`callStatus`, `callerStatus`, `calleeStatus`), as the RingOut guide describes them:
+
+=====================  ===========  ============  ============
+phase                  callStatus   callerStatus  calleeStatus
+=====================  ===========  ============  ============
+your phone rings       InProgress   InProgress    InProgress
+you answered / prompt  InProgress   Success       InProgress
+destination rings      InProgress   Success       InProgress
+connected              Success      Success       Success
+ended                  Finished     Finished      Finished
+=====================  ===========  ============  ============
+
+Failures (the simulator's choice where the platform is silent): the failing leg shows the failure value
+(`Busy`, `NoAnswer`, `Rejected`, `InternationalDisabled`, `DestinationBlocked`, `GenericError` or any unknown
+string); `callStatus` becomes the outcome's `call_status`, `CannotReach` by default (the guide's "one or both
+legs are in invalid state for call connection"); the other leg keeps the last value it had (`InProgress` for a
+destination never dialled, `Success` for an operator who had answered), so clients must treat `callStatus` as
+the authority. If nobody presses 1 within `prompt_timeout`, the operator's leg is dropped:
+`CannotReach`/`NoAnswer`/`InProgress`.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from ringdesk.simulator.scenario import CallOutcome, Timings
+
+
+class Phase(enum.Enum):
+    CALLER_RINGING = "CallerRinging"
+    WAITING_FOR_PRESS = "WaitingForPress"
+    CALLEE_RINGING = "CalleeRinging"
+    CONNECTED = "Connected"
+    FINISHED = "Finished"
+    FAILED = "Failed"
+    PROMPT_TIMEOUT = "PromptTimeout"
+    CANCELLED = "Cancelled"
+
+    @property
+    def ended(self) -> bool:
+        return self in _ENDED
+
+    @property
+    def before_connect(self) -> bool:
+        return self in (Phase.CALLER_RINGING, Phase.WAITING_FOR_PRESS, Phase.CALLEE_RINGING)
+
+
+_ENDED = frozenset({Phase.FINISHED, Phase.FAILED, Phase.PROMPT_TIMEOUT, Phase.CANCELLED})
+
+# Telephony session `status.reason` for each RingOut failure value.
+_FAILURE_REASONS = {
+    "Busy": "TargetBusy",
+    "NoAnswer": "NoAnswer",
+    "Rejected": "Rejected",
+    "InternationalDisabled": "InternationalDisabled",
+    "DestinationBlocked": "DestinationBlocked",
+    "GenericError": "InternalError",
+    "NotEnoughFunds": "NotEnoughFunds",
+}
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class CallState:
+    phase: Phase
+    #: When the call ended (monotonic clock), None while it runs.
+    ended_at: float | None
+
+
+@dataclass
+class Call:
+    owner: int
+    account_id: int
+    client_id: str
+    from_number: str
+    to_number: str
+    caller_id: str
+    play_prompt: bool
+    timings: Timings
+    outcome: CallOutcome | None
+    created: float
+    created_wall: datetime = field(default_factory=lambda: datetime.now(UTC))
+    id: str = field(default_factory=lambda: str(8_000_000_000 + next(_ids) * 1_000 + secrets.randbelow(1000)))
+    session_id: str = field(default_factory=lambda: "s-" + secrets.token_hex(16))
+    initiator_party_id: str = field(default_factory=lambda: "p-" + secrets.token_hex(12) + "-1")
+    target_party_id: str = field(default_factory=lambda: "p-" + secrets.token_hex(12) + "-2")
+    pressed_at: float | None = None
+    #: DELETE on an ended RingOut removes the resource early; its telephony session lives on until gone.
+    deleted: bool = False
+    #: Set when a client cancels or hangs up: the instant and the phase it ended in.
+    manual_end: tuple[float, Phase] | None = None
+
+    # -- state --------------------------------------------------------------------------------------------
+
+    def state(self, now: float) -> CallState:
+        if self.manual_end is not None and now >= self.manual_end[0]:
+            return CallState(self.manual_end[1], self.manual_end[0])
+        return self._natural_state(now)
+
+    def _natural_state(self, now: float) -> CallState:
+        t = self.timings
+        answered = self.created + t.caller_ring
+        if now < answered:
+            return CallState(Phase.CALLER_RINGING, None)
+        if self.outcome is not None and self.outcome.leg == "caller":
+            return CallState(Phase.FAILED, answered)
+        dialled = answered
+        if self.play_prompt:
+            press = self.pressed_at
+            if press is None and t.auto_press_after is not None:
+                press = answered + t.auto_press_after
+            timeout = answered + t.prompt_timeout
+            if press is None or press >= timeout:
+                if now < timeout:
+                    return CallState(Phase.WAITING_FOR_PRESS, None)
+                return CallState(Phase.PROMPT_TIMEOUT, timeout)
+            if now < press:
+                return CallState(Phase.WAITING_FOR_PRESS, None)
+            dialled = press
+        connected = dialled + t.callee_ring
+        if now < connected:
+            return CallState(Phase.CALLEE_RINGING, None)
+        if self.outcome is not None and self.outcome.leg == "callee":
+            return CallState(Phase.FAILED, connected)
+        finished = connected + t.talk
+        if now < finished:
+            return CallState(Phase.CONNECTED, None)
+        return CallState(Phase.FINISHED, finished)
+
+    def gone(self, now: float) -> bool:
+        state = self.state(now)
+        if self.deleted or state.phase is Phase.CANCELLED:
+            return True
+        return state.ended_at is not None and now >= state.ended_at + self.timings.gone_after
+
+    def session_gone(self, now: float) -> bool:
+        state = self.state(now)
+        return state.ended_at is not None and now >= state.ended_at + self.timings.gone_after
+
+    # -- actions ------------------------------------------------------------------------------------------
+
+    def press_one(self, now: float) -> bool:
+        if self.state(now).phase is not Phase.WAITING_FOR_PRESS:
+            return False
+        self.pressed_at = now
+        return True
+
+    def end(self, now: float, phase: Phase) -> None:
+        self.manual_end = (now, phase)
+
+    # -- representations ------------------------------------------------------------------------------------
+
+    def status_triple(self, now: float) -> tuple[str, str, str]:
+        phase = self.state(now).phase
+        if phase is Phase.CALLER_RINGING:
+            return ("InProgress", "InProgress", "InProgress")
+        if phase in (Phase.WAITING_FOR_PRESS, Phase.CALLEE_RINGING):
+            return ("InProgress", "Success", "InProgress")
+        if phase is Phase.CONNECTED:
+            return ("Success", "Success", "Success")
+        if phase is Phase.PROMPT_TIMEOUT:
+            return ("CannotReach", "NoAnswer", "InProgress")
+        if phase is Phase.FAILED:
+            assert self.outcome is not None
+            if self.outcome.leg == "caller":
+                return (self.outcome.call_status, self.outcome.status, "InProgress")
+            return (self.outcome.call_status, "Success", self.outcome.status)
+        return ("Finished", "Finished", "Finished")
+
+    def ringout_body(self, base_url: str, now: float) -> dict[str, Any]:
+        call_status, caller_status, callee_status = self.status_triple(now)
+        return {
+            "id": self.id,
+            "uri": f"{base_url}/restapi/v1.0/account/{self.account_id}/extension/{self.owner}"
+            f"/ring-out/{self.id}",
+            "status": {
+                "callStatus": call_status,
+                "callerStatus": caller_status,
+                "calleeStatus": callee_status,
+            },
+        }
+
+    def party_statuses(self, now: float) -> tuple[dict[str, str], dict[str, str]]:
+        """(initiator, target) `status` objects of the telephony session."""
+        phase = self.state(now).phase
+        setup, proceeding, answered = {"code": "Setup"}, {"code": "Proceeding"}, {"code": "Answered"}
+
+        def gone(reason: str | None = None) -> dict[str, str]:
+            return {"code": "Disconnected", "reason": reason} if reason else {"code": "Disconnected"}
+
+        if phase is Phase.CALLER_RINGING:
+            return proceeding, setup
+        if phase is Phase.WAITING_FOR_PRESS:
+            return answered, setup
+        if phase is Phase.CALLEE_RINGING:
+            return answered, proceeding
+        if phase is Phase.CONNECTED:
+            return answered, answered
+        if phase is Phase.CANCELLED:
+            return gone("Cancelled"), gone("Cancelled")
+        if phase is Phase.PROMPT_TIMEOUT:
+            return gone("Timeout"), gone()
+        if phase is Phase.FAILED:
+            assert self.outcome is not None
+            reason = _FAILURE_REASONS.get(self.outcome.status)
+            if self.outcome.leg == "caller":
+                return gone(reason), gone()
+            return gone(), gone(reason)
+        return gone(), gone()
+
+    def session_body(self, now: float) -> dict[str, Any]:
+        initiator, target = self.party_statuses(now)
+        account, owner = str(self.account_id), str(self.owner)
+        return {
+            "id": self.session_id,
+            "origin": {"type": "RingOut"},
+            "creationTime": _iso(self.created_wall),
+            "parties": [
+                {
+                    "id": self.initiator_party_id,
+                    "accountId": account,
+                    "extensionId": owner,
+                    "direction": "Outbound",
+                    "ringOutRole": "Initiator",
+                    "status": initiator,
+                    "muted": False,
+                    "standAlone": False,
+                    "from": {"phoneNumber": self.caller_id, "extensionId": owner},
+                    "to": {"phoneNumber": self.from_number},
+                    "owner": {"accountId": account, "extensionId": owner},
+                },
+                {
+                    "id": self.target_party_id,
+                    "accountId": account,
+                    "extensionId": owner,
+                    "direction": "Outbound",
+                    "ringOutRole": "Target",
+                    "status": target,
+                    "muted": False,
+                    "standAlone": False,
+                    "from": {"phoneNumber": self.caller_id, "extensionId": owner},
+                    "to": {"phoneNumber": self.to_number},
+                    "owner": {"accountId": account, "extensionId": owner},
+                },
+            ],
+        }
+
+    def presence_entry(self, now: float) -> dict[str, Any] | None:
+        """The `activeCalls` entry of detailed presence, or None once the call has ended."""
+        phase = self.state(now).phase
+        if phase.ended:
+            return None
+        return {
+            "id": self.session_id.removeprefix("s-"),
+            "direction": "Outbound",
+            "from": self.caller_id,
+            "to": self.to_number,
+            "startTime": _iso(self.created_wall),
+            "telephonyStatus": "Ringing" if phase is Phase.CALLER_RINGING else "CallConnected",
+            "sessionId": str(int(self.id) * 10 + 7),
+            "telephonySessionId": self.session_id,
+            "partyId": self.initiator_party_id,
+        }
+
+    def control_view(self, now: float) -> dict[str, Any]:
+        state = self.state(now)
+        call_status, caller_status, callee_status = self.status_triple(now)
+        return {
+            "ringoutId": self.id,
+            "telephonySessionId": self.session_id,
+            "owner": self.owner,
+            "clientId": self.client_id,
+            "from": self.from_number,
+            "to": self.to_number,
+            "callerId": self.caller_id,
+            "playPrompt": self.play_prompt,
+            "phase": state.phase.value,
+            "status": {
+                "callStatus": call_status,
+                "callerStatus": caller_status,
+                "calleeStatus": callee_status,
+            },
+            "gone": self.gone(now),
+        }
+
+
+class CallBook:
+    """All calls of a simulator run, with the queue of outcomes set for the next calls."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.calls: dict[str, Call] = {}
+        self.next_outcomes: list[CallOutcome] = []
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.next_outcomes.clear()
+
+    def now(self) -> float:
+        return self._clock()
+
+    def create(self, scenario_outcomes: dict[str, CallOutcome], **kwargs: Any) -> Call:
+        outcome = (
+            self.next_outcomes.pop(0) if self.next_outcomes else scenario_outcomes.get(kwargs["to_number"])
+        )
+        call = Call(outcome=replace(outcome) if outcome else None, created=self._clock(), **kwargs)
+        self.calls[call.id] = call
+        return call
+
+    def ringout(self, ringout_id: str) -> Call | None:
+        call = self.calls.get(ringout_id)
+        if call is None or call.gone(self._clock()):
+            return None
+        return call
+
+    def session(self, session_id: str) -> Call | None:
+        now = self._clock()
+        return next(
+            (c for c in self.calls.values() if c.session_id == session_id and not c.session_gone(now)), None
+        )
+
+    def active_for(self, owner: int) -> list[Call]:
+        now = self._clock()
+        return [c for c in self.calls.values() if c.owner == owner and not c.state(now).phase.ended]
+
+    def waiting_for_press(self) -> list[Call]:
+        now = self._clock()
+        return [c for c in self.calls.values() if c.state(now).phase is Phase.WAITING_FOR_PRESS]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

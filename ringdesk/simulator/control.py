@@ -1,0 +1,375 @@
+"""The `/_sim/` control API: faults, latency, tokens, call outcomes, "press 1", the request log, reset.
+
+Only loopback clients get here (`app.SimulatorMiddleware` refuses the rest with 403). Bodies are JSON with
+camelCase or snake_case keys; answers are JSON. `SimulatorControl` in `client.py` is the Python client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ringdesk.simulator.scenario import KNOWN_FAILURES, CallOutcome
+from ringdesk.simulator.state import Fault, Latency, SimState
+
+log = logging.getLogger("ringdesk.simulator")
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/_sim", info, methods=["GET"]),
+        Route("/_sim/", info, methods=["GET"]),
+        Route("/_sim/reset", reset, methods=["POST"]),
+        Route("/_sim/latency", set_latency, methods=["POST"]),
+        Route("/_sim/latency", clear_latency, methods=["DELETE"]),
+        Route("/_sim/faults", add_fault, methods=["POST"]),
+        Route("/_sim/faults", list_faults, methods=["GET"]),
+        Route("/_sim/faults", clear_faults, methods=["DELETE"]),
+        Route("/_sim/tokens/expire", expire_tokens, methods=["POST"]),
+        Route("/_sim/tokens/revoke", revoke_tokens, methods=["POST"]),
+        Route("/_sim/lifetimes", set_lifetimes, methods=["POST"]),
+        Route("/_sim/timings", set_timings, methods=["POST"]),
+        Route("/_sim/calls", list_calls, methods=["GET"]),
+        Route("/_sim/calls/next-outcome", set_next_outcome, methods=["POST"]),
+        Route("/_sim/calls/next-outcome", clear_next_outcomes, methods=["DELETE"]),
+        Route("/_sim/calls/press1", press_one, methods=["POST"]),
+        Route("/_sim/requests", list_requests, methods=["GET"]),
+        Route("/_sim/requests", clear_requests, methods=["DELETE"]),
+        Route("/_sim/rate-limits", set_rate_limits, methods=["POST"]),
+        Route("/_sim/password-grant", set_password_grant, methods=["POST"]),
+        Route("/_sim/service-features", set_service_features, methods=["POST"]),
+    ]
+
+
+def _sim(request: Request) -> SimState:
+    sim = request.app.state.sim
+    assert isinstance(sim, SimState)
+    return sim
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise _BadRequest(f"body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise _BadRequest("body must be a JSON object")
+    # Accept camelCase and snake_case alike.
+    return {_snake(k): v for k, v in data.items()}
+
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+def _bad(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+def _number(
+    data: dict[str, Any], key: str, default: float | None = None, minimum: float = 0.0
+) -> float | None:
+    value = data.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise _BadRequest(f"'{key}' must be a number >= {minimum}")
+    return float(value)
+
+
+def _handles_bad_requests(func: Any) -> Any:
+    async def wrapper(request: Request) -> Response:
+        try:
+            response: Response = await func(request)
+        except _BadRequest as exc:
+            return _bad(str(exc))
+        return response
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+async def info(request: Request) -> Response:
+    """What the simulator serves: base URL, demo credentials, the scenario's timings and limits."""
+    sim = _sim(request)
+    base = str(request.base_url).rstrip("/")
+    scenario = sim.scenario
+    return JSONResponse(
+        {
+            "baseUrl": base,
+            "controlUrl": f"{base}/_sim/",
+            "demoMode": scenario.demo_mode,
+            "passwordGrantEnabled": scenario.password_grant_enabled,
+            "clients": [
+                {
+                    "clientId": c.client_id,
+                    "public": c.is_public,
+                    "clientSecret": c.client_secret,
+                    "redirectUris": c.redirect_uris,
+                    "permissions": c.permissions,
+                }
+                for c in scenario.clients
+            ],
+            "users": [
+                {
+                    "extensionId": u.extension_id,
+                    "extensionNumber": u.extension_number,
+                    "login": u.login,
+                    "password": u.password,
+                    "jwtCredential": u.jwt_credential,
+                }
+                for u in scenario.account.users
+            ],
+            "timings": asdict(scenario.timings),
+            "lifetimes": asdict(scenario.lifetimes),
+            "rateLimits": asdict(scenario.rate_limits),
+        }
+    )
+
+
+async def reset(request: Request) -> Response:
+    _sim(request).reset()
+    log.info("simulator reset")
+    return JSONResponse({"reset": True})
+
+
+@_handles_bad_requests
+async def set_latency(request: Request) -> Response:
+    """`{"seconds": 0.5, "method": "GET", "path": "/restapi/v1.0/*"}`; method and path default to all."""
+    data = await _body(request)
+    seconds = _number(data, "seconds")
+    if seconds is None:
+        raise _BadRequest("'seconds' is required")
+    latency = Latency(seconds=seconds, path=str(data.get("path", "*")), method=str(data.get("method", "*")))
+    _sim(request).faults.latencies.append(latency)
+    return JSONResponse(asdict(latency))
+
+
+async def clear_latency(request: Request) -> Response:
+    _sim(request).faults.latencies.clear()
+    return JSONResponse({"latencies": []})
+
+
+@_handles_bad_requests
+async def add_fault(request: Request) -> Response:
+    """`{"kind": "status"|"drop"|"malformed", "path": glob, "method": "*", "count": 1, "status": 500|503,
+    "retryAfter": seconds}`: the next `count` matching requests fail that way."""
+    data = await _body(request)
+    kind = data.get("kind", "status")
+    if kind not in ("status", "drop", "malformed"):
+        raise _BadRequest("'kind' must be 'status', 'drop' or 'malformed'")
+    status = data.get("status", 500)
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise _BadRequest("'status' must be an HTTP error status (400-599)")
+    count = data.get("count", 1)
+    if not isinstance(count, int) or count < 1:
+        raise _BadRequest("'count' must be a positive integer")
+    fault = Fault(
+        kind=kind,
+        path=str(data.get("path", "*")),
+        method=str(data.get("method", "*")),
+        remaining=count,
+        status=status,
+        retry_after=_number(data, "retry_after"),
+    )
+    _sim(request).faults.faults.append(fault)
+    return JSONResponse(fault.describe())
+
+
+async def list_faults(request: Request) -> Response:
+    return JSONResponse({"faults": [f.describe() for f in _sim(request).faults.faults]})
+
+
+async def clear_faults(request: Request) -> Response:
+    _sim(request).faults.faults.clear()
+    return JSONResponse({"faults": []})
+
+
+def _owner(data: dict[str, Any]) -> int | None:
+    owner = data.get("owner")
+    if owner is None:
+        return None
+    try:
+        return int(owner)
+    except (TypeError, ValueError):
+        raise _BadRequest("'owner' must be an extension id") from None
+
+
+@_handles_bad_requests
+async def expire_tokens(request: Request) -> Response:
+    """`{"kind": "access"|"refresh"|"all", "owner": extensionId?}`."""
+    data = await _body(request)
+    kind = data.get("kind", "access")
+    if kind not in ("access", "refresh", "all"):
+        raise _BadRequest("'kind' must be 'access', 'refresh' or 'all'")
+    count = _sim(request).oauth.expire(kind, _owner(data))
+    return JSONResponse({"sessions": count})
+
+
+@_handles_bad_requests
+async def revoke_tokens(request: Request) -> Response:
+    """`{"owner": extensionId?}`: end every session (of that user)."""
+    data = await _body(request)
+    count = _sim(request).oauth.revoke_all(_owner(data))
+    return JSONResponse({"sessions": count})
+
+
+@_handles_bad_requests
+async def set_lifetimes(request: Request) -> Response:
+    """`{"accessToken": s, "refreshToken": s, "authCode": s}`; for tokens and codes issued from now on."""
+    data = await _body(request)
+    lifetimes = _sim(request).scenario.lifetimes
+    for key in ("access_token", "refresh_token", "auth_code"):
+        value = _number(data, key)
+        if value is not None:
+            setattr(lifetimes, key, value)
+    return JSONResponse(asdict(lifetimes))
+
+
+@_handles_bad_requests
+async def set_timings(request: Request) -> Response:
+    """Any `Timings` field; applies to calls placed from now on. `autoPressAfter: null` disables it."""
+    data = await _body(request)
+    timings = _sim(request).scenario.timings
+    for key in ("caller_ring", "callee_ring", "talk", "gone_after", "prompt_timeout"):
+        value = _number(data, key)
+        if value is not None:
+            setattr(timings, key, value)
+    if "auto_press_after" in data:
+        timings.auto_press_after = _number(data, "auto_press_after")
+    return JSONResponse(asdict(timings))
+
+
+async def list_calls(request: Request) -> Response:
+    sim = _sim(request)
+    now = sim.calls.now()
+    return JSONResponse({"calls": [c.control_view(now) for c in sim.calls.calls.values()]})
+
+
+@_handles_bad_requests
+async def set_next_outcome(request: Request) -> Response:
+    """`{"leg": "caller"|"callee", "status": "Busy", "callStatus": "CannotReach"}`; queued, one per call."""
+    data = await _body(request)
+    leg, status = data.get("leg"), data.get("status")
+    if leg not in ("caller", "callee"):
+        raise _BadRequest("'leg' must be 'caller' or 'callee'")
+    if not isinstance(status, str) or not status:
+        raise _BadRequest(f"'status' must be a status string, e.g. one of {', '.join(KNOWN_FAILURES)}")
+    call_status = data.get("call_status", "CannotReach")
+    if not isinstance(call_status, str) or not call_status:
+        raise _BadRequest("'callStatus' must be a string")
+    outcome = CallOutcome(leg=leg, status=status, call_status=call_status)
+    sim = _sim(request)
+    sim.calls.next_outcomes.append(outcome)
+    return JSONResponse({"queued": [asdict(o) for o in sim.calls.next_outcomes]})
+
+
+async def clear_next_outcomes(request: Request) -> Response:
+    _sim(request).calls.next_outcomes.clear()
+    return JSONResponse({"queued": []})
+
+
+@_handles_bad_requests
+async def press_one(request: Request) -> Response:
+    """`{"ringoutId": id?}`: the operator presses 1 on that call (default: the oldest call waiting for it)."""
+    data = await _body(request)
+    sim = _sim(request)
+    now = sim.calls.now()
+    wanted = data.get("ringout_id")
+    if wanted is not None:
+        call = sim.calls.calls.get(str(wanted))
+        if call is None:
+            return JSONResponse({"error": f"no RingOut {wanted}"}, status_code=404)
+    else:
+        waiting = sim.calls.waiting_for_press()
+        if not waiting:
+            return JSONResponse({"error": "no call is waiting for 1 to be pressed"}, status_code=409)
+        call = waiting[0]
+    if not call.press_one(now):
+        return JSONResponse(
+            {"error": f"RingOut {call.id} is not waiting for 1 (phase {call.state(now).phase.value})"},
+            status_code=409,
+        )
+    log.info("1 pressed on RingOut %s", call.id)
+    return JSONResponse(call.control_view(now))
+
+
+async def list_requests(request: Request) -> Response:
+    return JSONResponse({"requests": [e.as_dict() for e in _sim(request).log.entries]})
+
+
+async def clear_requests(request: Request) -> Response:
+    _sim(request).log.entries.clear()
+    return JSONResponse({"requests": []})
+
+
+@_handles_bad_requests
+async def set_rate_limits(request: Request) -> Response:
+    """`{"limits": {"Heavy": 3}, "window": 60, "penalty": 5, "enabled": true, "resetCounters": false}`."""
+    data = await _body(request)
+    sim = _sim(request)
+    config = sim.limiter.config
+    limits = data.get("limits")
+    if limits is not None:
+        if not isinstance(limits, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in limits.values()
+        ):
+            raise _BadRequest("'limits' must map group names to positive integers")
+        config.limits.update({str(k): v for k, v in limits.items()})
+    for key in ("window", "penalty"):
+        value = _number(data, key)
+        if value is not None:
+            setattr(config, key, value)
+    if "enabled" in data:
+        if not isinstance(data["enabled"], bool):
+            raise _BadRequest("'enabled' must be true or false")
+        config.enabled = data["enabled"]
+    if data.get("reset_counters"):
+        sim.limiter.reset()
+    return JSONResponse(asdict(config))
+
+
+@_handles_bad_requests
+async def set_password_grant(request: Request) -> Response:
+    """`{"enabled": false}` turns the legacy password grant off (as most apps have it today)."""
+    data = await _body(request)
+    if not isinstance(data.get("enabled"), bool):
+        raise _BadRequest("'enabled' must be true or false")
+    sim = _sim(request)
+    sim.scenario.password_grant_enabled = data["enabled"]
+    return JSONResponse({"enabled": sim.scenario.password_grant_enabled})
+
+
+@_handles_bad_requests
+async def set_service_features(request: Request) -> Response:
+    """`{"extensionId": id?, "features": {"RingOut": false}}` (default: the first user)."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise _BadRequest(f"body is not JSON: {exc}") from exc
+    sim = _sim(request)
+    extension_id = data.get("extensionId", data.get("extension_id"))
+    users = sim.scenario.account.users
+    user = users[0] if extension_id is None else sim.user(int(extension_id))
+    if user is None:
+        return JSONResponse({"error": f"no extension {extension_id}"}, status_code=404)
+    features = data.get("features")
+    if not isinstance(features, dict) or not all(isinstance(v, bool) for v in features.values()):
+        raise _BadRequest("'features' must map feature names to true/false")
+    user.service_features.update(features)
+    return JSONResponse({"extensionId": user.extension_id, "features": user.service_features})

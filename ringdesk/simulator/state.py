@@ -1,0 +1,322 @@
+"""Everything the simulator remembers between requests: sessions, calls, faults, limits, the request log.
+
+All of it lives on the server's event loop and is only touched from there (requests and `/_sim/` control
+calls), so nothing here needs a lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ringdesk.simulator.calls import CallBook
+from ringdesk.simulator.ratelimit import RateLimiter
+from ringdesk.simulator.scenario import Scenario, User
+
+FaultKind = Literal["status", "drop", "malformed"]
+
+#: Query parameters whose values never reach the request log.
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "token",
+        "code",
+        "code_verifier",
+        "assertion",
+        "password",
+        "client_secret",
+        "api_key",
+        "hash",
+        "wsc",
+    }
+)
+
+
+# --- OAuth --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuthCode:
+    client_id: str
+    redirect_uri: str
+    owner: int
+    challenge: str | None
+    challenge_method: str | None
+    expires_at: float
+    used: bool = False
+    session_id: str | None = None
+
+
+@dataclass
+class OAuthSession:
+    id: str
+    client_id: str
+    owner: int
+    scope: str
+    endpoint_id: str
+    access_token: str
+    access_expires_at: float
+    refresh_token: str
+    refresh_expires_at: float
+
+
+class OAuthStore:
+    """Authorization codes and sessions. A session holds exactly one live access and refresh token."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.codes: dict[str, AuthCode] = {}
+        self.sessions: dict[str, OAuthSession] = {}
+        self._by_access: dict[str, str] = {}
+        self._by_refresh: dict[str, str] = {}
+        # Refresh tokens that once existed, so a replay gets "revoked" rather than "not found".
+        self._dead_refresh: set[str] = set()
+
+    def reset(self) -> None:
+        self.codes.clear()
+        self.sessions.clear()
+        self._by_access.clear()
+        self._by_refresh.clear()
+        self._dead_refresh.clear()
+
+    def new_code(self, code: AuthCode) -> str:
+        value = secrets.token_urlsafe(32)
+        self.codes[value] = code
+        return value
+
+    def issue(
+        self, client_id: str, owner: int, scope: str, access_ttl: float, refresh_ttl: float
+    ) -> OAuthSession:
+        now = self._clock()
+        session = OAuthSession(
+            id=secrets.token_hex(8),
+            client_id=client_id,
+            owner=owner,
+            scope=scope,
+            endpoint_id=secrets.token_urlsafe(16),
+            access_token=_token(),
+            access_expires_at=now + access_ttl,
+            refresh_token=_token(),
+            refresh_expires_at=now + refresh_ttl,
+        )
+        self.sessions[session.id] = session
+        self._by_access[session.access_token] = session.id
+        self._by_refresh[session.refresh_token] = session.id
+        return session
+
+    def rotate(self, session: OAuthSession, access_ttl: float, refresh_ttl: float) -> OAuthSession:
+        """Refresh: the old access AND refresh token die at once; the session gets a new pair."""
+        self._forget_tokens(session)
+        now = self._clock()
+        session.access_token = _token()
+        session.refresh_token = _token()
+        session.access_expires_at = now + access_ttl
+        session.refresh_expires_at = now + refresh_ttl
+        self._by_access[session.access_token] = session.id
+        self._by_refresh[session.refresh_token] = session.id
+        return session
+
+    def revoke(self, session: OAuthSession) -> None:
+        self._forget_tokens(session)
+        self.sessions.pop(session.id, None)
+
+    def by_access(self, token: str) -> OAuthSession | None:
+        session_id = self._by_access.get(token)
+        return self.sessions.get(session_id) if session_id else None
+
+    def by_refresh(self, token: str) -> OAuthSession | None:
+        session_id = self._by_refresh.get(token)
+        return self.sessions.get(session_id) if session_id else None
+
+    def refresh_was_known(self, token: str) -> bool:
+        return token in self._dead_refresh
+
+    def access_expired(self, session: OAuthSession) -> bool:
+        return self._clock() >= session.access_expires_at
+
+    def refresh_expired(self, session: OAuthSession) -> bool:
+        return self._clock() >= session.refresh_expires_at
+
+    def expire(self, kind: str, owner: int | None = None) -> int:
+        """Make live tokens expired now; returns how many sessions were touched."""
+        past = self._clock() - 1.0
+        count = 0
+        for session in self.sessions.values():
+            if owner is not None and session.owner != owner:
+                continue
+            if kind in ("access", "all"):
+                session.access_expires_at = past
+            if kind in ("refresh", "all"):
+                session.refresh_expires_at = past
+            count += 1
+        return count
+
+    def revoke_all(self, owner: int | None = None) -> int:
+        doomed = [s for s in self.sessions.values() if owner is None or s.owner == owner]
+        for session in doomed:
+            self.revoke(session)
+        return len(doomed)
+
+    def _forget_tokens(self, session: OAuthSession) -> None:
+        self._by_access.pop(session.access_token, None)
+        self._by_refresh.pop(session.refresh_token, None)
+        self._dead_refresh.add(session.refresh_token)
+
+
+def _token() -> str:
+    # Opaque, long and URL-safe like the platform's; deliberately not a JWT so nobody parses it.
+    return secrets.token_urlsafe(48)
+
+
+def subject_of(secret: str) -> str:
+    """A short, non-reversible stand-in for a credential, for rate-limit keys."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+# --- Faults and latency ----------------------------------------------------------------------------
+
+
+@dataclass
+class Fault:
+    kind: FaultKind
+    path: str = "*"
+    method: str = "*"
+    remaining: int = 1
+    status: int = 500
+    retry_after: float | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return _route_matches(self.method, self.path, method, path)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "method": self.method,
+            "remaining": self.remaining,
+            "status": self.status,
+            "retryAfter": self.retry_after,
+        }
+
+
+@dataclass
+class Latency:
+    seconds: float
+    path: str = "*"
+    method: str = "*"
+
+    def matches(self, method: str, path: str) -> bool:
+        return _route_matches(self.method, self.path, method, path)
+
+
+class FaultBook:
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+        self.latencies: list[Latency] = []
+
+    def reset(self) -> None:
+        self.faults.clear()
+        self.latencies.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first fault that matches, counted down (and dropped when used up)."""
+        for fault in self.faults:
+            if fault.matches(method, path):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    def latency(self, method: str, path: str) -> float:
+        """The most specific matching latency: the last one added that matches wins."""
+        for latency in reversed(self.latencies):
+            if latency.matches(method, path):
+                return latency.seconds
+        return 0.0
+
+
+def _route_matches(method_pattern: str, path_pattern: str, method: str, path: str) -> bool:
+    if method_pattern != "*" and method_pattern.upper() != method.upper():
+        return False
+    return fnmatch.fnmatchcase(path, path_pattern)
+
+
+# --- Request log ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LogEntry:
+    time: float
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int | None = None
+    group: str | None = None
+    client_id: str | None = None
+    owner: int | None = None
+    fault: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "isoTime": datetime.fromtimestamp(self.time, UTC).isoformat(timespec="milliseconds"),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "group": self.group,
+            "clientId": self.client_id,
+            "owner": self.owner,
+            "fault": self.fault,
+        }
+
+
+class RequestLog:
+    def __init__(self, size: int = 5000) -> None:
+        self.entries: deque[LogEntry] = deque(maxlen=size)
+
+    def start(self, method: str, path: str, query: dict[str, list[str]]) -> LogEntry:
+        redacted = {k: (["***"] * len(v) if k.lower() in SECRET_PARAMS else v) for k, v in query.items()}
+        entry = LogEntry(time=time.time(), method=method, path=path, query=redacted)
+        self.entries.append(entry)
+        return entry
+
+
+# --- The whole state -------------------------------------------------------------------------------
+
+
+@dataclass
+class SimState:
+    scenario: Scenario
+    original: Scenario = field(init=False)
+    oauth: OAuthStore = field(default_factory=OAuthStore)
+    calls: CallBook = field(default_factory=CallBook)
+    faults: FaultBook = field(default_factory=FaultBook)
+    log: RequestLog = field(default_factory=RequestLog)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.original = copy.deepcopy(self.scenario)
+        self.limiter = RateLimiter(self.scenario.rate_limits)
+
+    def reset(self) -> None:
+        """Back to the scenario as loaded: no sessions, calls, faults, counters or log."""
+        self.scenario = copy.deepcopy(self.original)
+        self.limiter = RateLimiter(self.scenario.rate_limits)
+        self.oauth.reset()
+        self.calls.reset()
+        self.faults.reset()
+        self.log.entries.clear()
+
+    def user(self, extension_id: int) -> User | None:
+        return self.scenario.user(extension_id)
