@@ -28,7 +28,7 @@ DESTINATION = "+16505550199"
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def rss_mib() -> float:
@@ -131,7 +131,10 @@ def main() -> None:
         ("GET extension, client to simulator, median", f"{latency['median_ms']:.2f} ms"),
         ("GET extension, 95th percentile", f"{latency['p95_ms']:.2f} ms"),
         ("HTTP requests per RingOut polled to Finished (0.05 s polls)", f"{calls['requests_per_call']:.1f}"),
-        ("burst of 20 RingOuts: placed / held back by ledger", f"{burst['placed']} / {burst['held_back_by_ledger']}"),
+        (
+            "burst of 20 RingOuts: placed / held back by ledger",
+            f"{burst['placed']} / {burst['held_back_by_ledger']}",
+        ),
         ("burst of 20 RingOuts: 429s seen", str(burst["429s_seen"])),
         ("peak resident memory (client + simulator process)", f"{results['peak_rss_mib']:.0f} MiB"),
     ]
