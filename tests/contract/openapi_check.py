@@ -260,12 +260,10 @@ def validate_exchange(
         raise AssertionError(f"{method} {url} is outside the contract and was not checked")
 
 
-class ValidatingTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that passes everything to ``inner`` and checks each exchange on the way back."""
+class _CheckedTransport:
+    """What a test reads off either validating transport: the checker's findings."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, checker: ContractChecker | None = None) -> None:
-        self.inner = inner
-        self.checker = checker or ContractChecker()
+    checker: ContractChecker
 
     @property
     def violations(self) -> list[Violation]:
@@ -281,6 +279,14 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
 
     def report(self) -> str:
         return self.checker.report()
+
+
+class ValidatingTransport(_CheckedTransport, httpx.AsyncBaseTransport):
+    """An httpx transport that passes everything to ``inner`` and checks each exchange on the way back."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, checker: ContractChecker | None = None) -> None:
+        self.inner = inner
+        self.checker = checker or ContractChecker()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
@@ -305,27 +311,12 @@ class ValidatingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-class SyncValidatingTransport(httpx.BaseTransport):
+class SyncValidatingTransport(_CheckedTransport, httpx.BaseTransport):
     """The synchronous twin of ValidatingTransport."""
 
     def __init__(self, inner: httpx.BaseTransport, checker: ContractChecker | None = None) -> None:
         self.inner = inner
         self.checker = checker or ContractChecker()
-
-    @property
-    def violations(self) -> list[Violation]:
-        return self.checker.violations
-
-    @property
-    def checked_count(self) -> int:
-        return self.checker.checked_count
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        return self.checker.exchanges
-
-    def report(self) -> str:
-        return self.checker.report()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
