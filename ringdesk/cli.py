@@ -1,4 +1,8 @@
-"""Command line: `ringdesk [--version]`, `ringdesk sim [--host H] [--port N] [--scenario FILE]`."""
+"""Command line: `ringdesk [--demo] [--debug] [--version]`, `ringdesk sim [--host H] [--port N] [...]`.
+
+Without a command, the desktop app starts (`ringdesk.app.main`); Qt is only loaded then, so `--version`
+and `sim` stay quick and work on machines without a display.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"RingDesk {__version__}")
     parser.add_argument("--debug", action="store_true", help="log in detail (secrets are still removed)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="try RingDesk without an account: starts the built-in simulator and signs in to it "
+        "through the real sign-in window with the demo user (your settings are not changed)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = commands.add_parser(
         "sim",
@@ -45,12 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ringdesk.simulator import run_foreground
 
         return run_foreground(args.host, args.port, args.scenario)
-    print(
-        "RingDesk's dialer window is not part of this version yet.\n"
-        "Try the built-in RingCentral simulator: ringdesk sim",
-        file=sys.stderr,
-    )
-    return 0
+    log.info("RingDesk %s starting%s", __version__, " in demo mode" if args.demo else "")
+    try:
+        from ringdesk.app import main as gui_main
+    except ImportError as exc:
+        print(f"RingDesk cannot start its window: {exc}", file=sys.stderr)
+        return 1
+    return gui_main(demo=args.demo)
 
 
 def _loopback_host(value: str) -> str:

@@ -1,0 +1,445 @@
+"""The composition root: builds settings, services, view models and windows, and wires them together.
+
+This is the only module that knows all the parts. Start-up (seed 003):
+
+1. settings are loaded (a damaged file is kept aside and reported in the window);
+2. the platform client, token store and session are built for the configured server (for the
+   built-in simulator, or `--demo`, the simulator is started in this process first);
+3. `session.restore()`: stored tokens that still work sign in silently; with the JWT method a
+   stored JWT signs in without any window;
+4. otherwise the signed-out prompt asks "Sign in now" / "Continue signed out" (with `--demo`
+   the real sign-in window opens at once, on the simulator's page that shows the demo account).
+
+Quitting from anywhere (menu, window close, Ctrl-C, SIGTERM, session end) goes through
+`QuitGuard`: windows close, tasks are cancelled, then session, client and simulator are closed
+while the loop still runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QDialog
+
+from ringdesk import __version__
+from ringdesk.api import PlatformClient
+from ringdesk.auth.session import Session
+from ringdesk.auth.token_store import TokenStore
+from ringdesk.config import (
+    DEFAULT_REDIRECT_URI,
+    DEMO_CLIENT_ID,
+    LOGIN_METHOD_LABELS,
+    SERVER_LABELS,
+    ConnectionSettings,
+    LoginMethod,
+    ServerKind,
+    Settings,
+    load_settings,
+    save_settings,
+    validate_connection,
+)
+from ringdesk.errors import report
+from ringdesk.paths import app_paths
+from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
+from ringdesk.simulator import Scenario, Simulator
+from ringdesk.ui.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.main_window import MainWindow
+from ringdesk.ui.sign_in_window import BrowserWaitWindow, UnattendedSignInDialog, embedded_window_factory
+from ringdesk.ui.signed_out_prompt import SignedOutPrompt
+from ringdesk.ui.style import apply_style
+from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
+from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+
+__all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "prepare_qt"]
+
+log = logging.getLogger("ringdesk.app")
+
+
+def prepare_qt() -> bool:
+    """What must happen before the QApplication exists; True when QtWebEngine can be used.
+
+    Chromium refuses its sandbox as root (containers, CI), so only then is it switched off.
+    QtWebEngine must be imported before the application object, and wants shared GL contexts.
+    """
+    if os.name == "posix" and os.geteuid() == 0:
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--no-sandbox" not in flags.split():
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+
+    if QCoreApplication.instance() is None:
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    try:
+        import PySide6.QtWebEngineWidgets  # noqa: F401
+    except ImportError:
+        log.info("QtWebEngine is not available; sign-in uses the system browser")
+        return False
+    return True
+
+
+def main(*, demo: bool = False) -> int:
+    """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI)."""
+    web_engine = prepare_qt()
+
+    app = application()
+    app.setApplicationName("RingDesk")
+    app.setApplicationDisplayName("RingDesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("RingDesk")
+    app.setDesktopFileName("ringdesk")
+    apply_style(app)
+    options = AppOptions(demo=demo, web_engine=web_engine)
+    return run_app(lambda guard: RingDeskApp(options, guard).run(), app=app)
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    demo: bool = False
+    #: QtWebEngine was imported before the QApplication (see `prepare_qt`).
+    web_engine: bool = True
+    #: Default: `app_paths().settings_file`.
+    settings_path: Path | None = None
+    #: Default: the process environment (for `RINGDESK_*` overrides).
+    environ: Mapping[str, str] | None = None
+    #: The scenario the in-process simulator serves (default: the demo account).
+    scenario: Scenario | None = None
+    #: A keyring backend for the token store (tests use keyring's fail backend for "no keyring").
+    keyring_backend: KeyringBackend | None = None
+    #: Where window geometry is kept; default: next to the settings file. False: nowhere.
+    window_state: Path | bool | None = None
+
+
+def demo_connection(web_engine: bool) -> ConnectionSettings:
+    """The connection `--demo` uses: the in-process simulator and its public demo app."""
+    return ConnectionSettings(
+        server=ServerKind.SIMULATOR,
+        client_id=DEMO_CLIENT_ID,
+        redirect_uri=DEFAULT_REDIRECT_URI,
+        login_method=LoginMethod.EMBEDDED if web_engine else LoginMethod.SYSTEM_BROWSER,
+    )
+
+
+class RingDeskApp:
+    """One running RingDesk: owns every service and window, and the order they start and stop in."""
+
+    def __init__(self, options: AppOptions, guard: QuitGuard) -> None:
+        self.options = options
+        self.guard = guard
+        paths = app_paths()
+        self.settings_path = options.settings_path or paths.settings_file
+        self.loaded = load_settings(self.settings_path, environ=options.environ)
+        self.settings = self.loaded.settings
+        if options.demo:
+            # In memory only: the person's saved settings stay as they were.
+            self.settings = replace(self.settings, connection=demo_connection(options.web_engine))
+
+        self.simulator: Simulator | None = None
+        self.client: PlatformClient | None = None
+        self.store: TokenStore | None = None
+        self.session: Session | None = None
+        self.sign_in_vm: SignInViewModel | None = None
+        self.signed_out_prompt: SignedOutPrompt | None = None
+        # Dialogs shown with open() live until they finish; Python must hold them meanwhile.
+        self._dialogs: set[QDialog] = set()
+        self._reconnecting: asyncio.Task[None] | None = None
+
+        self.session_vm = SessionViewModel()
+        self.session_vm.sign_in_requested.connect(self.begin_sign_in)
+        state: Path | None
+        if options.window_state is False:
+            state = None
+        elif isinstance(options.window_state, Path):
+            state = options.window_state
+        else:
+            state = self.settings_path.with_name("window-state.ini")
+        self.main_window = MainWindow(self.session_vm, state_file=state)
+        self.main_window.quit_requested.connect(guard.request_quit)
+        self.main_window.connection_settings_requested.connect(self.open_connection_settings)
+        problems = list(self.loaded.problems)
+        if self.loaded.overrides:
+            problems.append("Set by the environment for this run: " + ", ".join(self.loaded.overrides) + ".")
+        self.main_window.show_settings_problems(problems)
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def run(self) -> int:
+        try:
+            await self.start()
+            await self.guard.wait()
+        finally:
+            await self.shutdown()
+        return 0
+
+    async def start(self) -> None:
+        self.main_window.show()
+        try:
+            await self.connect(self.settings)
+        except Exception as error:
+            # The window stays usable (settings, history); the person reads what went wrong.
+            sentence = report(error, context="connecting at start", logger=log)
+            self.main_window.show_message(sentence, 15000)
+            self.session_vm.bind(None)
+            return
+        if self.guard.requested:
+            return
+        await self.startup_sign_in()
+
+    async def startup_sign_in(self) -> None:
+        """Seed 003: stored tokens that still work mean no question at all."""
+        if self.session is None or self.store is None:
+            self.ask_to_sign_in(note=self._setup_note())
+            return
+        problem: str | None = None
+        try:
+            if await self.session.restore():
+                log.info("signed in with the stored sign-in")
+                return
+        except Exception as error:
+            problem = report(error, context="restoring the sign-in", logger=log)
+        if self.settings.connection.login_method is LoginMethod.JWT:
+            jwt = await self.store.load_secret("jwt")
+            if jwt:
+                try:
+                    await self.session.sign_in_with_jwt(jwt, remember=True)
+                    log.info("signed in with the stored JWT credential")
+                    return
+                except Exception as error:
+                    problem = report(error, context="JWT sign-in at start", logger=log)
+        if self.options.demo and not validate_connection(self.settings.connection):
+            self.begin_sign_in()
+            return
+        if self.settings.general.ask_to_sign_in_at_start:
+            self.ask_to_sign_in(problem=problem or self.session.status.problem)
+
+    async def shutdown(self) -> None:
+        """Close windows, stop tasks, then the session, client and simulator; never raises."""
+        log.info("shutting down")
+        for dialog in list(self._dialogs):
+            with contextlib.suppress(RuntimeError):
+                dialog.close()
+        self._dialogs.clear()
+        if self.sign_in_vm is not None:
+            self.sign_in_vm.close()
+        with contextlib.suppress(RuntimeError):
+            self.main_window.hide()
+        self.session_vm.close()
+        await cancel_spawned()
+        await self.disconnect()
+        await self._stop_simulator()
+        with contextlib.suppress(RuntimeError):
+            self.main_window.close()
+            self.main_window.deleteLater()
+        log.info("shut down")
+
+    # ------------------------------------------------------------------ services
+
+    async def connect(self, settings: Settings) -> None:
+        """Build client, token store, session and sign-in view model for `settings.connection`."""
+        connection = settings.connection
+        if connection.server is ServerKind.SIMULATOR:
+            await self._start_simulator()
+        else:
+            await self._stop_simulator()
+        server_url = connection.server_url(self.simulator.base_url if self.simulator else None)
+        problems = validate_connection(connection)
+        info = ConnectionInfo(
+            server_label=SERVER_LABELS[connection.server],
+            server_url=server_url or "",
+            login_method_label=LOGIN_METHOD_LABELS[connection.login_method],
+        )
+        if problems or not server_url:
+            log.info("connection not set up: %s", " ".join(problems))
+            self.session_vm.bind(None, connection=info)
+            return
+        store = self.store = self._make_store(server_url, connection.client_id)
+        secret: str | None = None
+        if connection.use_client_secret:
+            secret = await store.load_secret("client_secret")
+            if not secret:
+                self.main_window.show_message(
+                    "The client secret is missing from the keyring; enter it in Connection settings."
+                )
+        self.client = PlatformClient(server_url, connection.client_id, client_secret=secret)
+        self.session = Session(self.client, store)
+        storage = store.backend_name if store.persistent else None
+        self.session_vm.bind(self.session, connection=dataclasses.replace(info, secret_storage=storage))
+        self.sign_in_vm = self._make_sign_in_vm(connection)
+
+    async def disconnect(self) -> None:
+        if self.sign_in_vm is not None:
+            self.sign_in_vm.close()
+            self.sign_in_vm.deleteLater()
+            self.sign_in_vm = None
+        session, self.session = self.session, None
+        client, self.client = self.client, None
+        store, self.store = self.store, None
+        if session is not None:
+            if self.options.demo and store is not None:
+                # The demo's simulator gets a new port each run: its tokens would only pile up.
+                with contextlib.suppress(Exception):
+                    await store.clear()
+            try:
+                await session.aclose()
+            except Exception as error:
+                report(error, context="closing the session", logger=log)
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception as error:
+                report(error, context="closing the platform client", logger=log)
+
+    async def reconnect(self, settings: Settings) -> None:
+        """After the connection settings changed: a fresh session for the new server and app."""
+        self.session_vm.bind(None)
+        await self.disconnect()
+        self.settings = settings
+        await self.connect(settings)
+        if self.session is not None:
+            try:
+                await self.session.restore()
+            except Exception as error:
+                report(error, context="restoring the sign-in", logger=log)
+
+    def _make_store(self, server_url: str, client_id: str) -> TokenStore:
+        if self.options.keyring_backend is not None:
+            return TokenStore(server_url, client_id, backend=self.options.keyring_backend)
+        return TokenStore(server_url, client_id)
+
+    def _make_sign_in_vm(self, connection: ConnectionSettings) -> SignInViewModel:
+        assert self.session is not None and self.client is not None
+        vm = SignInViewModel(
+            self.session,
+            self.client,
+            redirect_uri=connection.redirect_uri,
+            login_method=connection.login_method,
+            allow_password_grant=connection.allow_password_grant,
+            window_factory=embedded_window_factory() if self.options.web_engine else None,
+            wait_window_factory=BrowserWaitWindow,
+            store=self.store,
+        )
+        vm.succeeded.connect(lambda _identity: self.main_window.show_message("Signed in."))
+        vm.failed.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
+        return vm
+
+    async def _start_simulator(self) -> None:
+        if self.simulator is not None:
+            return
+        scenario = self.options.scenario or Scenario(demo_mode=True)
+        simulator = Simulator(scenario)
+        # Starting waits for the server thread to listen; keep the window responsive meanwhile.
+        await asyncio.to_thread(simulator.start)
+        self.simulator = simulator
+        log.info("built-in simulator listening at %s", simulator.base_url)
+
+    async def _stop_simulator(self) -> None:
+        simulator, self.simulator = self.simulator, None
+        if simulator is not None:
+            await asyncio.to_thread(simulator.stop)
+            log.info("built-in simulator stopped")
+
+    # ------------------------------------------------------------------ intents from the windows
+
+    def begin_sign_in(self) -> None:
+        """Sign in..., "Get credentials" or "Sign in again": the configured sign-in flow."""
+        if self.sign_in_vm is None:
+            self.main_window.show_message("Set up the connection first.", 8000)
+            self.open_connection_settings()
+            return
+        if self.settings.connection.login_method in (LoginMethod.JWT, LoginMethod.PASSWORD):
+            self._open(UnattendedSignInDialog(self.sign_in_vm, parent=self.main_window))
+            return
+        self.sign_in_vm.start()
+
+    def ask_to_sign_in(self, *, problem: str | None = None, note: str | None = None) -> None:
+        kind = self.settings.connection.server
+        label = "RingCentral" if kind in (ServerKind.RINGCENTRAL, ServerKind.PARTNER) else SERVER_LABELS[kind]
+        prompt = SignedOutPrompt(
+            server_label=label,
+            problem=problem,
+            note=note,
+            ask_at_start=self.settings.general.ask_to_sign_in_at_start,
+            parent=self.main_window,
+        )
+        self.signed_out_prompt = prompt
+
+        def answered(sign_in_now: bool) -> None:
+            if prompt.ask_at_start != self.settings.general.ask_to_sign_in_at_start:
+                self._remember_ask_at_start(prompt.ask_at_start)
+            if sign_in_now:
+                self.begin_sign_in()
+
+        prompt.answered.connect(answered)
+        self._open(prompt)
+
+    def open_connection_settings(self) -> None:
+        vm = ConnectionViewModel(
+            self.settings.connection,
+            save=self._save_connection,
+            store_for=self._store_for,
+            embedded_available=self.options.web_engine,
+        )
+        dialog = ConnectionSettingsDialog(vm, parent=self.main_window)
+        vm.setParent(dialog)
+        self._open(dialog)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _open(self, dialog: QDialog) -> None:
+        """Show `dialog` with open() (never exec()) and keep it alive until it finishes."""
+        self._dialogs.add(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._dialogs.discard(dialog))
+        dialog.open()
+
+    def _setup_note(self) -> str:
+        problems = validate_connection(self.settings.connection)
+        first = problems[0] if problems else "The connection is not set up yet."
+        return f'Set up the connection first: {first} "Sign in now" opens the connection settings.'
+
+    def _store_for(self, connection: ConnectionSettings) -> TokenStore | None:
+        url = connection.server_url(self.simulator.base_url if self.simulator else None)
+        if connection.server is ServerKind.SIMULATOR and url is None:
+            return None
+        if not url or not connection.client_id.strip():
+            return None
+        if (
+            self.store is not None
+            and self.client is not None
+            and (self.client.server_url == url.rstrip("/") and self.client.client_id == connection.client_id)
+        ):
+            return self.store
+        return self._make_store(url, connection.client_id.strip())
+
+    async def _save_connection(self, connection: ConnectionSettings) -> None:
+        before = self.settings.connection
+        updated = replace(self.settings, connection=connection)
+        if not self.options.demo:
+            # Environment overrides were for this run only; they must not become saved settings.
+            save_settings(self.loaded.without_overrides(updated), self.settings_path)
+        self.settings = updated
+        if connection != before:
+            self.main_window.show_message("Connection settings saved; connecting again.")
+            self._reconnecting = spawn(self.reconnect(updated), name="reconnect after settings change")
+
+    def _remember_ask_at_start(self, ask: bool) -> None:
+        general = replace(self.settings.general, ask_to_sign_in_at_start=ask)
+        self.settings = replace(self.settings, general=general)
+        # The demo's connection lives in memory only; everywhere else the current settings are saved.
+        base = (
+            (self.loaded.stored or Settings())
+            if self.options.demo
+            else self.loaded.without_overrides(self.settings)
+        )
+        try:
+            save_settings(replace(base, general=general), self.settings_path)
+        except OSError as error:
+            log.warning("could not save settings: %s", error)

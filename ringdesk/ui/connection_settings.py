@@ -1,0 +1,312 @@
+"""The connection settings dialog: server, app credentials, redirect URI and login method.
+
+A pure view of `ConnectionViewModel`: every edit goes to the view model, and every refresh comes
+from its `changed` signal. Problems are shown as sentences under the field they concern, and Save
+stays disabled while there is any. Show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ringdesk.config import LoginMethod, ServerKind
+from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+
+__all__ = ["ConnectionSettingsDialog"]
+
+_PROBLEM_STYLE = "color: #b00020;"
+_NOTE_STYLE = "color: palette(placeholder-text);"
+
+
+class _Field(QWidget):
+    """An input with its problem sentence (and an optional note) right under it."""
+
+    def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.problem = _wrapping_label(_PROBLEM_STYLE)
+        self.problem.setObjectName("problem")
+        self.note = _wrapping_label(_NOTE_STYLE)
+        self.note.setObjectName("note")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.note)
+        self.problem.hide()
+        self.note.hide()
+        self.setFocusProxy(editor)
+
+    def show_problems(self, sentences: list[str]) -> None:
+        text = " ".join(sentences)
+        if text != self.problem.text():
+            self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+        # A screen reader reads the problem together with the field's name.
+        self.editor.setAccessibleDescription(text)
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+
+def _wrapping_label(style: str = "") -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    if style:
+        label.setStyleSheet(style)
+    return label
+
+
+class ConnectionSettingsDialog(QDialog):
+    """Edit where and how RingDesk signs in. Accepts itself once the view model has saved."""
+
+    def __init__(self, view_model: ConnectionViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ConnectionSettingsDialog")
+        self.setWindowTitle("Connection settings")
+        self._vm = view_model
+        self._refreshing = False
+
+        intro = _wrapping_label()
+        intro.setText(
+            "Where RingDesk signs in, and how. The client ID comes from your app's page in the "
+            "RingCentral developer console."
+        )
+
+        self.server = QComboBox()
+        self.server.setObjectName("server")
+        self.server.setAccessibleName("Server")
+        for kind, label in view_model.server_choices():
+            self.server.addItem(label, kind.value)
+        self.custom_url = QLineEdit()
+        self.custom_url.setObjectName("custom_server_url")
+        self.custom_url.setAccessibleName("Custom server address")
+        self.custom_url.setPlaceholderText("https://platform.example.com")
+        server_box = QWidget()
+        server_layout = QVBoxLayout(server_box)
+        server_layout.setContentsMargins(0, 0, 0, 0)
+        server_layout.setSpacing(4)
+        server_layout.addWidget(self.server)
+        server_layout.addWidget(self.custom_url)
+        self.server_field = _Field(server_box)
+        self.server_field.setFocusProxy(self.server)
+
+        self.client_id = QLineEdit()
+        self.client_id.setObjectName("client_id")
+        self.client_id.setAccessibleName("Client ID")
+        self.client_id_field = _Field(self.client_id)
+
+        self.use_secret = QCheckBox("This app has a client &secret (confidential app)")
+        self.use_secret.setObjectName("use_client_secret")
+        self.client_secret = QLineEdit()
+        self.client_secret.setObjectName("client_secret")
+        self.client_secret.setAccessibleName("Client secret")
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        secret_box = QWidget()
+        secret_layout = QVBoxLayout(secret_box)
+        secret_layout.setContentsMargins(0, 0, 0, 0)
+        secret_layout.setSpacing(4)
+        secret_layout.addWidget(self.use_secret)
+        secret_layout.addWidget(self.client_secret)
+        self.secret_field = _Field(secret_box)
+        self.secret_field.setFocusProxy(self.use_secret)
+
+        self.redirect_uri = QLineEdit()
+        self.redirect_uri.setObjectName("redirect_uri")
+        self.redirect_uri.setAccessibleName("Redirect URI")
+        self.redirect_field = _Field(self.redirect_uri)
+
+        self.login_method = QComboBox()
+        self.login_method.setObjectName("login_method")
+        self.login_method.setAccessibleName("Login method")
+        self.login_field = _Field(self.login_method)
+
+        self.allow_password = QCheckBox("Allow &password sign-in (the platform is retiring it)")
+        self.allow_password.setObjectName("allow_password_grant")
+        advanced = QGroupBox("Advanced")
+        advanced_layout = QVBoxLayout(advanced)
+        advanced_layout.addWidget(self.allow_password)
+
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.labels: dict[str, QLabel] = {}
+        for key, text, field, buddy in (
+            ("server", "Se&rver:", self.server_field, self.server),
+            ("client_id", "&Client ID:", self.client_id_field, self.client_id),
+            ("client_secret", "Client secret:", self.secret_field, self.use_secret),
+            ("redirect_uri", "Re&direct URI:", self.redirect_field, self.redirect_uri),
+            ("login_method", "&Login method:", self.login_field, self.login_method),
+        ):
+            row_label = QLabel(text)
+            row_label.setBuddy(buddy)
+            self.labels[key] = row_label
+            form.addRow(row_label, field)
+
+        self.save_problem = _wrapping_label(_PROBLEM_STYLE)
+        self.save_problem.setObjectName("save_problem")
+        self.save_problem.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setObjectName("save")
+        self.save_button.setDefault(True)
+        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(view_model.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(advanced)
+        layout.addWidget(self.save_problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        self.server.currentIndexChanged.connect(self._server_chosen)
+        self.custom_url.textEdited.connect(view_model.set_custom_server_url)
+        self.client_id.textEdited.connect(view_model.set_client_id)
+        self.use_secret.toggled.connect(self._use_secret_toggled)
+        self.client_secret.textEdited.connect(view_model.set_client_secret)
+        self.redirect_uri.textEdited.connect(view_model.set_redirect_uri)
+        self.login_method.currentIndexChanged.connect(self._login_method_chosen)
+        self.allow_password.toggled.connect(self._allow_password_toggled)
+
+        view_model.changed.connect(self._refresh)
+        view_model.saved.connect(self._saved)
+        view_model.save_failed.connect(self._save_failed)
+
+        self.setMinimumWidth(520)
+        self._refresh()
+        view_model.check_stored_secret()
+
+    # ------------------------------------------------------------------ from the view model
+
+    def _refresh(self) -> None:
+        self._refreshing = True
+        try:
+            vm, draft = self._vm, self._vm.draft
+            self._select(self.server, draft.server.value)
+            self.custom_url.setVisible(draft.server is ServerKind.CUSTOM)
+            _set_text(self.custom_url, draft.custom_server_url)
+            _set_text(self.client_id, draft.client_id)
+            self.use_secret.setChecked(draft.use_client_secret)
+            self.client_secret.setEnabled(draft.use_client_secret)
+            self.client_secret.setPlaceholderText(
+                "Stored; type a new one to replace it" if vm.secret_stored else ""
+            )
+            _set_text(self.redirect_uri, draft.redirect_uri)
+            self.redirect_uri.setEnabled(vm.uses_redirect_uri)
+            self.labels["redirect_uri"].setEnabled(vm.uses_redirect_uri)
+            choices = vm.login_method_choices()
+            if [self.login_method.itemData(i) for i in range(self.login_method.count())] != [
+                method.value for method, _ in choices
+            ]:
+                self.login_method.clear()
+                for method, label in choices:
+                    self.login_method.addItem(label, method.value)
+            self._select(self.login_method, draft.login_method.value)
+            self.allow_password.setChecked(draft.allow_password_grant)
+
+            problems, notes = vm.problems(), vm.notes()
+            self.server_field.show_problems(problems["server"])
+            self.server_field.show_note(notes.get("server", ""))
+            self.client_id_field.show_problems(problems["client_id"])
+            self.secret_field.show_problems(problems["client_secret"])
+            self.secret_field.show_note(vm.secret_storage_note if draft.use_client_secret else "")
+            self.redirect_field.show_problems(problems["redirect_uri"])
+            self.redirect_field.show_note("" if vm.uses_redirect_uri else "Not used by this login method.")
+            self.login_field.show_problems(problems["login_method"])
+            self.login_field.show_note(notes.get("login_method", ""))
+            self.save_button.setEnabled(vm.can_save)
+            for widget in (
+                self.server,
+                self.custom_url,
+                self.client_id,
+                self.use_secret,
+                self.redirect_uri,
+                self.login_method,
+                self.allow_password,
+            ):
+                widget.setEnabled(
+                    not vm.is_busy and (widget is not self.redirect_uri or vm.uses_redirect_uri)
+                )
+            self.client_secret.setEnabled(not vm.is_busy and draft.use_client_secret)
+        finally:
+            self._refreshing = False
+        # Wrapped sentences change the height the dialog needs; grow so nothing is cut off.
+        QTimer.singleShot(0, self._fit_height)
+
+    def _fit_height(self, *, shrink: bool = False) -> None:
+        layout = self.layout()
+        # Wrapped sentences need the height for the actual width; sizeHint() guesses a narrower one.
+        if layout is not None and layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = self.sizeHint().height()
+        if self.height() < needed or (shrink and self.height() > needed):
+            self.resize(self.width(), needed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, lambda: self._fit_height(shrink=True))
+
+    def _saved(self, _connection: object) -> None:
+        self.client_secret.clear()
+        self.accept()
+
+    def _save_failed(self, sentence: str) -> None:
+        self.save_problem.setText(sentence)
+        self.save_problem.show()
+
+    # ------------------------------------------------------------------ to the view model
+
+    def _server_chosen(self, index: int) -> None:
+        if not self._refreshing and index >= 0:
+            self._vm.set_server(ServerKind(self.server.itemData(index)))
+
+    def _login_method_chosen(self, index: int) -> None:
+        if not self._refreshing and index >= 0:
+            self._vm.set_login_method(LoginMethod(self.login_method.itemData(index)))
+
+    def _use_secret_toggled(self, checked: bool) -> None:
+        if not self._refreshing:
+            self._vm.set_use_client_secret(checked)
+            if checked:
+                self.client_secret.setFocus()
+
+    def _allow_password_toggled(self, checked: bool) -> None:
+        if not self._refreshing:
+            self._vm.set_allow_password_grant(checked)
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        if index != combo.currentIndex():
+            combo.setCurrentIndex(index)
+
+
+def _set_text(editor: QLineEdit, text: str) -> None:
+    # Setting the same text again would move the cursor to the end while the person types.
+    if editor.text() != text:
+        editor.setText(text)

@@ -1,0 +1,381 @@
+"""The main window's shell: who is signed in, what needs attention, and the place the dialer will take.
+
+A dumb view: it renders `SessionView`s from a `SessionViewModel` and calls its intents; everything
+else goes out as signals (`connection_settings_requested`, `quit_requested`) for the app to handle.
+
+    window = MainWindow(session_vm)            # session_vm may be in any state: no network needed
+    window.set_content(dialer_widget)          # the dialer replaces the status card
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ringdesk import __version__
+from ringdesk.ui.style import icon, is_dark, stylesheet
+from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
+
+__all__ = ["MainWindow"]
+
+# Seed 003's names for the same two actions, shown as tooltips and in the status bar.
+GET_CREDENTIALS = "Get credentials: sign in to RingCentral and keep the sign-in in the keyring"
+CLEAR_CREDENTIALS = "Clear credentials: sign out, revoke the sign-in and delete it from the keyring"
+
+
+class MainWindow(QMainWindow):
+    connection_settings_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        session: SessionViewModel,
+        *,
+        state_file: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._state_file = state_file
+        self.setWindowTitle("RingDesk")
+        self.setWindowIcon(icon("ringdesk"))
+        self.setMinimumSize(QSize(420, 360))
+        self.resize(560, 600)
+        # Styled here as well as app-wide, so a window rendered on its own (screenshots) looks the same.
+        self.setStyleSheet(stylesheet(is_dark(self.palette())))
+
+        self._build_actions()
+        self._build_menus()
+
+        self.header = _Header()
+        self.signed_out_banner = _Banner(
+            "signedOutBanner", "signed-out", "You are signed out", button_text="Sign in again"
+        )
+        self.signed_out_banner.button.clicked.connect(self._session.sign_in_again)
+        self.notice_banner = _Banner("noticeBanner", "info", "Sign-in kept in memory only")
+        self.settings_banner = _Banner(
+            "settingsBanner", "info", "Settings were reset", button_text="Dismiss", flat_button=True
+        )
+        self.settings_banner.button.clicked.connect(self.settings_banner.hide)
+        self.settings_banner.hide()
+
+        self.status_card = _StatusCard()
+        self.content = QStackedWidget()
+        self.content.setObjectName("content")
+        self.content.addWidget(self.status_card)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(20, 16, 20, 20)
+        body_layout.setSpacing(12)
+        body_layout.addWidget(self.signed_out_banner)
+        body_layout.addWidget(self.notice_banner)
+        body_layout.addWidget(self.settings_banner)
+        body_layout.addWidget(self.content, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(body, 1)
+        self.setCentralWidget(central)
+        self.statusBar().setSizeGripEnabled(False)
+
+        self._restore_geometry()
+        session.changed.connect(self.show_view)
+        session.signed_out.connect(lambda: self.statusBar().showMessage("Signed out.", 5000))
+        self.show_view(session.view)
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def view_model(self) -> SessionViewModel:
+        return self._session
+
+    def show_view(self, view: SessionView) -> None:
+        """Show `view`: header, banners, menu states, status card."""
+        self.header.show_view(view)
+        self.signed_out_banner.setVisible(view.signed_out)
+        self.signed_out_banner.set_text(
+            view.problem or "Sign in to place calls. Settings work while you are signed out."
+        )
+        self.signed_out_banner.button.setText(view.sign_in_label.replace("Sign in", "&Sign in", 1))
+        self.signed_out_banner.button.setAccessibleName(view.sign_in_label)
+        self.signed_out_banner.button.setEnabled(view.can_sign_in)
+        self.notice_banner.setVisible(view.storage_notice is not None and not view.signed_out)
+        self.notice_banner.set_text(view.storage_notice or "")
+        self.sign_in_action.setEnabled(view.can_sign_in)
+        self.sign_out_action.setEnabled(view.can_sign_out)
+        self.status_card.show_view(view)
+
+    def show_settings_problems(self, problems: list[str]) -> None:
+        """Sentences about the settings file (damaged, reset, overridden) until dismissed."""
+        if not problems:
+            self.settings_banner.hide()
+            return
+        self.settings_banner.set_text("\n".join(problems))
+        self.settings_banner.show()
+
+    def set_content(self, widget: QWidget) -> None:
+        """Put the main content (the dialer) where the status card is."""
+        self.content.addWidget(widget)
+        self.content.setCurrentWidget(widget)
+
+    def show_message(self, text: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    # ------------------------------------------------------------------ Qt
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Until there is a tray icon, closing the window quits; the app shuts down in order.
+        self._save_geometry()
+        event.accept()
+        self.quit_requested.emit()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_actions(self) -> None:
+        self.sign_in_action = QAction("&Sign in\N{HORIZONTAL ELLIPSIS}", self)
+        self.sign_in_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.sign_in_action.setToolTip(GET_CREDENTIALS)
+        self.sign_in_action.setStatusTip(GET_CREDENTIALS)
+        self.sign_in_action.triggered.connect(self._session.sign_in)
+
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.setToolTip(CLEAR_CREDENTIALS)
+        self.sign_out_action.setStatusTip(CLEAR_CREDENTIALS)
+        self.sign_out_action.triggered.connect(self._session.sign_out)
+
+        self.settings_action = QAction("&Connection settings\N{HORIZONTAL ELLIPSIS}", self)
+        self.settings_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.Preferences, "Ctrl+,"))
+        self.settings_action.setStatusTip("Server, app client ID, redirect URI and login method")
+        self.settings_action.triggered.connect(self.connection_settings_requested)
+
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.quit_requested)
+
+        self.about_action = QAction("&About RingDesk", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._show_about)
+
+    def _build_menus(self) -> None:
+        account = self.menuBar().addMenu("&Account")
+        account.setToolTipsVisible(True)
+        account.addAction(self.sign_in_action)
+        account.addAction(self.sign_out_action)
+        account.addSeparator()
+        account.addAction(self.settings_action)
+        account.addSeparator()
+        account.addAction(self.quit_action)
+        self.account_menu = account
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About RingDesk")
+        box.setIconPixmap(icon("ringdesk").pixmap(64, 64))
+        box.setText(f"<b>RingDesk {__version__}</b>")
+        box.setInformativeText(
+            "Click a number, the platform rings your phone, then connects the call.\n"
+            "Signing in stays out of your way: RingDesk keeps the session fresh on its own."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never exec(): the event loop also runs the app's tasks
+
+    def _restore_geometry(self) -> None:
+        if self._state_file is None:
+            return
+        saved = QSettings(str(self._state_file), QSettings.Format.IniFormat).value("main_window/geometry")
+        if isinstance(saved, QByteArray):
+            self.restoreGeometry(saved)
+
+    def _save_geometry(self) -> None:
+        if self._state_file is None:
+            return
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        state = QSettings(str(self._state_file), QSettings.Format.IniFormat)
+        state.setValue("main_window/geometry", self.saveGeometry())
+        state.sync()
+
+
+class _Header(QFrame):
+    """Who is signed in and with which extension; a quiet line while signing in or signed out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("header")
+        self.avatar = QLabel()
+        self.avatar.setObjectName("avatar")
+        self.avatar.setFixedSize(44, 44)
+        self.avatar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.avatar.setAccessibleName("Account picture")
+        self.headline = QLabel()
+        self.headline.setObjectName("headline")
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = QLabel()
+        self.detail.setObjectName("detail")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addWidget(self.headline)
+        texts.addWidget(self.detail)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 14)
+        layout.setSpacing(14)
+        layout.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(texts, 1)
+
+    def show_view(self, view: SessionView) -> None:
+        self.headline.setText(view.headline if not view.signing_out else "Signing out\N{HORIZONTAL ELLIPSIS}")
+        self.detail.setText(view.detail)
+        self.detail.setVisible(bool(view.detail))
+        # setText and setPixmap each clear the other, so the label shows exactly one of them.
+        if view.initials:
+            self.avatar.setText(view.initials)
+        else:
+            self.avatar.setPixmap(icon("ringdesk").pixmap(QSize(44, 44), self.devicePixelRatioF()))
+        self.avatar.setStyleSheet("" if view.initials else "background: transparent;")
+        self.setAccessibleName(view.headline)
+        self.setAccessibleDescription(view.detail)
+
+
+class _Banner(QFrame):
+    """An icon, a bold title, one sentence and an optional button, in a tinted rounded box."""
+
+    def __init__(
+        self,
+        object_name: str,
+        icon_name: str,
+        title: str,
+        *,
+        button_text: str | None = None,
+        flat_button: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        self.icon = QLabel()
+        self.icon.setPixmap(icon(icon_name).pixmap(22, 22))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.title = QLabel(title)
+        self.title.setObjectName("bannerTitle")
+        self.text = QLabel()
+        self.text.setObjectName("bannerText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        texts = QVBoxLayout()
+        texts.setSpacing(4)
+        texts.addWidget(self.title)
+        texts.addWidget(self.text)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(12)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(texts, 1)
+        self.button = QPushButton(button_text or "")
+        self.button.setFlat(flat_button)
+        self.button.setVisible(button_text is not None)
+        self.button.setAccessibleName(button_text or "")
+        self.button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.setAccessibleName(title)
+
+    def set_text(self, text: str) -> None:
+        self.text.setText(text)
+        self.text.setVisible(bool(text))
+        self.setAccessibleDescription(text)
+
+
+class _StatusCard(QFrame):
+    """A short, useful summary of the connection until the dialer takes this place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("statusCard")
+        self.title = QLabel()
+        self.title.setObjectName("cardTitle")
+        self.server = _value_label("Server")
+        self.method = _value_label("Sign-in method")
+        self.storage = _value_label("Sign-in kept in")
+        form = QFormLayout()
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(8)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, value in (("Server", self.server), ("Sign-in method", self.method)):
+            form.addRow(_field_label(label), value)
+        form.addRow(_field_label("Sign-in kept in"), self.storage)
+        self.secondary = QLabel("Ready. The dialer arrives in the next version.")
+        self.secondary.setObjectName("secondary")
+        self.secondary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.secondary)
+
+    def show_view(self, view: SessionView) -> None:
+        connection = view.connection
+        if view.signed_in:
+            self.title.setText("Connected")
+        elif view.busy:
+            self.title.setText("Working\N{HORIZONTAL ELLIPSIS}")
+        else:
+            self.title.setText("Not connected")
+        server = connection.server_label or "Not set up yet"
+        if connection.server_url:
+            server = f"{server} ({connection.server_url})"
+        self.server.setText(server)
+        self.method.setText(connection.login_method_label or "\N{EM DASH}")
+        self.storage.setText(connection.secret_storage or "Memory only (no keyring found)")
+        self.secondary.setText(
+            "Ready. The dialer arrives in the next version."
+            if view.signed_in
+            else "Call history and settings work while you are signed out."
+        )
+
+
+def _field_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("fieldLabel")
+    return label
+
+
+def _value_label(accessible_name: str) -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAccessibleName(accessible_name)
+    return label
+
+
+def _shortcuts(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:
+    """The platform's keys for `standard`, plus `fallback` where the platform defines none or others.
+
+    Some desktops define no Preferences key at all; listing a key twice would make it ambiguous.
+    """
+    keys = [key for key in QKeySequence.keyBindings(standard) if not key.isEmpty()]
+    extra = QKeySequence(fallback)
+    if extra not in keys:
+        keys.append(extra)
+    return keys

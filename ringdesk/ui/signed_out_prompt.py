@@ -1,0 +1,107 @@
+"""Seed 003's start-up question, asked when no stored sign-in is still good: sign in now, or later.
+
+Shown with `open()` (window-modal, never `exec()`); the answer comes as `answered(bool)`: True for
+"Sign in now". Closing it or pressing Esc means "Continue signed out".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ringdesk.ui.style import icon
+
+__all__ = ["SignedOutPrompt"]
+
+
+class SignedOutPrompt(QDialog):
+    answered = Signal(bool)
+
+    def __init__(
+        self,
+        *,
+        server_label: str = "RingCentral",
+        problem: str | None = None,
+        note: str | None = None,
+        ask_at_start: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        """`problem`: why a stored sign-in no longer works; `note`: e.g. that the connection needs
+        setting up first. Both are one sentence each and optional."""
+        super().__init__(parent)
+        self.setWindowTitle("Sign in to RingDesk")
+        self.setWindowIcon(icon("ringdesk"))
+        self.setObjectName("signedOutPrompt")
+        self.setMinimumWidth(440)
+
+        picture = QLabel()
+        picture.setPixmap(icon("ringdesk").pixmap(48, 48))
+        picture.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.heading = QLabel(f"Sign in to {server_label} now?")
+        self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.explanation = QLabel(
+            "RingDesk needs your sign-in to place calls. You can also continue signed out: "
+            "call history and settings still work, and you can sign in later from the Account menu."
+        )
+        self.explanation.setWordWrap(True)
+        self.problem = QLabel(problem or "")
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(bool(problem))
+        self.note = QLabel(note or "")
+        self.note.setObjectName("note")
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
+        self.ask_again = QCheckBox("&Ask me each time RingDesk starts")
+        self.ask_again.setChecked(ask_at_start)
+
+        self.sign_in_button = QPushButton("&Sign in now")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setAccessibleName("Sign in now")
+        self.continue_button = QPushButton("&Continue signed out")
+        self.continue_button.setAccessibleName("Continue signed out")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        texts = QVBoxLayout()
+        texts.setSpacing(10)
+        texts.addWidget(self.heading)
+        texts.addWidget(self.problem)
+        texts.addWidget(self.explanation)
+        texts.addWidget(self.note)
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(texts, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(16)
+        layout.addLayout(top)
+        layout.addWidget(self.ask_again)
+        layout.addWidget(buttons)
+
+        self.finished.connect(self._on_finished)
+
+    @property
+    def ask_at_start(self) -> bool:
+        return self.ask_again.isChecked()
+
+    def _on_finished(self, result: int) -> None:
+        self.answered.emit(result == QDialog.DialogCode.Accepted)

@@ -1,0 +1,77 @@
+"""The look: Fusion with a calm stylesheet keyed on object names, light or dark from the palette.
+
+Only widgets that opt in by object name (`header`, `signedOutBanner`, `noticeBanner`, ...) are styled,
+so dialogs made by others keep the platform look. Icons are SVG, sharp at any scale factor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["apply_style", "icon", "icon_path", "is_dark", "stylesheet"]
+
+# The repository's resources folder (the editable install and frozen onedir builds keep it there).
+_RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def icon_path(name: str) -> Path:
+    return _RESOURCES / "icons" / f"{name}.svg"
+
+
+def icon(name: str) -> QIcon:
+    """The SVG icon `name`, or an empty icon when the resources are not installed."""
+    path = icon_path(name)
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def stylesheet(dark: bool) -> str:
+    if dark:
+        warn_bg, warn_border, warn_text = "#3a2c12", "#7a5a1c", "#f3d9a4"
+        info_bg, info_border, info_text = "#16283f", "#2c4f7c", "#cfe0f7"
+        card_bg, card_border, avatar_bg = "#262a30", "#3a3f47", "#2f6fc4"
+        secondary = "#a8afb8"
+    else:
+        warn_bg, warn_border, warn_text = "#fff6e5", "#f0c36d", "#5c3b00"
+        info_bg, info_border, info_text = "#eef4fd", "#b7cdf0", "#1d3a66"
+        card_bg, card_border, avatar_bg = "#ffffff", "#dde1e6", "#2f6fc4"
+        secondary = "#5f6b7a"
+    return f"""
+QFrame#header {{
+    border-bottom: 1px solid {card_border};
+}}
+QLabel#headline {{ font-size: 15pt; font-weight: 600; }}
+QLabel#detail, QLabel#secondary, QLabel#fieldLabel {{ color: {secondary}; }}
+QLabel#avatar {{
+    background: {avatar_bg}; color: white; border-radius: 22px; font-weight: 600; font-size: 13pt;
+}}
+QFrame#signedOutBanner {{
+    background: {warn_bg}; border: 1px solid {warn_border}; border-radius: 8px;
+}}
+QFrame#signedOutBanner QLabel {{ color: {warn_text}; }}
+QFrame#noticeBanner, QFrame#settingsBanner {{
+    background: {info_bg}; border: 1px solid {info_border}; border-radius: 8px;
+}}
+QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; }}
+QFrame#statusCard {{
+    background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px;
+}}
+QLabel#bannerTitle, QLabel#cardTitle {{ font-weight: 600; font-size: 11.5pt; }}
+"""
+
+
+def apply_style(app: QApplication) -> None:
+    """Fusion everywhere (the same look on every desktop), the app icon, and the stylesheet."""
+    app.setStyle("Fusion")
+    app.setWindowIcon(icon("ringdesk"))
+    app.setStyleSheet(stylesheet(is_dark(app.palette())))
+
+
+def secondary_color(palette: QPalette) -> QColor:
+    return QColor("#a8afb8") if is_dark(palette) else QColor("#5f6b7a")

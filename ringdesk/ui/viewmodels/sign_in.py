@@ -1,0 +1,485 @@
+"""The sign-in view model: one interactive attempt at a time, and the unattended forms.
+
+Interactive sign-in (authorization code with PKCE):
+
+1. `start()` makes a fresh attempt (random `state` and verifier) and builds the sign-in URL.
+2. Embedded: a `SignInWindow` (made by `window_factory`) shows the page and emits the redirect
+   URL without loading it. System browser: the URL goes to the person's browser (`opener`) and a
+   `LoopbackRedirectListener` on 127.0.0.1 receives the redirect (RFC 8252).
+3. `read_redirect` checks `state` and takes the code; `Session.sign_in_with_code` exchanges it.
+
+Every way an attempt can fail ends in `failed(sentence)`: one sentence, shown in the window that
+is still open together with "Try again", and an attempt that no longer exists. The code, the
+verifier and the state never leave this object except to the session; none is logged.
+
+Unattended sign-in: `sign_in_with_jwt()` and, when the advanced option allows it,
+`sign_in_with_password()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QUrl, Signal, SignalInstance
+from PySide6.QtGui import QDesktopServices
+
+from ringdesk.auth import pkce
+from ringdesk.auth.loopback import LoopbackRedirectListener
+from ringdesk.config import LoginMethod
+from ringdesk.errors import report
+from ringdesk.qtasync import spawn as qt_spawn
+
+__all__ = [
+    "CANCELLED",
+    "DENIED",
+    "NO_BROWSER",
+    "STATE_MISMATCH",
+    "BrowserWaitView",
+    "EmbeddedSignInView",
+    "SignInViewModel",
+]
+
+_log = logging.getLogger("ringdesk.ui.sign_in")
+
+DENIED = "You chose not to allow RingDesk to sign in."
+CANCELLED = "Sign-in was cancelled."
+STATE_MISMATCH = (
+    "The sign-in answer did not match this attempt, so it was ignored for your safety. Try again."
+)
+NO_BROWSER = "RingDesk could not open your web browser. Open it yourself and try again."
+_NOT_LOOPBACK = (
+    "Signing in through your web browser needs a redirect URI on this computer with a port, "
+    "such as http://127.0.0.1:53682/oauth/callback; change it in the connection settings."
+)
+_EMPTY_JWT = "Paste your JWT credential first."
+_EMPTY_PASSWORD = "Enter your phone number or email and your password."
+_PASSWORD_OFF = (
+    'Password sign-in is switched off; turn on "Allow password sign-in" in the connection settings.'
+)
+_WORKING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
+
+
+class EmbeddedSignInView(Protocol):
+    """What the view model needs from the embedded sign-in window (`SignInWindow`)."""
+
+    redirect_caught: SignalInstance
+    closed: SignalInstance
+    try_again_requested: SignalInstance
+
+    def load(self, url: str) -> None: ...
+    def show_working(self, sentence: str) -> None: ...
+    def show_problem(self, sentence: str) -> None: ...
+    def finish(self) -> None: ...
+    def show(self) -> None: ...
+    def raise_(self) -> None: ...
+    def activateWindow(self) -> None: ...
+
+
+class BrowserWaitView(Protocol):
+    """What the view model needs from the "waiting for your browser" window (`BrowserWaitWindow`)."""
+
+    cancel_requested: SignalInstance
+    reopen_requested: SignalInstance
+    try_again_requested: SignalInstance
+    closed: SignalInstance
+
+    def show_waiting(self) -> None: ...
+    def show_working(self, sentence: str) -> None: ...
+    def show_problem(self, sentence: str) -> None: ...
+    def finish(self) -> None: ...
+    def show(self) -> None: ...
+    def raise_(self) -> None: ...
+    def activateWindow(self) -> None: ...
+
+
+class _SignInSession(Protocol):
+    async def sign_in_with_code(self, code: str, attempt: pkce.AuthorizationAttempt) -> Any: ...
+    async def sign_in_with_jwt(self, jwt: str, *, remember: bool = True) -> Any: ...
+    async def sign_in_with_password(self, username: str, extension: str | None, password: str) -> Any: ...
+
+
+class _UrlBuilder(Protocol):
+    def authorize_url(
+        self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None
+    ) -> str: ...
+
+
+WindowFactory = Callable[[Callable[[str], bool]], EmbeddedSignInView]
+WaitWindowFactory = Callable[[], BrowserWaitView]
+Spawn = Callable[..., "asyncio.Task[Any]"]
+
+
+class SignInViewModel(QObject):
+    """Runs sign-in attempts and turns every outcome into `succeeded(identity)` or `failed(sentence)`.
+
+    `session` signs in (`sign_in_with_code`, `sign_in_with_jwt`, `sign_in_with_password`);
+    `client` builds the sign-in URL (`authorize_url`). `window_factory(is_redirect)` makes the
+    embedded window, or is None when QtWebEngine is missing, and then the system browser is used.
+    `wait_window_factory()` makes the "waiting for your browser" window. `opener(QUrl) -> bool`
+    opens the system browser; `listener_factory(redirect_uri)` makes the loopback listener.
+    `store` (optional) says where secrets are kept (its `backend_name`). `spawn(coro, name=)`
+    runs a coroutine on the Qt event loop and keeps the task alive.
+
+    Signals: `succeeded(object)` with the session's identity, `failed(str)` with one sentence,
+    `busy(bool)` while an attempt or an unattended sign-in is under way.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+    busy = Signal(bool)
+
+    def __init__(
+        self,
+        session: _SignInSession,
+        client: _UrlBuilder,
+        *,
+        redirect_uri: str,
+        login_method: LoginMethod | str = LoginMethod.EMBEDDED,
+        allow_password_grant: bool = False,
+        window_factory: WindowFactory | None = None,
+        wait_window_factory: WaitWindowFactory | None = None,
+        opener: Callable[[QUrl], bool] = QDesktopServices.openUrl,
+        listener_factory: Callable[[str], Any] = LoopbackRedirectListener,
+        store: object | None = None,
+        spawn: Spawn | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._client = client
+        self._redirect_uri = redirect_uri
+        self._login_method = LoginMethod(login_method)
+        self._allow_password_grant = allow_password_grant
+        self._window_factory = window_factory
+        self._wait_window_factory = wait_window_factory
+        self._opener = opener
+        self._listener_factory = listener_factory
+        self._store = store
+        self._spawn = spawn or qt_spawn
+        self._attempt: pkce.AuthorizationAttempt | None = None
+        self._url: str | None = None
+        self._window: EmbeddedSignInView | None = None
+        self._wait_window: BrowserWaitView | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._busy = False
+        self._last_problem: str | None = None
+
+    # ------------------------------------------------------------------ facts for views
+
+    @property
+    def is_busy(self) -> bool:
+        return self._busy
+
+    @property
+    def last_problem(self) -> str | None:
+        """The sentence of the last failure, until the next attempt starts."""
+        return self._last_problem
+
+    @property
+    def login_method(self) -> LoginMethod:
+        """The method `start()` uses; without QtWebEngine the embedded window gives way to the browser."""
+        if self._login_method is LoginMethod.EMBEDDED and self._window_factory is None:
+            return LoginMethod.SYSTEM_BROWSER
+        return self._login_method
+
+    @property
+    def embedded_unavailable_note(self) -> str | None:
+        """A sentence for the settings when the embedded window was asked for but cannot be used."""
+        if self._login_method is LoginMethod.EMBEDDED and self._window_factory is None:
+            return (
+                "The sign-in window needs QtWebEngine, which is not installed here, so RingDesk "
+                "uses your web browser instead."
+            )
+        return None
+
+    @property
+    def password_allowed(self) -> bool:
+        return self._allow_password_grant
+
+    @property
+    def secret_storage_note(self) -> str:
+        """Where a JWT credential is kept, in one sentence."""
+        return describe_secret_storage(self._store, "The credential")
+
+    # ------------------------------------------------------------------ intents
+
+    def start(self) -> None:
+        """Begin an interactive sign-in with the configured method (or bring its window forward)."""
+        if self._busy:
+            self._bring_forward()
+            return
+        if self.login_method is LoginMethod.SYSTEM_BROWSER:
+            self._start_system_browser()
+        else:
+            self._start_embedded()
+
+    def try_again(self) -> None:
+        """After a failure: a new attempt with a fresh state and verifier, in the same window."""
+        self._end_attempt()
+        self.start()
+
+    def cancel(self) -> None:
+        """Stop the attempt under way; the windows close and `failed("Sign-in was cancelled.")` follows."""
+        if not self._busy:
+            self._close_windows()
+            return
+        self._fail(CANCELLED, close_windows=True)
+
+    def sign_in_with_jwt(self, jwt: str) -> None:
+        """Unattended sign-in with a JWT credential, which the session keeps in the keyring."""
+        credential = "".join(jwt.split())  # pasted from a web page, it often carries a line break
+        if not credential:
+            self._report_unattended(_EMPTY_JWT)
+            return
+        if self._busy:
+            return
+        self._run_unattended(self._session.sign_in_with_jwt(credential, remember=True), "JWT sign-in")
+
+    def sign_in_with_password(self, username: str, extension: str, password: str) -> None:
+        """The legacy password grant; only when the advanced option allows it."""
+        if not self._allow_password_grant:
+            self._report_unattended(_PASSWORD_OFF)
+            return
+        if not username.strip() or not password:
+            self._report_unattended(_EMPTY_PASSWORD)
+            return
+        if self._busy:
+            return
+        coro = self._session.sign_in_with_password(username.strip(), extension.strip() or None, password)
+        self._run_unattended(coro, "password sign-in")
+
+    def close(self) -> None:
+        """The app is shutting down or the settings changed: end any attempt silently."""
+        self._end_attempt()
+        self._close_windows()
+        self._set_busy(False)
+
+    # ------------------------------------------------------------------ the embedded window
+
+    def _start_embedded(self) -> None:
+        self._new_attempt()
+        if self._window is None:
+            assert self._window_factory is not None
+            window = self._window_factory(self._is_redirect)
+            window.redirect_caught.connect(self._on_redirected)
+            window.closed.connect(self._on_window_closed)
+            window.try_again_requested.connect(self.try_again)
+            self._window = window
+        assert self._url is not None
+        _log.info("sign-in started in the sign-in window")
+        self._window.load(self._url)
+        self._window.show()
+        self._window.raise_()
+        self._window.activateWindow()
+
+    def _is_redirect(self, url: str) -> bool:
+        return pkce.matches_redirect(url, self._redirect_uri)
+
+    def _on_redirected(self, url: str) -> None:
+        attempt = self._attempt
+        if attempt is None or self._task is not None:
+            # A late or repeated answer for an attempt that is over: never exchanged.
+            _log.info("a redirect arrived when no sign-in attempt was waiting; ignored")
+            return
+        code = self._read(url, attempt)
+        if code is None:
+            return
+        if self._window is not None:
+            self._window.show_working(_WORKING)
+        self._task = self._spawn(self._exchange(code, attempt), name="sign-in code exchange")
+
+    def _on_window_closed(self) -> None:
+        self._window = None
+        if self._busy:
+            self._fail(CANCELLED, close_windows=True)
+
+    # ------------------------------------------------------------------ the system browser
+
+    def _start_system_browser(self) -> None:
+        attempt = self._new_attempt()
+        if self._wait_window is None and self._wait_window_factory is not None:
+            wait = self._wait_window_factory()
+            wait.cancel_requested.connect(self.cancel)
+            wait.reopen_requested.connect(self._open_browser)
+            wait.try_again_requested.connect(self.try_again)
+            wait.closed.connect(self._on_wait_window_closed)
+            self._wait_window = wait
+        if self._wait_window is not None:
+            self._wait_window.show_waiting()
+            self._wait_window.show()
+            self._wait_window.raise_()
+        _log.info("sign-in started in the system browser")
+        self._task = self._spawn(self._browser_flow(attempt), name="sign-in through the system browser")
+
+    def _open_browser(self) -> bool:
+        if self._url is None:
+            return False
+        opened = bool(self._opener(QUrl.fromEncoded(self._url.encode("ascii"))))
+        if not opened:
+            _log.warning("the system browser could not be opened")
+        return opened
+
+    def _on_wait_window_closed(self) -> None:
+        self._wait_window = None
+        if self._busy:
+            self._fail(CANCELLED, close_windows=True)
+
+    async def _browser_flow(self, attempt: pkce.AuthorizationAttempt) -> None:
+        try:
+            try:
+                listener_cm = self._listener_factory(attempt.redirect_uri)
+            except ValueError:
+                self._fail(_NOT_LOOPBACK)
+                return
+            # Listening before the browser opens, so a fast answer cannot be missed. A port that is
+            # taken raises SignInFailed with its own sentence, reported below.
+            async with listener_cm as listener:
+                if not self._open_browser():
+                    self._fail(NO_BROWSER)
+                    return
+                url = await listener.wait()
+            if self._attempt is not attempt:
+                return
+            code = self._read(url, attempt)
+            if code is None:
+                return
+            if self._wait_window is not None:
+                self._wait_window.show_working(_WORKING)
+            await self._exchange(code, attempt)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._fail(report(error, context="sign-in through the system browser", logger=_log))
+
+    # ------------------------------------------------------------------ shared steps
+
+    def _new_attempt(self) -> pkce.AuthorizationAttempt:
+        attempt = pkce.new_attempt(self._redirect_uri)
+        self._attempt = attempt
+        self._url = self._client.authorize_url(attempt.redirect_uri, attempt.state, attempt.code_challenge)
+        self._last_problem = None
+        self._set_busy(True)
+        return attempt
+
+    def _read(self, url: str, attempt: pkce.AuthorizationAttempt) -> str | None:
+        """The code from the redirect, or None after failing the attempt with the right sentence."""
+        try:
+            return pkce.read_redirect(url, attempt)
+        except pkce.SignInDenied:
+            _log.info("the person declined the sign-in on the platform's page")
+            self._fail(DENIED)
+        except pkce.StateMismatch:
+            _log.warning("a redirect with a state that does not belong to this attempt was refused")
+            self._fail(STATE_MISMATCH)
+        except pkce.SignInFailed as error:
+            self._fail(report(error, context="sign-in redirect", logger=_log))
+        return None
+
+    async def _exchange(self, code: str, attempt: pkce.AuthorizationAttempt) -> None:
+        try:
+            identity = await self._session.sign_in_with_code(code, attempt)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if self._attempt is attempt:
+                self._fail(report(error, context="sign-in code exchange", logger=_log))
+            return
+        if self._attempt is not attempt:
+            return
+        _log.info("signed in")
+        self._task = None
+        self._attempt = None
+        self._url = None
+        self._close_windows()
+        self._set_busy(False)
+        self.succeeded.emit(identity)
+
+    def _fail(self, sentence: str, *, close_windows: bool = False) -> None:
+        self._end_attempt()
+        self._last_problem = sentence
+        if close_windows:
+            self._close_windows()
+        else:
+            if self._window is not None:
+                self._window.show_problem(sentence)
+            if self._wait_window is not None:
+                self._wait_window.show_problem(sentence)
+        self._set_busy(False)
+        self.failed.emit(sentence)
+
+    def _end_attempt(self) -> None:
+        # Forget the verifier and state at once: a late redirect for this attempt must find nothing.
+        self._attempt = None
+        self._url = None
+        task, self._task = self._task, None
+        if task is not None and not task.done() and task is not _current_task():
+            task.cancel()
+
+    def _close_windows(self) -> None:
+        window, self._window = self._window, None
+        if window is not None:
+            window.finish()
+        wait, self._wait_window = self._wait_window, None
+        if wait is not None:
+            wait.finish()
+
+    def _bring_forward(self) -> None:
+        for window in (self._window, self._wait_window):
+            if window is not None:
+                window.show()
+                window.raise_()
+                window.activateWindow()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy.emit(busy)
+
+    # ------------------------------------------------------------------ unattended
+
+    def _run_unattended(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+        self._last_problem = None
+        self._set_busy(True)
+
+        async def run() -> None:
+            try:
+                identity = await coro
+            except asyncio.CancelledError:
+                self._set_busy(False)
+                raise
+            except Exception as error:
+                self._task = None
+                self._report_unattended(report(error, context=what, logger=_log))
+                self._set_busy(False)
+                return
+            self._task = None
+            self._set_busy(False)
+            self.succeeded.emit(identity)
+
+        self._task = self._spawn(run(), name=what)
+
+    def _report_unattended(self, sentence: str) -> None:
+        self._last_problem = sentence
+        self.failed.emit(sentence)
+
+
+def describe_secret_storage(store: object | None, what: str) -> str:
+    """One sentence saying where `what` (a secret) is kept: the keyring's name, or memory only."""
+    backend = getattr(store, "backend_name", None)
+    if store is not None and getattr(store, "persistent", True) and backend and backend != "memory only":
+        return f"{what} is kept in your keyring ({backend}), never in a file."
+    reason = getattr(store, "unavailable_reason", None) or (
+        "No keyring was found, so you will need to sign in each time. "
+        "Install a Secret Service such as GNOME Keyring."
+    )
+    return f"{what} is kept in memory only. {reason}"
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None

@@ -1,0 +1,344 @@
+"""The whole app on the qasync loop against the real simulator: start-up paths, demo, clean quit.
+
+Each test builds `RingDeskApp` as `ringdesk.app.main` does (minus `run_app`, since the test already
+runs on the qasync loop), runs it as a task, looks at what a person would see, and quits the way
+a person does. Quitting must leave no pending task and no "no running event loop".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from ringdesk.app import AppOptions, RingDeskApp
+from ringdesk.auth.session import SessionState
+from ringdesk.auth.token_store import TokenStore
+from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind, Settings, save_settings
+from ringdesk.qtasync import Application, QuitGuard, running_tasks
+from ringdesk.simulator import Simulator
+from ringdesk.ui.sign_in_window import SignInWindow
+from tests.conftest import fast_scenario
+
+pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+
+SHUTDOWN_TROUBLE = ("Task was destroyed but it is pending", "no running event loop", "Event loop is closed")
+
+
+async def until(condition: Callable[[], object], within: float = 20.0, what: str = "") -> None:
+    """Poll `condition` while the loop keeps running (never qtbot.waitUntil on the qasync loop)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.02)
+
+
+def visible(kind: type) -> list[Any]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+@pytest.fixture
+def trouble(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
+    """Log lines that mean an unclean shutdown (asyncio's and ours)."""
+    caplog.set_level(logging.INFO)
+
+    def found() -> list[str]:
+        gc.collect()  # "Task was destroyed" is only reported when the task object is collected
+        return [r.getMessage() for r in caplog.records if any(t in r.getMessage() for t in SHUTDOWN_TROUBLE)]
+
+    yield found
+
+
+@contextlib.asynccontextmanager
+async def running(options: AppOptions) -> AsyncIterator[tuple[RingDeskApp, asyncio.Task[int]]]:
+    guard = QuitGuard(QApplication.instance())
+    app = RingDeskApp(options, guard)
+    task = asyncio.ensure_future(app.run())
+    try:
+        yield app, task
+    finally:
+        if not task.done():
+            guard.request_quit()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 20)
+        guard.remove()
+
+
+async def quit_like_a_person(app: RingDeskApp, task: asyncio.Task[int]) -> int:
+    """Deliver Qt's Quit event, as `QApplication.quit()` does from a tray or session end.
+
+    Sent directly because the test loop runs a nested event loop, where `quit()` does nothing. When
+    an earlier test folder made a plain QApplication, Qt's Quit cannot be routed (that path is
+    covered in its own process by test_app_qtasync.py) and the menu's Quit is used instead.
+    """
+    qapp = QApplication.instance()
+    if not isinstance(qapp, Application):
+        return await quit_from_the_menu(app, task)
+    QApplication.sendEvent(qapp, QEvent(QEvent.Type.Quit))
+    return await asyncio.wait_for(task, 20)
+
+
+async def quit_from_the_menu(app: RingDeskApp, task: asyncio.Task[int]) -> int:
+    app.main_window.quit_action.trigger()
+    return await asyncio.wait_for(task, 20)
+
+
+def settings_file(home: Path, connection: ConnectionSettings) -> Path:
+    path = home / "config" / "settings.json"
+    save_settings(Settings(connection=connection), path)
+    return path
+
+
+async def test_a_stored_jwt_signs_in_without_any_window(
+    sim: Simulator, ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    user = sim.scenario.account.users[0]
+    path = settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    store = TokenStore(sim.base_url, "ringdesk-demo")
+    assert store.persistent, "this test needs the Secret Service of scripts/desktop-session"
+    await store.save_secret("jwt", user.jwt_credential or "")
+    try:
+        async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+            await until(lambda: app.session_vm.view.signed_in, what="signed in")
+            window = app.main_window
+            assert window.isVisible()
+            assert window.header.headline.text() == "Signed in as Dana Operator (ext. 101)"
+            assert not window.signed_out_banner.isVisible()
+            assert app.signed_out_prompt is None
+            assert visible(SignInWindow) == []
+            client = app.client
+            assert client is not None and app.session is not None
+
+            assert await quit_like_a_person(app, task) == 0
+            assert client.closed
+            # Hidden, then deleted: nothing of the window outlives the app.
+            assert not shiboken6.isValid(window) or not window.isVisible()
+            assert running_tasks() == frozenset()
+    finally:
+        await store.clear()
+    assert trouble() == []
+
+
+async def test_nothing_stored_asks_sign_in_now_or_continue(
+    ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    path = settings_file(
+        ringdesk_home, ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
+    )
+    options = AppOptions(settings_path=path, window_state=False, scenario=fast_scenario())
+    async with running(options) as (app, task):
+        await until(
+            lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible(), what="prompt"
+        )
+        prompt = app.signed_out_prompt
+        assert prompt is not None
+        assert prompt.heading.text() == "Sign in to Built-in simulator now?"
+        assert app.main_window.signed_out_banner.isVisible()
+        simulator = app.simulator
+        assert simulator is not None and simulator.running
+
+        prompt.continue_button.click()
+        await until(lambda: not prompt.isVisible(), what="prompt closed")
+        assert app.session is not None
+        assert app.session.status.state is SessionState.SIGNED_OUT
+        assert visible(SignInWindow) == []
+        # Signed out, the rest of the window still works: the settings open.
+        app.main_window.settings_action.trigger()
+        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app._dialogs))
+
+        assert await quit_from_the_menu(app, task) == 0
+        assert not simulator.running
+    assert trouble() == []
+
+
+async def test_unusable_settings_ask_with_a_setup_note(ringdesk_home: Path) -> None:
+    # A first start: no client id yet. The prompt says what to do; "Sign in now" opens the settings.
+    async with running(AppOptions(window_state=False)) as (app, task):
+        await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())
+        prompt = app.signed_out_prompt
+        assert prompt is not None
+        assert prompt.note.text().startswith("Set up the connection first: The client ID must not be empty")
+        prompt.sign_in_button.click()
+        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app._dialogs))
+        assert await quit_like_a_person(app, task) == 0
+
+
+async def test_a_broken_settings_file_is_reported_in_the_window(ringdesk_home: Path) -> None:
+    path = ringdesk_home / "config" / "settings.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{broken")
+    async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+        await until(lambda: app.main_window.settings_banner.isVisible())
+        assert "not valid JSON" in app.main_window.settings_banner.text.text()
+        assert list(path.parent.glob("settings.json.broken-*"))
+        assert await quit_like_a_person(app, task) == 0
+
+
+async def test_demo_signs_in_through_the_real_sign_in_window(
+    ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    options = AppOptions(demo=True, window_state=False, scenario=fast_scenario())
+    async with running(options) as (app, task):
+        await until(lambda: visible(SignInWindow), what="the sign-in window")
+        window: SignInWindow = visible(SignInWindow)[0]
+        simulator = app.simulator
+        assert simulator is not None
+        assert app.settings.connection.client_id == "ringdesk-demo"
+        assert not (ringdesk_home / "config" / "settings.json").exists(), "demo settings are not saved"
+
+        page = window.view.page()
+        await until(lambda: window.view.url().toString().startswith(simulator.base_url), what="the page")
+        user = simulator.scenario.account.users[0]
+        values = json.dumps(
+            {"login": user.login, "password": user.password, "extension": user.extension_number}
+        )
+        script = f"""(() => {{ const v = {values};
+            const form = document.forms[0]; if (!form || !document.getElementById("signin")) return false;
+            for (const name of Object.keys(v)) document.querySelector(`[name=${{name}}]`).value = v[name];
+            document.getElementById("signin").click(); return true; }})()"""
+        clicked: list[object] = []
+
+        async def click_when_ready() -> None:
+            while not clicked or clicked[-1] is not True:
+                page.runJavaScript(script, 0, clicked.append)
+                await asyncio.sleep(0.2)
+
+        await asyncio.wait_for(click_when_ready(), 30)
+        await until(lambda: app.session_vm.view.signed_in, within=30, what="signed in")
+        assert app.main_window.header.headline.text() == "Signed in as Dana Operator (ext. 101)"
+        await until(lambda: not visible(SignInWindow), what="the sign-in window to close")
+
+        store = app.store
+        assert store is not None
+        assert await quit_like_a_person(app, task) == 0
+        assert not simulator.running
+        # The demo's tokens belong to a simulator that is gone: none is left in the keyring.
+        assert await store.load_tokens() is None
+    assert trouble() == []
+
+
+def test_the_command_line_app_quits_cleanly_on_sigterm(sim: Simulator, tmp_path: Path) -> None:
+    """`ringdesk` as a process: signed in from a stored JWT, then SIGTERM; exit 0, nothing pending."""
+    home = tmp_path / "cli-home"
+    settings_file(
+        home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    user = sim.scenario.account.users[0]
+    store = TokenStore(sim.base_url, "ringdesk-demo")
+    asyncio.run(store.save_secret("jwt", user.jwt_credential or ""))
+    env = {**os.environ, "RINGDESK_HOME": str(home), "PYTHONWARNINGS": "default"}
+    process = subprocess.Popen(
+        [sys.executable, "-X", "dev", "-m", "ringdesk", "--debug"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log_file = home / "logs" / "ringdesk.log"
+    try:
+        deadline = time.monotonic() + 60
+        while "signed in with the stored JWT credential" not in (
+            log_file.read_text() if log_file.exists() else ""
+        ):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the app did not sign in"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        asyncio.run(store.clear())
+    log = log_file.read_text()
+    assert process.returncode == 0, err
+    assert "shut down" in log
+    for text in SHUTDOWN_TROUBLE:
+        assert text not in err
+        assert text not in log
+
+
+async def test_without_a_keyring_the_window_says_sign_in_is_memory_only(
+    sim: Simulator, ringdesk_home: Path
+) -> None:
+    from keyring.backends import fail
+
+    path = settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    options = AppOptions(settings_path=path, window_state=False, keyring_backend=fail.Keyring())
+    async with running(options) as (app, task):
+        await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())
+        app.signed_out_prompt.reject()  # type: ignore[union-attr]
+        session = app.session
+        assert session is not None
+        user = sim.scenario.account.users[0]
+        await session.sign_in_with_jwt(user.jwt_credential or "", remember=True)
+        await until(lambda: app.session_vm.view.signed_in)
+        window = app.main_window
+        assert window.notice_banner.isVisible()
+        assert "GNOME Keyring" in window.notice_banner.text.text()
+        assert window.status_card.storage.text() == "Memory only (no keyring found)"
+        assert await quit_from_the_menu(app, task) == 0
+
+
+async def test_sign_out_from_the_menu_clears_the_keyring(sim: Simulator, ringdesk_home: Path) -> None:
+    user = sim.scenario.account.users[0]
+    path = settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    store = TokenStore(sim.base_url, "ringdesk-demo")
+    await store.save_secret("jwt", user.jwt_credential or "")
+    async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+        await until(lambda: app.session_vm.view.signed_in)
+        window = app.main_window
+        assert window.sign_out_action.isEnabled()
+        window.sign_out_action.trigger()
+        await until(lambda: app.session_vm.view.signed_out and not app.session_vm.view.signing_out)
+        assert window.signed_out_banner.isVisible()
+        assert window.signed_out_banner.text.text().startswith("Sign in to place calls")
+        assert window.sign_in_action.isEnabled()
+        assert await store.load_tokens() is None
+        assert await store.load_secret("jwt") is None
+        assert await quit_like_a_person(app, task) == 0
