@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -176,6 +177,10 @@ class ConnectionSettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        # Qt's default constraint takes the minimum height at the narrowest width, where every
+        # sentence wraps to many lines, leaving a tall empty dialog; `_fit_height` sets the floor
+        # for the real width instead.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(advanced)
@@ -264,6 +269,7 @@ class ConnectionSettingsDialog(QDialog):
             needed = layout.totalHeightForWidth(self.width())
         else:
             needed = self.sizeHint().height()
+        self.setMinimumHeight(needed)
         if self.height() < needed or (shrink and self.height() > needed):
             self.resize(self.width(), needed)
 
