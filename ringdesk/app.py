@@ -28,6 +28,7 @@ from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QDialog
 
 from ringdesk import __version__
@@ -181,6 +182,7 @@ class RingDeskApp:
 
     async def start(self) -> None:
         self.main_window.show()
+        self._watch_network()
         try:
             await self.connect(self.settings)
         except Exception as error:
@@ -192,6 +194,21 @@ class RingDeskApp:
         if self.guard.requested:
             return
         await self.startup_sign_in()
+
+    def _watch_network(self) -> None:
+        # The session notices sleep by itself (clock jumps); a network that comes back is the
+        # other moment a due or failed refresh should be tried at once instead of on its timer.
+        if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
+            log.info("no network-reachability backend; refreshes follow their timer only")
+            return
+        info = QNetworkInformation.instance()
+        if info is not None:
+            info.reachabilityChanged.connect(self.network_reachability_changed)
+
+    def network_reachability_changed(self, reachability: QNetworkInformation.Reachability) -> None:
+        if reachability == QNetworkInformation.Reachability.Online and self.session is not None:
+            log.info("network is back; checking the sign-in now")
+            self.session.check_now()
 
     async def startup_sign_in(self) -> None:
         """Seed 003: stored tokens that still work mean no question at all."""

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent
+from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication
 
 from ringdesk.app import AppOptions, RingDeskApp
@@ -138,6 +139,36 @@ async def test_a_stored_jwt_signs_in_without_any_window(
             # Hidden, then deleted: nothing of the window outlives the app.
             assert not shiboken6.isValid(window) or not window.isVisible()
             assert running_tasks() == frozenset()
+    finally:
+        await store.clear()
+    assert trouble() == []
+
+
+async def test_a_network_coming_back_checks_the_sign_in_at_once(
+    sim: Simulator, ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    user = sim.scenario.account.users[0]
+    path = settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    store = TokenStore(sim.base_url, "ringdesk-demo")
+    await store.save_secret("jwt", user.jwt_credential or "")
+    try:
+        async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+            await until(lambda: app.session_vm.view.signed_in, what="signed in")
+            assert app.session is not None
+            checks: list[str] = []
+            app.session.check_now = lambda: checks.append("checked")  # type: ignore[method-assign]
+            app.network_reachability_changed(QNetworkInformation.Reachability.Disconnected)
+            app.network_reachability_changed(QNetworkInformation.Reachability.Online)
+            assert checks == ["checked"]
+            assert await quit_like_a_person(app, task) == 0
     finally:
         await store.clear()
     assert trouble() == []
