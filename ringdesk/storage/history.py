@@ -1,0 +1,727 @@
+"""The call history: every attempt, written before the call is placed, never lost.
+
+SQLite in the user data folder (`app_paths().history_db`). Qt-free and asyncio-friendly: every
+statement runs on one dedicated worker thread, so the GUI's event loop never waits for the disk
+and sqlite3's rule that a connection stays on the thread that made it holds
+(`check_same_thread` is left on, so a slip would raise instead of corrupting).
+
+Durability: the database is in WAL mode. `record_attempt` commits with `synchronous=FULL`, so
+the row is on the disk (fsync) before the caller places the call: it survives a crash of
+RingDesk, of the OS, or a power cut. Updates commit with `synchronous=NORMAL`: in WAL mode that
+still survives any crash of RingDesk itself (a committed transaction is in the OS's file
+cache), and only an OS crash or power cut can lose the last few updates. Then the attempt row
+is still there, with an older state, and the next start marks it interrupted. Saving an fsync
+per status change keeps updates cheap while a call is ringing.
+
+Schema versions are counted in `PRAGMA user_version` and migrated step by step at `open`
+(see `_MIGRATIONS`). A database from a newer RingDesk is refused without being touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+from ringdesk.errors import RingDeskError
+
+__all__ = [
+    "CALL_STATES",
+    "INTERRUPTED_OUTCOME",
+    "SCHEMA_VERSION",
+    "CallHistory",
+    "CallRecord",
+    "HistoryError",
+    "HistoryUnavailable",
+]
+
+CALL_STATES: Final = ("placing", "ringing", "connected", "ended", "failed", "cancelled", "interrupted")
+# States in which a call may still be going on; a row left in one of them by a crash is stale.
+LIVE_STATES: Final = ("placing", "ringing", "connected")
+INTERRUPTED_OUTCOME: Final = "RingDesk closed before this call ended."
+
+
+class HistoryError(RingDeskError):
+    """Reading or writing the call history failed."""
+
+    default_user_message = "RingDesk could not read or save the call history."
+
+
+class HistoryUnavailable(HistoryError):
+    """The call history cannot be opened at all (newer version, in use elsewhere, or closed)."""
+
+    default_user_message = "The call history is not available."
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call attempt as stored. Times are seconds since the epoch."""
+
+    id: int
+    started_at: float
+    destination: str
+    destination_display: str
+    extension: str | None
+    from_number: str
+    from_label: str | None
+    caller_id: str | None
+    play_prompt: bool
+    state: str
+    outcome: str | None
+    error_code: str | None
+    caller_status: str | None
+    callee_status: str | None
+    ringout_id: str | None
+    connected_at: float | None
+    ended_at: float | None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from connected to ended; None for a call that never connected or has not ended."""
+        if self.connected_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.connected_at)
+
+
+class CallHistory:
+    """The call history database. Create with `await CallHistory.open(path)`; `await close()` at the end."""
+
+    def __init__(self, worker: _Worker, path: Path, problems: list[str]) -> None:
+        # Use `open`: the worker must already hold an open, migrated connection.
+        self._worker = worker
+        self.path = path
+        # Sentences for the person about what went wrong at open (a damaged file set aside...).
+        self.problems = problems
+
+    @classmethod
+    async def open(cls, path: Path) -> CallHistory:
+        """Open (or create) the history at `path`, migrating it to the current schema.
+
+        A damaged or unreadable file is moved aside and a new history started (see `problems`).
+        Raises `HistoryUnavailable` for a history written by a newer RingDesk or held by another
+        program.
+        """
+        worker = _Worker()
+        try:
+            problems = await worker.start(path)
+        except BaseException:
+            worker.shutdown()
+            raise
+        return cls(worker, path, problems)
+
+    async def close(self) -> None:
+        """Close the database and stop the worker thread; closing twice is harmless."""
+        await self._worker.stop()
+
+    async def __aenter__(self) -> CallHistory:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def record_attempt(
+        self,
+        *,
+        destination: str,
+        destination_display: str,
+        extension: str | None,
+        from_number: str,
+        from_label: str | None,
+        caller_id: str | None,
+        play_prompt: bool,
+        started_at: float | None = None,
+    ) -> int:
+        """Store a new attempt in state "placing" and return its id.
+
+        The row is committed and synced to the disk before this returns: place the call only
+        afterwards, so that no call exists without its history entry.
+        """
+        values = {
+            "started_at": time.time() if started_at is None else started_at,
+            "destination": destination,
+            "destination_display": destination_display,
+            "extension": extension,
+            "from_number": from_number,
+            "from_label": from_label,
+            "caller_id": caller_id,
+            "play_prompt": 1 if play_prompt else 0,
+            "state": "placing",
+        }
+        return await self._worker.run(
+            lambda conn: _insert_attempt(conn, values),
+            "RingDesk could not save this call to the history, so it did not place it.",
+        )
+
+    async def update(self, record_id: int, **fields: Any) -> None:
+        """Change some of a record's fields (see `UPDATABLE_FIELDS`); an unknown field is a ValueError.
+
+        Updating a record that no longer exists (deleted while its call went on) does nothing.
+        """
+        unknown = sorted(set(fields) - UPDATABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot update call record field(s): {', '.join(unknown)}")
+        if "state" in fields and fields["state"] not in CALL_STATES:
+            raise ValueError(f"unknown call state {fields['state']!r}")
+        if not fields:
+            return
+        await self._worker.run(
+            lambda conn: _update(conn, record_id, fields),
+            "RingDesk could not save the call's progress to the history.",
+        )
+
+    async def get(self, record_id: int) -> CallRecord | None:
+        rows = await self._worker.run(
+            lambda conn: conn.execute(
+                f"SELECT {_SELECT_COLUMNS} FROM calls WHERE id = ?", (record_id,)
+            ).fetchall(),
+            "RingDesk could not read the call history.",
+        )
+        return _record(rows[0]) if rows else None
+
+    async def search(self, text: str = "", limit: int = 200) -> list[CallRecord]:
+        """Records matching `text`, newest first.
+
+        Text that looks like a phone number matches the digits of the numbers whatever their
+        formatting ("(650) 555-12" finds +16505551234); other words must each appear in some
+        field (labels, outcome, status, error code), ignoring case.
+        """
+        sql, params = _search_query(text, limit)
+        rows = await self._worker.run(
+            lambda conn: conn.execute(sql, params).fetchall(),
+            "RingDesk could not search the call history.",
+        )
+        return [_record(row) for row in rows]
+
+    async def recent_numbers(self, limit: int = 10) -> list[str]:
+        """Distinct destinations, most recently called first."""
+        rows = await self._worker.run(
+            lambda conn: conn.execute(
+                "SELECT destination FROM calls GROUP BY destination "
+                "ORDER BY MAX(started_at) DESC, MAX(id) DESC LIMIT ?",
+                (max(0, limit),),
+            ).fetchall(),
+            "RingDesk could not read the call history.",
+        )
+        return [str(row[0]) for row in rows]
+
+    async def delete(self, record_ids: Iterable[int]) -> int:
+        """Delete records by id; returns how many existed."""
+        ids = [int(record_id) for record_id in record_ids]
+        if not ids:
+            return 0
+        return await self._worker.run(
+            lambda conn: _delete(conn, ids),
+            "RingDesk could not delete from the call history.",
+        )
+
+    async def export_csv(self, path: Path, records: Sequence[CallRecord] | None = None) -> int:
+        """Write `records` (default: the whole history, newest first) to `path` as CSV; returns the row count.
+
+        UTF-8 with a byte-order mark, because without one Excel reads the file in the system's
+        legacy code page and garbles names; a header row names the columns. Cells that a
+        spreadsheet would run as a formula are prefixed with `'`. The file is written to a
+        temporary name and renamed, so a failed export never leaves half a file behind.
+        """
+        chosen = list(records) if records is not None else None
+
+        def export(conn: sqlite3.Connection) -> int:
+            rows = (
+                chosen
+                if chosen is not None
+                else [_record(row) for row in conn.execute(*_search_query("", -1)).fetchall()]
+            )
+            _write_csv(path, rows)
+            return len(rows)
+
+        return await self._worker.run(export, f"RingDesk could not export the call history to {path}.")
+
+
+UPDATABLE_FIELDS: Final = frozenset(
+    {
+        "state",
+        "outcome",
+        "error_code",
+        "caller_status",
+        "callee_status",
+        "ringout_id",
+        "connected_at",
+        "ended_at",
+    }
+)
+
+# --- Schema and migrations --------------------------------------------------------------------
+#
+# `_MIGRATIONS[n]` takes a database from version n to n + 1; each runs in its own transaction
+# together with the new `user_version`, so a crash mid-migration leaves the old version intact.
+# To add version 2, append one function and nothing else, for example:
+#
+#     def _v1_to_v2(conn: sqlite3.Connection) -> None:
+#         conn.execute("ALTER TABLE calls ADD COLUMN note TEXT")
+#
+#     _MIGRATIONS = (_v0_to_v1, _v1_to_v2)
+#
+# and add the column to `CallRecord` and `_COLUMNS`. Never edit a released migration: someone's
+# file is already at that version.
+
+
+def _v0_to_v1(conn: sqlite3.Connection) -> None:
+    # AUTOINCREMENT: ids are never reused after a delete, so a live call still holding the id
+    # of a deleted row can never update a newer call's row.
+    conn.execute(
+        """
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at REAL NOT NULL,
+            destination TEXT NOT NULL,
+            destination_display TEXT NOT NULL,
+            extension TEXT,
+            from_number TEXT NOT NULL,
+            from_label TEXT,
+            caller_id TEXT,
+            play_prompt INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,
+            outcome TEXT,
+            error_code TEXT,
+            caller_status TEXT,
+            callee_status TEXT,
+            ringout_id TEXT,
+            connected_at REAL,
+            ended_at REAL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX calls_by_start ON calls (started_at DESC, id DESC)")
+    # Only live rows are looked up by state (at every start); a partial index stays tiny.
+    conn.execute(
+        "CREATE INDEX calls_live ON calls (state) WHERE state IN ('placing', 'ringing', 'connected')"
+    )
+
+
+_MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (_v0_to_v1,)
+SCHEMA_VERSION: Final = len(_MIGRATIONS)
+
+_COLUMNS: Final = tuple(field.name for field in fields(CallRecord))
+_SELECT_COLUMNS: Final = ", ".join(_COLUMNS)
+
+# --- The worker thread ------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+# SQLite's primary result codes (the low byte of an extended code) that decide what `open` does.
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_READONLY = 8
+_SQLITE_FULL = 13
+
+
+class _Worker:
+    """One thread that owns the connection; every statement runs there."""
+
+    def __init__(self) -> None:
+        # One worker: statements run in the order they were asked for, and sqlite3 sees a single
+        # thread for the connection's whole life.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ringdesk-history")
+        self.thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        self.assert_on_worker()
+        if self._conn is None:
+            raise HistoryUnavailable("The call history is closed.")
+        return self._conn
+
+    def assert_on_worker(self) -> None:
+        if threading.current_thread() is not self.thread:
+            raise RuntimeError("the call history database was used outside its worker thread")
+
+    async def start(self, path: Path) -> list[str]:
+        def start_on_worker() -> list[str]:
+            self.thread = threading.current_thread()
+            self._conn, problems = _open_database(path)
+            return problems
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, start_on_worker)
+
+    async def run(self, job: Callable[[sqlite3.Connection], T], failure: str) -> T:
+        """Run `job(connection)` on the worker; a database or file error becomes `HistoryError(failure)`."""
+        if self._closed:
+            raise HistoryUnavailable("The call history is closed.")
+
+        def on_worker() -> T:
+            try:
+                return job(self.conn)
+            except (sqlite3.Error, OSError) as error:
+                raise HistoryError(failure, detail=f"{type(error).__name__}: {error}") from error
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, on_worker)
+
+    async def stop(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_connection)
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the thread; also the way out of a failed or cancelled `start`."""
+        self._closed = True
+        # Queued after any job still running (a cancelled `start` may yet open the connection),
+        # so the connection is always closed on its own thread.
+        with contextlib.suppress(RuntimeError):  # already shut down
+            self._executor.submit(self._close_connection)
+        # The queue holds at most that close, so joining takes no time.
+        self._executor.shutdown(wait=True)
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            # Closing the last connection checkpoints the WAL into the main file.
+            self._conn.close()
+            self._conn = None
+
+
+# --- Opening: everything below runs on the worker thread --------------------------------------
+
+
+def _open_database(path: Path) -> tuple[sqlite3.Connection, list[str]]:
+    problems: list[str] = []
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _connect(path), problems
+    except HistoryUnavailable:
+        raise
+    except OSError as error:
+        return _in_memory(path, error, problems)
+    except sqlite3.Error as error:
+        code = _primary_code(error)
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            raise HistoryUnavailable(
+                "The call history is in use by another program; close it and start RingDesk again.",
+                detail=str(error),
+            ) from error
+        if code in (_SQLITE_READONLY, _SQLITE_FULL):
+            # The file may be fine; the disk or folder is the problem, and moving the file
+            # would not help. Keep it as it is.
+            return _in_memory(path, error, problems)
+        broken = error
+    # Damaged (not a database, corrupt pages, a failed integrity check) or unreadable: set it
+    # aside, where nothing is lost and someone can still look at it, and start afresh.
+    moved = _move_aside(path)
+    if moved is None:
+        return _in_memory(path, broken, problems)
+    problems.append(
+        f"The call history file could not be read, so RingDesk set it aside as "
+        f"{moved.name} and started a new one."
+    )
+    try:
+        return _connect(path), problems
+    except (sqlite3.Error, OSError) as error:
+        return _in_memory(path, error, problems)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), so that
+    # PRAGMAs and migrations are not wrapped in transactions sqlite3 opens on its own.
+    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+    try:
+        # The first read of the file: a file that is not a database fails here.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise HistoryUnavailable(
+                "This call history was saved by a newer version of RingDesk; update RingDesk to use it. "
+                "It was left unchanged.",
+                detail=f"{path}: schema version {version}, this RingDesk knows up to {SCHEMA_VERSION}",
+            )
+        # A history is small; checking every page at start is cheap and catches damage before
+        # a write could spread it.
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _migrate(conn, version)
+        _mark_interrupted(conn)
+        _add_functions(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _in_memory(path: Path, error: BaseException, problems: list[str]) -> tuple[sqlite3.Connection, list[str]]:
+    """A history that lasts until RingDesk closes, so calls can still be placed and listed."""
+    problems.append(
+        f"RingDesk cannot save its call history in {path.parent} ({_reason(error)}); "
+        "calls made now will be forgotten when RingDesk closes."
+    )
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    _migrate(conn, 0)
+    _add_functions(conn)
+    return conn, problems
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    for new_version, step in enumerate(_MIGRATIONS[version:], start=version + 1):
+        with _transaction(conn):
+            step(conn)
+            # PRAGMA takes no parameters; new_version is our own integer.
+            conn.execute(f"PRAGMA user_version = {int(new_version)}")
+
+
+def _mark_interrupted(conn: sqlite3.Connection) -> None:
+    # Only one RingDesk runs per profile, so a live row found at start belongs to a run that
+    # ended without finishing its call: it must not look live forever.
+    placeholders = ", ".join("?" for _ in LIVE_STATES)
+    with _transaction(conn):
+        conn.execute(
+            f"UPDATE calls SET state = 'interrupted', outcome = ? WHERE state IN ({placeholders})",
+            (INTERRUPTED_OUTCOME, *LIVE_STATES),
+        )
+
+
+def _add_functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("rd_digits", 1, _digits_of, deterministic=True)
+    conn.create_function("rd_fold", 1, _fold, deterministic=True)
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Rename the damaged file (and its WAL) to `<name>.broken-<timestamp>`; None when impossible."""
+    if not os.path.lexists(path):
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.broken-{stamp}")
+    counter = 1
+    while os.path.lexists(target):
+        counter += 1
+        target = path.with_name(f"{path.name}.broken-{stamp}-{counter}")
+    try:
+        os.replace(path, target)
+    except OSError:
+        return None
+    for suffix in ("-wal", "-shm"):
+        # The WAL holds the latest commits of the damaged file: keep it next to it, under the
+        # name SQLite looks for, so the set-aside file can still be opened and read.
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            if side.exists():
+                os.replace(side, target.with_name(target.name + suffix))
+    return target
+
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error) or type(error).__name__
+
+
+# --- Statements: run on the worker thread ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    # IMMEDIATE takes the write lock at once, so a transaction never fails halfway with BUSY.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _insert_attempt(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    names = ", ".join(values)
+    placeholders = ", ".join("?" for _ in values)
+    # FULL for this one commit: the promise is that no call is placed without its row on the disk.
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        with _transaction(conn):
+            cursor = conn.execute(
+                f"INSERT INTO calls ({names}) VALUES ({placeholders})", tuple(values.values())
+            )
+            record_id = cursor.lastrowid
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
+    if record_id is None:  # pragma: no cover - an INSERT always sets it
+        raise sqlite3.DatabaseError("no row id after insert")
+    return record_id
+
+
+def _update(conn: sqlite3.Connection, record_id: int, values: dict[str, Any]) -> None:
+    # Column names come from UPDATABLE_FIELDS only (checked by the caller), never from input.
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    with _transaction(conn):
+        conn.execute(f"UPDATE calls SET {assignments} WHERE id = ?", (*values.values(), record_id))
+
+
+def _delete(conn: sqlite3.Connection, ids: list[int]) -> int:
+    deleted = 0
+    with _transaction(conn):
+        # Chunks stay below SQLite's limit on the number of parameters of one statement.
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            placeholders = ", ".join("?" for _ in chunk)
+            deleted += conn.execute(f"DELETE FROM calls WHERE id IN ({placeholders})", chunk).rowcount
+    return deleted
+
+
+# Columns searched as text, and those whose digits are searched as numbers.
+_TEXT_COLUMNS: Final = (
+    "destination",
+    "destination_display",
+    "extension",
+    "from_number",
+    "from_label",
+    "caller_id",
+    "state",
+    "outcome",
+    "error_code",
+    "caller_status",
+    "callee_status",
+)
+_NUMBER_COLUMNS: Final = ("destination", "from_number", "caller_id")
+# What a number looks like when typed or pasted: digits and the usual formatting around them.
+_NUMBER_LIKE = re.compile(r"[0-9\s+().\-/\u00a0]+")
+
+
+def _search_query(text: str, limit: int) -> tuple[str, list[Any]]:
+    """SQL and parameters for `search`; a negative limit means no limit."""
+    text = text.strip()
+    clauses: list[str] = []
+    params: list[Any] = []
+    if text and _NUMBER_LIKE.fullmatch(text) and _digits_of(text):
+        clauses.append(_number_clause())
+        params.extend([_digits_of(text)] * len(_NUMBER_COLUMNS))
+    else:
+        for word in text.split():
+            alternatives = [f"instr(rd_fold({column}), ?) > 0" for column in _TEXT_COLUMNS]
+            params.extend([_fold(word)] * len(_TEXT_COLUMNS))
+            digits = _digits_of(word)
+            if digits and _NUMBER_LIKE.fullmatch(word):
+                alternatives.append(_number_clause())
+                params.extend([digits] * len(_NUMBER_COLUMNS))
+            clauses.append("(" + " OR ".join(alternatives) + ")")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    params.append(limit if limit >= 0 else -1)
+    return f"SELECT {_SELECT_COLUMNS} FROM calls {where} ORDER BY started_at DESC, id DESC LIMIT ?", params
+
+
+def _number_clause() -> str:
+    return "(" + " OR ".join(f"instr(rd_digits({column}), ?) > 0" for column in _NUMBER_COLUMNS) + ")"
+
+
+def _digits_of(value: object) -> str:
+    return "".join(ch for ch in value if ch.isdigit()) if isinstance(value, str) else ""
+
+
+def _fold(value: object) -> str:
+    # casefold, unlike SQLite's LIKE, ignores case beyond ASCII ("Zürich" finds "ZÜRICH").
+    return value.casefold() if isinstance(value, str) else ""
+
+
+def _record(row: Sequence[Any]) -> CallRecord:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["play_prompt"] = bool(values["play_prompt"])
+    return CallRecord(**values)
+
+
+# --- CSV export -------------------------------------------------------------------------------
+
+_CSV_HEADER: Final = (
+    "id",
+    "started_at",
+    "destination",
+    "destination_display",
+    "extension",
+    "from_number",
+    "from_label",
+    "caller_id",
+    "play_prompt",
+    "state",
+    "outcome",
+    "error_code",
+    "caller_status",
+    "callee_status",
+    "ringout_id",
+    "connected_at",
+    "ended_at",
+    "duration_seconds",
+)
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection);
+# tab and carriage return are included as OWASP advises.
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _write_csv(path: Path, records: Sequence[CallRecord]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(_CSV_HEADER)
+            for record in records:
+                writer.writerow([_safe_cell(value) for value in _csv_row(record)])
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _csv_row(record: CallRecord) -> list[str]:
+    duration = record.duration
+    return [
+        str(record.id),
+        _timestamp(record.started_at),
+        record.destination,
+        record.destination_display,
+        record.extension or "",
+        record.from_number,
+        record.from_label or "",
+        record.caller_id or "",
+        "yes" if record.play_prompt else "no",
+        record.state,
+        record.outcome or "",
+        record.error_code or "",
+        record.caller_status or "",
+        record.callee_status or "",
+        record.ringout_id or "",
+        _timestamp(record.connected_at),
+        _timestamp(record.ended_at),
+        "" if duration is None else str(round(duration)),
+    ]
+
+
+def _timestamp(value: float | None) -> str:
+    # Local time with its offset: what the person saw on the clock, and still unambiguous.
+    if value is None:
+        return ""
+    return datetime.fromtimestamp(value).astimezone().isoformat(timespec="seconds")
+
+
+def _safe_cell(value: str) -> str:
+    # "'+16505551234" also keeps spreadsheets from turning numbers into 1.65E+10.
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
