@@ -242,6 +242,10 @@ class Session:
                 await self._revoke(tokens)
             _log.info("signed out")
 
+    def granted(self, permission: str) -> bool:
+        """Whether the current sign-in's scope includes an app permission, e.g. `CallControl`."""
+        return self._tokens is not None and self._tokens.has_scope(permission)
+
     def check_now(self) -> None:
         """The network came back or the machine resumed: check (and refresh if due) right away.
 

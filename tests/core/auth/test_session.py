@@ -576,3 +576,19 @@ async def test_no_secret_reaches_the_log(
     assert "renewing the access token" in text
     for secret in secrets:
         assert secret and secret not in text
+
+
+async def test_granted_reads_the_sign_in_scope(sim, sim_control) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from ringdesk.api import PlatformClient
+    from ringdesk.auth.session import Session
+    from ringdesk.auth.token_store import TokenStore
+
+    async with PlatformClient(sim.base_url, "ringdesk-demo") as client:
+        session = Session(client, TokenStore(sim.base_url, "ringdesk-demo", backend=NoKeyring()))
+        assert not session.granted("CallControl")
+        await session.sign_in_with_jwt(sim.scenario.account.users[0].jwt_credential or "", remember=False)
+        assert session.granted("CallControl") and session.granted("RingOut")
+        assert not session.granted("Faxes")
+        await session.aclose()

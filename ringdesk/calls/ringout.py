@@ -1,0 +1,731 @@
+"""Placing a RingOut and following it to the end: `RingOutService` and one `Call` per attempt.
+
+    service = RingOutService(client, history, call_control=lambda: granted("CallControl"))
+    call = await service.place(target, from_=number, from_label="Mobile", caller_id=None, play_prompt=True)
+    unsubscribe = call.subscribe(view_model.show)      # every CallState, in order
+    await call.cancel()                                # cancel while ringing, hang up once connected
+    final = await call.wait_finished()
+
+Rules this module keeps, and why:
+
+- **The attempt is in the history before anything is sent**, so a crash, a dead network or a
+  refused request still leaves a record of what the operator tried.
+- **Nothing is sent during a penalty or past the Heavy budget** (RingOut create and cancel share
+  ten per minute): `place` refuses with `RateLimited(sent=False)` and says "Not sent" in the
+  history. `next_call_possible_in()` is the countdown for the Call button.
+- **A RingOut request is never sent twice.** When the connection breaks after the request may
+  have reached the platform, a phone may be ringing already; the sentence says so.
+- **One state machine.** Polled statuses, a cancel, a hang-up and (later) push events all go
+  through `state.next_state`, so every view sees the same phases.
+- **Polling stays inside the Light budget** (see `PollingStatusSource`), backs off on 429 and on
+  network trouble, and never fails a call because the network hiccuped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from ringdesk.api.client import PlatformClient
+from ringdesk.api.models import ActiveCall, ForwardingNumber, RingOutStatus
+from ringdesk.calls.state import (
+    CALL_CONTROL_MISSING,
+    CONNECTION_TROUBLE,
+    CallState,
+    Phase,
+    create_error_sentence,
+    next_state,
+    placing_state,
+)
+from ringdesk.errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidRequest,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RingDeskError,
+    ServerError,
+)
+from ringdesk.numbers import DialTarget
+from ringdesk.storage.history import INTERRUPTED_OUTCOME
+
+__all__ = [
+    "DEFAULT_BUDGET_SHARE",
+    "DEFAULT_POLL_INTERVAL",
+    "Call",
+    "CallActionUnavailable",
+    "CallHistoryLike",
+    "PollingStatusSource",
+    "RingOutService",
+    "StatusSink",
+    "StatusSource",
+]
+
+_log = logging.getLogger("ringdesk.calls")
+
+DEFAULT_POLL_INTERVAL = 2.5
+"""Seconds between status polls when the budget allows: what RingCentral's own widget uses."""
+DEFAULT_BUDGET_SHARE = 0.5
+"""The share of the Light budget one call's polling may use, leaving the rest for presence,
+number lists and hang-up, which share the group."""
+DEFAULT_TROUBLE_BACKOFF_MAX = 30.0
+"""Longest pause between polls while the network is in trouble."""
+# How far apart RingDesk's "placed at" and the platform's session start time may be for a
+# presence entry to count as this call; clocks differ and the platform starts the session late.
+_SESSION_MATCH_WINDOW = 120.0
+
+AUTH_TROUBLE = "Not signed in; RingDesk will follow the call again once you sign in"
+LOST_WHILE_PLACING = (
+    "RingDesk lost the connection while placing the call; check your phone before trying again."
+)
+UNREACHABLE_WHILE_PLACING = "Cannot reach the phone service, so the call was not placed."
+SERVER_TROUBLE_WHILE_PLACING = (
+    "The phone service had trouble placing the call; check your phone before trying again."
+)
+
+
+class CallActionUnavailable(RingDeskError):
+    """Cancel or hang up cannot be done from RingDesk now; `user_message` says why."""
+
+
+class CallHistoryLike(Protocol):
+    """What the service needs of the call history (`ringdesk.storage.history.CallHistory`)."""
+
+    async def record_attempt(
+        self,
+        *,
+        destination: str,
+        destination_display: str,
+        extension: str | None,
+        from_number: str,
+        from_label: str | None,
+        caller_id: str | None,
+        play_prompt: bool,
+        started_at: float | None = None,
+    ) -> int: ...
+
+    async def update(self, record_id: int, **fields: Any) -> None: ...
+
+
+class StatusSink(Protocol):
+    """Where a status source delivers what it learns about one RingOut (a `Call` is one)."""
+
+    @property
+    def finished(self) -> bool:
+        """True once the call is final; the source stops then."""
+        ...
+
+    def status_seen(self, status: RingOutStatus) -> None: ...
+
+    def ringout_gone(self) -> None:
+        """The RingOut no longer exists (404)."""
+        ...
+
+    def trouble(self, notice: str | None) -> None:
+        """The source cannot learn the status for now (`notice` says why), or can again (None)."""
+        ...
+
+
+class StatusSource(Protocol):
+    """Follows one RingOut and feeds a sink until the sink is finished or the task is cancelled.
+
+    Polling is the source today; push events (telephony-session notifications) will be another,
+    feeding the same sink and therefore the same state machine.
+    """
+
+    async def run(self, ringout_id: str, sink: StatusSink) -> None: ...
+
+
+class PollingStatusSource:
+    """Polls `GET .../ring-out/{id}` within the Light budget.
+
+    The pause before each poll is the largest of:
+
+    - `interval` (2.5 s by default);
+    - the window divided by `budget_share` of the group's limit, using the limit and window the
+      client's ledger has learnt from the server's headers (50 per 60 s unless stated otherwise):
+      2.4 s by default, 12 s if the server says 10 per minute;
+    - what the ledger says about the group right now (`next_send_in`: a full window or a penalty);
+    - after a 429, its Retry-After;
+    - after network or server trouble, `interval` doubling per failure up to `trouble_backoff_max`.
+    """
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        *,
+        interval: float = DEFAULT_POLL_INTERVAL,
+        budget_share: float = DEFAULT_BUDGET_SHARE,
+        trouble_backoff_max: float = DEFAULT_TROUBLE_BACKOFF_MAX,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if interval <= 0 or not 0 < budget_share <= 1:
+            raise ValueError("poll interval must be positive and budget share in (0, 1]")
+        self._client = client
+        self._interval = interval
+        self._share = budget_share
+        self._backoff_max = max(interval, trouble_backoff_max)
+        self._clock = clock
+        self._sleep = sleep
+
+    @property
+    def group(self) -> str:
+        return self._client.group_of("ringout_status")
+
+    def pause(self, failures: int = 0) -> float:
+        """Seconds to wait before the next poll (see the class docstring)."""
+        state = self._client.ledger.state(self.group)
+        budget = 0.0
+        if state.limit is not None and state.limit > 0:
+            budget = state.window / (state.limit * self._share)
+        elif state.limit == 0:
+            budget = state.window
+        pause = max(self._interval, budget)
+        if failures:
+            pause = max(pause, min(self._backoff_max, self._interval * 2**failures))
+        return max(pause, state.next_send_in)
+
+    async def run(self, ringout_id: str, sink: StatusSink) -> None:
+        failures = 0
+        wait = self.pause()
+        while not sink.finished:
+            await self._sleep(wait)
+            if sink.finished:
+                return
+            started = self._clock()
+            try:
+                status = await self._client.get_ringout(ringout_id)
+            except NotFound:
+                sink.ringout_gone()
+                return
+            except RateLimited as exc:
+                # Never spam: sit out the server's penalty (the ledger knows it too).
+                _log.info("status of RingOut %s: rate limited for %.1f s", ringout_id, exc.retry_after)
+                wait = max(exc.retry_after, self.pause(failures))
+                continue
+            except AuthenticationError:
+                failures += 1
+                sink.trouble(AUTH_TROUBLE)
+            except (NetworkError, ApiError) as exc:
+                failures += 1
+                _log.info("status of RingOut %s unknown for now (%s)", ringout_id, type(exc).__name__)
+                sink.trouble(CONNECTION_TROUBLE)
+            else:
+                failures = 0
+                sink.trouble(None)
+                sink.status_seen(status)
+            # Spacing is measured from the start of the poll, so a slow answer does not add up.
+            wait = max(0.0, self.pause(failures) - (self._clock() - started))
+
+
+class Call:
+    """One RingOut attempt: its state, its history record, and the actions that make sense now.
+
+    Listeners are called synchronously, in order, on every state change, on the event loop.
+    """
+
+    def __init__(
+        self,
+        service: RingOutService,
+        *,
+        record_id: int,
+        target: DialTarget,
+        from_number: str,
+        play_prompt: bool,
+        placed_at: float,
+        state: CallState,
+    ) -> None:
+        self._service = service
+        self.record_id = record_id
+        self.target = target
+        self.from_number = from_number
+        self.play_prompt = play_prompt
+        self.placed_at = placed_at
+        """Wall-clock time the RingOut request was sent (used to find the call's session)."""
+        self.ringout_id: str | None = None
+        self._state = state
+        self._listeners: list[Callable[[CallState], None]] = []
+        self._cancel_requested = False
+        self._action_lock = asyncio.Lock()
+        self._finished = asyncio.Event()
+        self._source_task: asyncio.Task[None] | None = None
+        self._writes: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_history(), name=f"call history {record_id}")
+        self._writes_closed = False
+        self._closed = False
+
+    # ------------------------------------------------------------------ what views use
+
+    @property
+    def state(self) -> CallState:
+        return self._state
+
+    @property
+    def finished(self) -> bool:
+        return self._state.final
+
+    def subscribe(self, listener: Callable[[CallState], None]) -> Callable[[], None]:
+        """Call `listener(state)` on every change from now on; returns the function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    async def cancel(self) -> None:
+        """Stop the call: cancel it while it rings, hang it up once connected.
+
+        Raises `CallActionUnavailable` when hanging up needs the Call Control permission the app
+        lacks, or the call cannot be found to hang it up; platform errors come through as they are.
+        """
+        # One action at a time: a double click must not spend a second Heavy request.
+        async with self._action_lock:
+            await self._stop()
+
+    async def _stop(self) -> None:
+        phase = self._state.phase
+        if phase.final:
+            return
+        if phase.ringing:
+            await self._cancel_ringout()
+            if not self._state.final and self._state.phase is Phase.CONNECTED:
+                await self._hang_up()
+            return
+        if phase is Phase.CONNECTED:
+            await self._hang_up()
+            return
+        raise CallActionUnavailable("The call is still being placed; try again in a moment.")
+
+    async def wait_finished(self) -> CallState:
+        """The final state, once the call has ended and the history has it."""
+        await self._finished.wait()
+        await self._flush()
+        return self._state
+
+    async def aclose(self) -> None:
+        """Stop following the call (on quit); a call still running is marked interrupted in the history."""
+        if self._closed:
+            return
+        self._closed = True
+        self._service._forget(self)
+        task = self._source_task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if not self._state.final:
+            # The phone call may go on without us; say so rather than leave it looking live.
+            self._write({"state": "interrupted", "outcome": INTERRUPTED_OUTCOME})
+        self._close_writes()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+
+    # ------------------------------------------------------------------ StatusSink
+
+    def status_seen(self, status: RingOutStatus) -> None:
+        self._advance(status)
+
+    def ringout_gone(self) -> None:
+        self._advance(None, gone=True)
+
+    def trouble(self, notice: str | None) -> None:
+        if self._state.final or self._state.notice == notice:
+            return
+        self._publish(_replace(self._state, notice=notice), write=False)
+
+    # ------------------------------------------------------------------ internals
+
+    def _start(self, status: RingOutStatus, source: StatusSource) -> None:
+        self.ringout_id = status.id
+        self._write({"ringout_id": status.id})
+        self._advance(status)
+        if not self._state.final:
+            self._source_task = asyncio.create_task(
+                self._follow(source, status.id), name=f"RingOut {status.id} status"
+            )
+
+    async def _follow(self, source: StatusSource, ringout_id: str) -> None:
+        try:
+            await source.run(ringout_id, self)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug in a source must not leave the view frozen on "Ringing" without a word.
+            _log.exception("following RingOut %s failed", ringout_id)
+            self.trouble(CONNECTION_TROUBLE)
+
+    def _advance(
+        self, status: RingOutStatus | None, *, gone: bool = False, outcome: str | None = None
+    ) -> None:
+        previous = self._state
+        state = next_state(
+            previous,
+            status,
+            play_prompt=self.play_prompt,
+            now=self._service._wall_clock(),
+            gone=gone,
+            call_control=self._service._call_control(),
+            cancelled=self._cancel_requested,
+        )
+        if outcome is not None and state.phase is Phase.ENDED and not previous.final:
+            state = _replace(state, outcome=outcome)
+        if state.final and state.notice is not None:
+            state = _replace(state, notice=None)
+        if state != previous:
+            self._publish(state, write=True)
+
+    def _publish(self, state: CallState, *, write: bool) -> None:
+        previous = self._state
+        self._state = state
+        if write and _history_fields(previous) != _history_fields(state):
+            self._write(_history_fields(state))
+        for listener in list(self._listeners):
+            try:
+                listener(state)
+            except Exception:
+                _log.exception("a call state listener failed")
+        if state.final and not self._finished.is_set():
+            self._finished.set()
+            self._service._forget(self)
+            self._close_writes()
+            task = self._source_task
+            if task is not None and task is not asyncio.current_task():
+                # Nothing left to learn; a poller asleep until its next turn need not wake.
+                task.cancel()
+
+    def _write(self, fields: dict[str, Any]) -> None:
+        if not self._writes_closed:
+            self._writes.put_nowait(fields)
+
+    def _close_writes(self) -> None:
+        if not self._writes_closed:
+            self._writes_closed = True
+            self._writes.put_nowait(None)
+
+    async def _write_history(self) -> None:
+        history = self._service._history
+        while True:
+            fields = await self._writes.get()
+            try:
+                if fields is None:
+                    return
+                try:
+                    await history.update(self.record_id, **fields)
+                except Exception:
+                    # The call goes on; a history that cannot be written is logged, not shown as a
+                    # call failure.
+                    _log.exception("could not update call record %s", self.record_id)
+            finally:
+                self._writes.task_done()
+
+    async def _flush(self) -> None:
+        if not self._writer.done():
+            await self._writes.join()
+
+    async def _cancel_ringout(self) -> None:
+        assert self.ringout_id is not None
+        client = self._service._client
+        self._cancel_requested = True
+        try:
+            await client.cancel_ringout(self.ringout_id)
+        except NotFound:
+            # Already gone: it ended (or was cancelled) while the request was on its way.
+            self._advance(None, gone=True)
+            return
+        except InvalidRequest as exc:
+            if exc.status != 409:
+                self._cancel_requested = False
+                raise
+            # 409: it connected in the meantime; learn the new state, then hang up instead.
+            self._cancel_requested = False
+            with contextlib.suppress(RingDeskError):
+                self._advance(await client.get_ringout(self.ringout_id))
+            return
+        except NetworkError as exc:
+            self._cancel_requested = exc.may_have_reached_server
+            raise
+        except RingDeskError:
+            self._cancel_requested = False
+            raise
+        self._advance(None, gone=True)
+
+    async def _hang_up(self) -> None:
+        if not self._service._call_control():
+            raise CallActionUnavailable(CALL_CONTROL_MISSING)
+        client = self._service._client
+        session_id = await self._find_session()
+        if session_id is None:
+            raise CallActionUnavailable(
+                "RingDesk could not find this call on the phone service to hang it up; hang up on your phone."
+            )
+        try:
+            await client.hang_up(session_id)
+        except NotFound:
+            self._advance(None, gone=True)
+            return
+        finished = RingOutStatus(self.ringout_id or "", "Finished", "Finished", "Finished")
+        self._advance(finished, outcome="You hung up.")
+
+    async def _find_session(self) -> str | None:
+        """The telephony session of this RingOut, from detailed presence.
+
+        Nothing links a RingOut id to a session id, so the match is on numbers and time: an
+        active call whose far end is the destination (or the operator's phone, which is what
+        some accounts list for the first leg), started closest to when RingDesk placed the call.
+        """
+        presence = await self._service._client.get_presence(detailed=True)
+        wanted = _digits(self.target.e164)
+        own = _digits(self.from_number)
+        best: tuple[int, float, str] | None = None
+        for active in presence.active_calls:
+            if not active.telephony_session_id:
+                continue
+            rank = _number_rank(active, wanted, own)
+            if rank is None:
+                continue
+            offset = _start_offset(active, self.placed_at)
+            if offset is None or offset > _SESSION_MATCH_WINDOW:
+                continue
+            candidate = (rank, offset, active.telephony_session_id)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+        return best[2] if best is not None else None
+
+
+class RingOutService:
+    """Places RingOuts for the signed-in operator; one service per client.
+
+    `call_control()` answers whether the app holds the `CallControl` permission (the signed-in
+    token's scope); it is asked whenever a state is computed, so a new sign-in takes effect at
+    once. `source_factory` builds the status source of each call (polling unless told otherwise).
+    """
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        history: CallHistoryLike,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        call_control: Callable[[], bool],
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        source_factory: Callable[[], StatusSource] | None = None,
+    ) -> None:
+        self._client = client
+        self._history = history
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._call_control = call_control
+        self._poll_interval = poll_interval
+        self._source_factory = source_factory or self._polling_source
+        self._calls: set[Call] = set()
+
+    def next_call_possible_in(self) -> float:
+        """Seconds until a RingOut may be sent (0.0 = now): the Call button's countdown."""
+        return self._client.next_send_in(self._client.group_of("ringout_create"))
+
+    @property
+    def active_calls(self) -> frozenset[Call]:
+        return frozenset(self._calls)
+
+    async def place(
+        self,
+        target: DialTarget,
+        *,
+        from_: ForwardingNumber | str,
+        from_label: str | None,
+        caller_id: str | None,
+        play_prompt: bool,
+        country_id: str | None = None,
+    ) -> Call:
+        """Record the attempt, then place the RingOut; the returned call is already being followed.
+
+        Raises `RateLimited(sent=False)` when the Heavy budget or a penalty forbids sending,
+        `NetworkError`, `InvalidRequest`, `PermissionDenied`... when placing fails; in every case
+        the history record says what happened and `user_message` is the sentence to show.
+        """
+        from_number = _from_number(from_)
+        started_at = self._wall_clock()
+        record_id = await self._history.record_attempt(
+            destination=target.e164,
+            destination_display=target.display,
+            extension=target.extension,
+            from_number=from_number,
+            from_label=from_label,
+            caller_id=caller_id,
+            play_prompt=play_prompt,
+            started_at=started_at,
+        )
+        group = self._client.group_of("ringout_create")
+        wait = self._client.next_send_in(group)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            await self._fail_record(record_id, f"Not sent: wait {seconds} s", "RateLimited")
+            raise RateLimited(
+                f"Too many calls in a short time; the next call is possible in {seconds} s.",
+                retry_after=wait,
+                group=group,
+                sent=False,
+            )
+
+        placed_at = self._wall_clock()
+        try:
+            status = await self._client.create_ringout(
+                from_, target.e164, caller_id=caller_id, play_prompt=play_prompt, country_id=country_id
+            )
+        except asyncio.CancelledError:
+            # Quitting mid-request: the call may be ringing; the record must not say otherwise.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._fail_record(record_id, LOST_WHILE_PLACING, "Cancelled"))
+            raise
+        except RingDeskError as exc:
+            sentence, code = _placing_failure(exc)
+            exc.user_message = sentence
+            await self._fail_record(record_id, sentence, code)
+            _log.warning("RingOut to %s not placed: %s", _masked(target.e164), exc)
+            raise
+        except Exception as exc:
+            # A bug, not a platform answer; the record still must not stay "placing" forever.
+            await self._fail_record(record_id, "RingDesk could not place the call.", type(exc).__name__)
+            raise
+
+        call = Call(
+            self,
+            record_id=record_id,
+            target=target,
+            from_number=from_number,
+            play_prompt=play_prompt,
+            placed_at=placed_at,
+            state=placing_state(target.display),
+        )
+        self._calls.add(call)
+        call._start(status, self._source_factory())
+        return call
+
+    async def aclose(self) -> None:
+        """Stop following every call (on sign-out or quit)."""
+        for call in list(self._calls):
+            await call.aclose()
+
+    # ------------------------------------------------------------------ internals
+
+    def _polling_source(self) -> StatusSource:
+        return PollingStatusSource(
+            self._client, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
+        )
+
+    def _forget(self, call: Call) -> None:
+        self._calls.discard(call)
+
+    async def _fail_record(self, record_id: int, outcome: str, error_code: str | None) -> None:
+        try:
+            await self._history.update(
+                record_id,
+                state="failed",
+                outcome=outcome,
+                error_code=error_code,
+                ended_at=self._wall_clock(),
+            )
+        except Exception:
+            _log.exception("could not update call record %s", record_id)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _replace(state: CallState, **changes: Any) -> CallState:
+    return dataclasses.replace(state, **changes)
+
+
+def _history_fields(state: CallState) -> dict[str, Any]:
+    caller = callee = None
+    if state.raw is not None:
+        caller, callee = state.raw[1] or None, state.raw[2] or None
+    return {
+        "state": state.phase.history_state,
+        "outcome": state.outcome,
+        "error_code": state.error_code,
+        "caller_status": caller,
+        "callee_status": callee,
+        "connected_at": state.connected_at,
+        "ended_at": state.ended_at,
+    }
+
+
+def _placing_failure(exc: RingDeskError) -> tuple[str, str | None]:
+    """The history sentence and code for a RingOut that could not be placed."""
+    if isinstance(exc, RateLimited):
+        seconds = max(1, math.ceil(exc.retry_after))
+        if exc.sent:
+            return (
+                f"The phone service refused the call: too many requests. Wait {seconds} s.",
+                exc.error_code or "RateLimited",
+            )
+        return f"Not sent: wait {seconds} s", "RateLimited"
+    if isinstance(exc, NetworkError):
+        if exc.may_have_reached_server:
+            return LOST_WHILE_PLACING, "NetworkError"
+        return UNREACHABLE_WHILE_PLACING, "NetworkError"
+    if isinstance(exc, ServerError):
+        return SERVER_TROUBLE_WHILE_PLACING, exc.error_code or f"HTTP {exc.status}"
+    if isinstance(exc, ApiError):
+        sentence = create_error_sentence(exc.error_code, exc.parameter_name) or exc.user_message
+        return sentence, exc.error_code or (f"HTTP {exc.status}" if exc.status else None)
+    return exc.user_message, type(exc).__name__
+
+
+def _from_number(from_: ForwardingNumber | str) -> str:
+    if isinstance(from_, ForwardingNumber):
+        return from_.phone_number or ""
+    return from_
+
+
+def _digits(number: str | None) -> str:
+    return re.sub(r"\D", "", number or "")
+
+
+def _same_number(a: str, b: str) -> bool:
+    # Presence may show a national form; the last ten digits identify a number well enough here.
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
+
+
+def _number_rank(active: ActiveCall, destination: str, own: str) -> int | None:
+    ends = [_digits(active.to_number), _digits(active.from_number)]
+    if any(_same_number(end, destination) for end in ends):
+        return 0
+    if any(_same_number(end, own) for end in ends):
+        return 1
+    return None
+
+
+def _start_offset(active: ActiveCall, placed_at: float) -> float | None:
+    if not active.start_time:
+        return None
+    try:
+        started = datetime.fromisoformat(active.start_time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        return None
+    return abs(started.timestamp() - placed_at)
+
+
+def _masked(number: str) -> str:
+    # Logs keep enough to tell calls apart without keeping whom the operator called.
+    return number[:-4] + "****" if len(number) > 6 else "****"

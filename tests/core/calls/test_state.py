@@ -1,0 +1,359 @@
+"""The call state machine, table by table: every status on every leg, order, and the words shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from ringdesk.api.models import RingOutStatus
+from ringdesk.calls.state import (
+    CALL_CONTROL_MISSING,
+    CREATE_ERROR_SENTENCES,
+    ENDED_BEFORE_CONNECT,
+    CallState,
+    Phase,
+    create_error_sentence,
+    failure_sentence,
+    next_state,
+    placing_state,
+)
+from ringdesk.errors import friendly_message
+
+DEST = "+1 650-555-1234"
+T0 = 1_800_000_000.0
+
+FAILURES = [
+    "Busy",
+    "NoAnswer",
+    "Rejected",
+    "InternationalDisabled",
+    "DestinationBlocked",
+    "GenericError",
+    "NotEnoughFunds",
+    "CannotReach",
+    "NoSessionFound",
+    "Invalid",
+    "Error",
+    "NoAnsweringMachine",
+    "RingOutFromThisNumberIsNotSupported",
+    "NosuchUser",
+    "NoSuchUser",
+    "Unknown",
+]
+
+
+def status(call: str, caller: str, callee: str) -> RingOutStatus:
+    return RingOutStatus("ro-1", call, caller, callee)
+
+
+def step(
+    previous: CallState,
+    triple: tuple[str, str, str] | None,
+    *,
+    play_prompt: bool = False,
+    now: float = T0,
+    gone: bool = False,
+    call_control: bool = True,
+    cancelled: bool = False,
+) -> CallState:
+    return next_state(
+        previous,
+        status(*triple) if triple else None,
+        play_prompt=play_prompt,
+        now=now,
+        gone=gone,
+        call_control=call_control,
+        cancelled=cancelled,
+    )
+
+
+def run(*triples: tuple[str, str, str], play_prompt: bool = False) -> list[CallState]:
+    states = [placing_state(DEST)]
+    for i, triple in enumerate(triples):
+        states.append(step(states[-1], triple, play_prompt=play_prompt, now=T0 + i))
+    return states[1:]
+
+
+# --------------------------------------------------------------------------- the happy paths
+
+
+@pytest.mark.parametrize(
+    ("triple", "play_prompt", "phase", "headline", "your_leg", "their_leg"),
+    [
+        (("InProgress",) * 3, False, Phase.CALLING_YOU, "Calling your phone…", "Ringing",
+         "Rings after you answer"),
+        (("InProgress", "Success", "InProgress"), False, Phase.CALLING_DESTINATION, f"Calling {DEST}…",
+         "Answered", "Ringing"),
+        (("InProgress", "Success", "InProgress"), True, Phase.WAITING_FOR_PRESS_1,
+         "Answered: press 1 on your phone", "Answered: press 1", "Rings after you press 1"),
+        (("Success",) * 3, False, Phase.CONNECTED, "Connected", "Connected", "Connected"),
+        (("Finished",) * 3, False, Phase.ENDED, "Ended", "Ended", "Ended"),
+    ],
+)  # fmt: skip
+def test_progress_statuses(
+    triple: tuple[str, str, str],
+    play_prompt: bool,
+    phase: Phase,
+    headline: str,
+    your_leg: str,
+    their_leg: str,
+) -> None:
+    state = step(placing_state(DEST), triple, play_prompt=play_prompt)
+    assert (state.phase, state.headline, state.your_leg, state.their_leg) == (
+        phase,
+        headline,
+        your_leg,
+        their_leg,
+    )
+    assert state.raw == triple
+    assert state.outcome is None or phase is Phase.ENDED
+
+
+@pytest.mark.parametrize("spelling", [str.lower, str.upper, lambda s: s])
+def test_statuses_compare_without_case(spelling: object) -> None:
+    assert callable(spelling)
+    triples = [
+        tuple(spelling(v) for v in t) for t in [("InProgress",) * 3, ("Success",) * 3, ("Finished",) * 3]
+    ]
+    phases = [s.phase for s in run(*triples)]
+    assert phases == [Phase.CALLING_YOU, Phase.CONNECTED, Phase.ENDED]
+
+
+def test_a_whole_call_with_press_1() -> None:
+    states = run(
+        ("InProgress", "InProgress", "InProgress"),
+        ("InProgress", "Success", "InProgress"),
+        ("InProgress", "Success", "InProgress"),
+        ("Success", "Success", "Success"),
+        ("Success", "Success", "Success"),
+        ("Finished", "Finished", "Finished"),
+        play_prompt=True,
+    )
+    assert [s.phase for s in states] == [
+        Phase.CALLING_YOU,
+        Phase.WAITING_FOR_PRESS_1,
+        Phase.WAITING_FOR_PRESS_1,
+        Phase.CONNECTED,
+        Phase.CONNECTED,
+        Phase.ENDED,
+    ]
+    # connected_at is set once, when the call first showed as connected, and kept to the end.
+    assert states[3].connected_at == T0 + 3
+    assert states[4].connected_at == T0 + 3
+    assert states[5].connected_at == T0 + 3 and states[5].ended_at == T0 + 5
+    assert states[5].duration() == 2
+
+
+def test_actions_follow_the_phase() -> None:
+    calling, connected, ended = run(("InProgress",) * 3, ("Success",) * 3, ("Finished",) * 3)
+    assert calling.can_cancel and not calling.can_hang_up
+    assert not connected.can_cancel and connected.can_hang_up
+    assert connected.hang_up_unavailable_reason is None
+    assert not ended.can_cancel and not ended.can_hang_up
+
+
+def test_without_call_control_hang_up_is_disabled_with_the_reason() -> None:
+    state = step(placing_state(DEST), ("Success",) * 3, call_control=False)
+    assert state.phase is Phase.CONNECTED
+    assert not state.can_hang_up
+    assert state.hang_up_unavailable_reason == CALL_CONTROL_MISSING
+    # Permission granted later (a new sign-in): the next state says so, even without news.
+    assert step(state, None, call_control=True).can_hang_up
+
+
+def test_finished_without_seeing_connected_is_ended_without_a_duration() -> None:
+    (state,) = run(("Finished", "Finished", "Finished"))
+    assert state.phase is Phase.ENDED
+    assert state.connected_at is None and state.duration() is None
+
+
+# --------------------------------------------------------------------------- failures
+
+
+@pytest.mark.parametrize("value", FAILURES)
+@pytest.mark.parametrize("leg", ["caller", "callee"])
+def test_every_failure_on_every_leg(leg: str, value: str) -> None:
+    previous = step(placing_state(DEST), ("InProgress", "Success", "InProgress"))
+    triple = ("CannotReach", value, "InProgress") if leg == "caller" else ("CannotReach", "Success", value)
+    state = step(previous, triple, now=T0 + 5)
+    assert state.phase is Phase.FAILED
+    assert state.outcome == failure_sentence(leg, value)
+    assert state.headline == state.outcome
+    assert state.error_code == value
+    assert state.ended_at == T0 + 5
+    assert not state.can_cancel and not state.can_hang_up
+    # One plain sentence, naming whose phone it was, with no platform jargon.
+    assert state.outcome.endswith(".") and value not in state.outcome.replace(" ", "")
+    if leg == "caller":
+        assert state.your_leg != "Answered" and state.their_leg == "Not connected"
+    else:
+        assert state.your_leg == "Answered"
+
+
+@pytest.mark.parametrize(
+    ("leg", "value", "sentence"),
+    [
+        ("caller", "Busy", "Your phone was busy."),
+        ("callee", "Busy", "The number you called was busy."),
+        ("caller", "NoAnswer", "You did not answer your phone."),
+        ("callee", "NoAnswer", "The number you called did not answer."),
+        ("callee", "InternationalDisabled", "International calling is disabled on your extension."),
+        ("callee", "NosuchUser", "The number you called does not exist."),
+        ("callee", "NoSuchUser", "The number you called does not exist."),
+    ],
+)
+def test_failure_sentences_name_whose_phone(leg: str, value: str, sentence: str) -> None:
+    assert failure_sentence(leg, value) == sentence
+
+
+def test_sentences_differ_by_leg_where_the_leg_matters() -> None:
+    for value in ("Busy", "NoAnswer", "Rejected", "CannotReach", "GenericError"):
+        assert failure_sentence("caller", value) != failure_sentence("callee", value)
+        assert "your phone" in failure_sentence("caller", value).lower()
+        assert "number you called" in failure_sentence("callee", value) or "the number" in failure_sentence(
+            "callee", value
+        )
+
+
+@pytest.mark.parametrize("value", ["CannotReach", "NoAnsweringMachine", "Invalid", "Error", "NoSessionFound"])
+def test_call_status_failure_without_a_failed_leg(value: str) -> None:
+    state = step(placing_state(DEST), (value, "InProgress", "InProgress"))
+    assert state.phase is Phase.FAILED
+    assert state.outcome == failure_sentence("call", value)
+
+
+def test_the_failed_leg_wins_over_the_call_status() -> None:
+    state = step(placing_state(DEST), ("CannotReach", "Success", "Busy"))
+    assert state.outcome == "The number you called was busy."
+    assert state.error_code == "Busy"
+
+
+def test_nobody_pressing_1_has_its_own_sentence() -> None:
+    waiting = step(placing_state(DEST), ("InProgress", "Success", "InProgress"), play_prompt=True)
+    state = step(waiting, ("CannotReach", "NoAnswer", "InProgress"), play_prompt=True)
+    assert state.phase is Phase.FAILED
+    assert "pressed 1" in (state.outcome or "")
+
+
+@pytest.mark.parametrize("leg", [0, 1, 2])
+def test_an_unknown_status_fails_showing_its_raw_text(leg: int) -> None:
+    triple = ["InProgress", "InProgress", "InProgress"]
+    triple[leg] = "SomeNewStatus"
+    state = step(placing_state(DEST), (triple[0], triple[1], triple[2]))
+    assert state.phase is Phase.FAILED
+    assert "SomeNewStatus" in (state.outcome or "")
+    assert "SomeNewStatus" in state.headline
+    assert state.error_code == "SomeNewStatus"
+
+
+# --------------------------------------------------------------------------- the RingOut disappearing
+
+
+def test_gone_after_connect_is_ended() -> None:
+    connected = step(placing_state(DEST), ("Success",) * 3, now=T0)
+    state = step(connected, None, gone=True, now=T0 + 42)
+    assert state.phase is Phase.ENDED
+    assert state.connected_at == T0 and state.ended_at == T0 + 42
+    assert state.duration() == 42
+
+
+def test_gone_before_connect_is_a_failure() -> None:
+    ringing = step(placing_state(DEST), ("InProgress",) * 3)
+    state = step(ringing, None, gone=True)
+    assert state.phase is Phase.FAILED
+    assert state.outcome == ENDED_BEFORE_CONNECT
+
+
+def test_gone_after_we_cancelled_is_cancelled() -> None:
+    ringing = step(placing_state(DEST), ("InProgress",) * 3)
+    state = step(ringing, None, gone=True, cancelled=True)
+    assert state.phase is Phase.CANCELLED
+    assert state.headline == "Cancelled"
+    assert not state.can_cancel
+
+
+def test_rejected_after_we_cancelled_is_cancelled() -> None:
+    ringing = step(placing_state(DEST), ("InProgress",) * 3)
+    state = step(ringing, ("CannotReach", "Rejected", "InProgress"), cancelled=True)
+    assert state.phase is Phase.CANCELLED
+
+
+def test_no_news_changes_nothing() -> None:
+    ringing = step(placing_state(DEST), ("InProgress",) * 3)
+    assert step(ringing, None) == ringing
+
+
+# --------------------------------------------------------------------------- never backwards
+
+ORDERED = [
+    ("InProgress", "InProgress", "InProgress"),
+    ("InProgress", "Success", "InProgress"),
+    ("Success", "Success", "Success"),
+    ("Finished", "Finished", "Finished"),
+]
+
+
+@pytest.mark.parametrize(("earlier", "later"), [(e, lt) for lt in range(1, len(ORDERED)) for e in range(lt)])
+def test_states_never_go_backwards(earlier: int, later: int) -> None:
+    ahead = run(*ORDERED[: later + 1])[-1]
+    stale = step(ahead, ORDERED[earlier], now=T0 + 100)
+    assert stale.phase is ahead.phase
+    assert stale.connected_at == ahead.connected_at
+
+
+@pytest.mark.parametrize("final", ["failed", "ended", "cancelled"])
+def test_final_states_are_final(final: str) -> None:
+    ringing = step(placing_state(DEST), ("InProgress",) * 3)
+    if final == "failed":
+        done = step(ringing, ("CannotReach", "Busy", "InProgress"))
+    elif final == "ended":
+        done = step(ringing, ("Finished",) * 3)
+    else:
+        done = step(ringing, None, gone=True, cancelled=True)
+    for triple in [*ORDERED, ("CannotReach", "Success", "NoAnswer")]:
+        assert step(done, triple, now=T0 + 9) is done
+    assert step(done, None, gone=True, now=T0 + 9) is done
+
+
+def test_failure_after_connect_keeps_connected_at() -> None:
+    connected = step(placing_state(DEST), ("Success",) * 3, now=T0)
+    state = step(connected, ("GenericError", "Success", "GenericError"), now=T0 + 3)
+    assert state.phase is Phase.FAILED and state.connected_at == T0
+
+
+# --------------------------------------------------------------------------- create errors
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "TEL-108",
+        "TEL-109",
+        "TEL-107",
+        "RNG-102",
+        "CMN-102",
+        "CMN-401",
+        "CMN-112",
+        "BIL-103",
+        "TEL-101",
+        "TEL-102",
+    ],
+)
+def test_every_create_error_code_has_a_sentence(code: str) -> None:
+    sentence = create_error_sentence(code)
+    assert sentence and sentence.endswith(".")
+    assert CREATE_ERROR_SENTENCES[code] == sentence
+
+
+def test_create_sentences_reuse_the_error_taxonomy() -> None:
+    # Only CMN-401 gets a RingOut-specific sentence; the rest are the errors module's own texts.
+    for code, sentence in CREATE_ERROR_SENTENCES.items():
+        if code == "CMN-401":
+            assert "RingOut" in sentence
+            continue
+        implied = "from.forwardingNumberId" if code == "CMN-102" else None
+        assert sentence == friendly_message(code, implied)
+    assert "no longer exists" in CREATE_ERROR_SENTENCES["CMN-102"]
+    assert create_error_sentence("TEL-109", "from.phoneNumber") == friendly_message(
+        "TEL-109", "from.phoneNumber"
+    )
+    assert create_error_sentence("XYZ-1") is None and create_error_sentence(None) is None
