@@ -35,6 +35,7 @@ from ringdesk import __version__
 from ringdesk.api import PlatformClient
 from ringdesk.auth.session import Session
 from ringdesk.auth.token_store import TokenStore
+from ringdesk.calls.ringout import DEFAULT_POLL_INTERVAL, RingOutService
 from ringdesk.config import (
     DEFAULT_REDIRECT_URI,
     DEMO_CLIENT_ID,
@@ -48,17 +49,27 @@ from ringdesk.config import (
     save_settings,
     validate_connection,
 )
-from ringdesk.errors import report
+from ringdesk.errors import RingDeskError, report
 from ringdesk.paths import app_paths
 from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.simulator import Scenario, Simulator
+from ringdesk.storage.history import CallHistory
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.main_window import MainWindow
+from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, UnattendedSignInDialog, embedded_window_factory
 from ringdesk.ui.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.style import apply_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
-from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
+from ringdesk.ui.viewmodels.dialer import (
+    AccountPhones,
+    DialerPreferences,
+    DialerViewModel,
+    PhonePickerViewModel,
+    preferences_path,
+)
+from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 
 __all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "prepare_qt"]
@@ -117,6 +128,8 @@ class AppOptions:
     keyring_backend: KeyringBackend | None = None
     #: Where window geometry is kept; default: next to the settings file. False: nowhere.
     window_state: Path | bool | None = None
+    #: Seconds between call status polls (default: the service's; the Light budget still rules).
+    call_poll_interval: float | None = None
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -170,6 +183,26 @@ class RingDeskApp:
             problems.append("Set by the environment for this run: " + ", ".join(self.loaded.overrides) + ".")
         self.main_window.show_settings_problems(problems)
 
+        # The dialer is there signed out too: history and redial work without a session.
+        self.history: CallHistory | None = None
+        self.ringout: RingOutService | None = None
+        self._account_task: asyncio.Task[None] | None = None
+        self._account_loaded_for: str | None = None
+        self._picker_offered = False
+        self.phone_picker: PhonePickerDialog | None = None
+        prefs = DialerPreferences.load(preferences_path())
+        # Owned by the window (deleted with it, by Qt): view models with timers must not be left
+        # for Python's garbage collector to destroy at an arbitrary moment.
+        self.dialer_vm = DialerViewModel(
+            preferences=prefs, preferences_path=preferences_path(), parent=self.main_window
+        )
+        self.picker_vm = PhonePickerViewModel(self._load_account_phones, prefs, parent=self.main_window)
+        self.picker_vm.saved.connect(self.dialer_vm.set_preferences)
+        self.dialer_vm.phone_picker_requested.connect(self.open_phone_picker)
+        self.dialer = DialerWidget(self.dialer_vm)
+        self.main_window.set_content(self.dialer)
+        self.session_vm.changed.connect(self._session_changed)
+
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> int:
@@ -182,7 +215,9 @@ class RingDeskApp:
 
     async def start(self) -> None:
         self.main_window.show()
+        self.dialer.setFocus()
         self._watch_network()
+        await self._open_history()
         try:
             await self.connect(self.settings)
         except Exception as error:
@@ -249,8 +284,14 @@ class RingDeskApp:
         with contextlib.suppress(RuntimeError):
             self.main_window.hide()
         self.session_vm.close()
+        self.dialer_vm.close()
+        self.picker_vm.close()
+        # Calls stop polling (and note in the history that RingDesk stopped following them)
+        # before the tasks are cancelled, so no write is cut off half-way.
+        await self._close_calls()
         await cancel_spawned()
         await self.disconnect()
+        await self._close_history()
         await self._stop_simulator()
         with contextlib.suppress(RuntimeError):
             self.main_window.close()
@@ -287,11 +328,22 @@ class RingDeskApp:
                 )
         self.client = PlatformClient(server_url, connection.client_id, client_secret=secret)
         self.session = Session(self.client, store)
+        if self.history is not None:
+            self.ringout = RingOutService(
+                self.client,
+                self.history,
+                call_control=self._call_control,
+                poll_interval=self.options.call_poll_interval or DEFAULT_POLL_INTERVAL,
+            )
         storage = store.backend_name if store.persistent else None
         self.session_vm.bind(self.session, connection=dataclasses.replace(info, secret_storage=storage))
         self.sign_in_vm = self._make_sign_in_vm(connection)
 
     async def disconnect(self) -> None:
+        await self._close_calls()
+        self.dialer_vm.set_service(None)
+        self.ringout = None
+        self._account_loaded_for = None
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
             self.sign_in_vm.deleteLater()
@@ -362,6 +414,95 @@ class RingDeskApp:
         if simulator is not None:
             await asyncio.to_thread(simulator.stop)
             log.info("built-in simulator stopped")
+
+    # ------------------------------------------------------------------ dialer
+
+    async def _open_history(self) -> None:
+        try:
+            self.history = await CallHistory.open(app_paths().history_db)
+        except Exception as error:
+            sentence = report(error, context="opening the call history", logger=log)
+            self.main_window.show_message(f"The call history could not be opened: {sentence}", 15000)
+            return
+        if self.history.problems:
+            self.main_window.show_message(" ".join(self.history.problems), 15000)
+        self.dialer_vm.set_history(self.history)
+
+    async def _close_history(self) -> None:
+        history, self.history = self.history, None
+        if history is None:
+            return
+        try:
+            await history.close()
+        except Exception as error:
+            report(error, context="closing the call history", logger=log)
+
+    async def _close_calls(self) -> None:
+        if self.ringout is not None:
+            try:
+                await self.ringout.aclose()
+            except Exception as error:
+                report(error, context="stopping the calls", logger=log)
+
+    def _call_control(self) -> bool:
+        """Whether the signed-in token carries the Call Control permission (hang up from the app)."""
+        return self.session is not None and self.session.granted("CallControl")
+
+    def _session_changed(self, view: SessionView) -> None:
+        self.dialer_vm.set_signed_in(view.signed_in)
+        if not view.signed_in:
+            self.dialer_vm.set_service(None)
+            return
+        self.dialer_vm.set_service(self.ringout)
+        identity = self.session.status.identity if self.session is not None else None
+        who = identity.extension_id if identity is not None else "?"
+        if who != self._account_loaded_for and (self._account_task is None or self._account_task.done()):
+            self._account_loaded_for = who
+            self._account_task = spawn(self._load_account_after_sign_in(), name="load phones after sign-in")
+
+    async def _load_account_phones(self) -> AccountPhones:
+        """The extension and its phone lists, for the picker and the default country."""
+        client = self.client
+        if client is None or self.session is None or not self.session_vm.view.signed_in:
+            raise NotSignedIn()
+        extension, forwarding, numbers = await asyncio.gather(
+            client.get_extension(), client.list_forwarding_numbers(), client.list_phone_numbers()
+        )
+        country = extension.home_country.iso_code if extension.home_country else None
+        self.dialer_vm.set_home_region(country)
+        return AccountPhones(extension, tuple(forwarding), tuple(numbers))
+
+    async def _load_account_after_sign_in(self) -> None:
+        try:
+            phones = await self._load_account_phones()
+        except Exception as error:
+            sentence = report(error, context="loading your phones", logger=log)
+            self.main_window.show_message(sentence, 10000)
+            self._account_loaded_for = None
+            return
+        self.picker_vm.set_phones(phones)
+        if not self.dialer_vm.preferences.chosen and not self._picker_offered:
+            # First sign-in: nothing to ring yet, so the picker shows itself once.
+            self._picker_offered = True
+            self.open_phone_picker()
+
+    def open_phone_picker(self) -> None:
+        """The gear: choose the phone, caller ID, press 1 and default country."""
+        if self.phone_picker is not None:
+            with contextlib.suppress(RuntimeError):
+                self.phone_picker.raise_()
+                self.phone_picker.activateWindow()
+                return
+        dialog = PhonePickerDialog(self.picker_vm, parent=self.main_window)
+        self.phone_picker = dialog
+
+        def closed(_result: int) -> None:
+            self.phone_picker = None
+
+        dialog.finished.connect(closed)
+        self._open(dialog)
+        if not self.picker_vm.view.phones and self.session_vm.view.signed_in:
+            self.picker_vm.refresh()
 
     # ------------------------------------------------------------------ intents from the windows
 
@@ -460,3 +601,7 @@ class RingDeskApp:
             save_settings(replace(base, general=general), self.settings_path)
         except OSError as error:
             log.warning("could not save settings: %s", error)
+
+
+class NotSignedIn(RingDeskError):
+    default_user_message = "Sign in to load your phones and numbers."

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -67,6 +68,38 @@ __all__ = [
 ]
 
 
+class GuiThreadGarbageCollector(QObject):
+    """Runs Python's cycle collector on the GUI thread only, from a timer.
+
+    With automatic collection, a collection starts on whichever thread happens to allocate (the
+    simulator's, the call history's worker, executors) and may free Qt objects there, such as one
+    whose timer is still registered with the GUI thread's event dispatcher; Qt then crashes later
+    inside its timer handling. Collecting here keeps every Qt deletion on the GUI thread.
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.collect_if_due)
+
+    def start(self) -> None:
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.enable()
+
+    def collect_if_due(self) -> None:
+        # The same thresholds automatic collection uses, checked oldest generation first.
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
 def run_app(
     main_coro_factory: Callable[[QuitGuard], Coroutine[Any, Any, int]],
     *,
@@ -85,6 +118,8 @@ def run_app(
     # Closing the last window must not end the loop behind the coroutine's back; the app decides.
     qapp.setQuitOnLastWindowClosed(False)
     install_exception_logging()
+    collector = GuiThreadGarbageCollector(parent=qapp)
+    collector.start()
     with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         loop = runner.get_loop()
         guard = QuitGuard(qapp)
@@ -104,6 +139,7 @@ def run_app(
                 guard.remove()
                 # Give tasks started by slots during shutdown a last chance to finish or be cancelled.
                 loop.run_until_complete(cancel_spawned())
+                collector.stop()
 
 
 def application(argv: list[str] | None = None) -> QApplication:

@@ -328,6 +328,7 @@ class SignInWindow(QWidget):
         self._pages.pop(index)
         self._browsers.removeWidget(view)
         view.setPage(None)  # type: ignore[arg-type]
+
         # Deleting from inside the page's own signal would pull the floor from under it.
         def delete_popup() -> None:
             shiboken6.delete(page)

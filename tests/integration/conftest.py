@@ -17,6 +17,8 @@ if os.name == "posix" and os.geteuid() == 0:
 if IN_DESKTOP_SESSION:
     import PySide6.QtWebEngineWidgets  # noqa: F401
 
+    from tests.gui_gc import gui_thread_garbage_collection  # noqa: F401
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if IN_DESKTOP_SESSION:

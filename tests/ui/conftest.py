@@ -108,3 +108,6 @@ def ringdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for name in ENV_OVERRIDES:
         monkeypatch.delenv(name, raising=False)
     yield home
+
+
+from tests.gui_gc import gui_thread_garbage_collection  # noqa: E402, F401

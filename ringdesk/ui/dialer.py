@@ -1,0 +1,462 @@
+"""The dialer's widgets: number entry with a live preview, dial pad, Call button, recent numbers,
+and the live status of the current call. Pure views of `DialerViewModel` and `CallViewModel`.
+
+    dialer = DialerWidget(dialer_vm)          # no network, no database: only the view models
+    window.set_content(dialer)
+
+Keyboard: type or paste into the entry, Enter calls, Esc cancels or hangs up (or clears the
+entry when there is no call), Alt+P opens the phone picker, Alt+R redials, Alt+N starts a new call.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ringdesk.numbers import clean_input
+from ringdesk.ui.style import is_dark
+from ringdesk.ui.viewmodels.dialer import (
+    CallAction,
+    CallView,
+    CallViewModel,
+    DialerView,
+    DialerViewModel,
+)
+
+__all__ = ["CallStatusView", "DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
+
+# The letters printed under the digits of every phone keypad (ITU E.161).
+_LETTERS = {
+    "1": "",
+    "2": "ABC",
+    "3": "DEF",
+    "4": "GHI",
+    "5": "JKL",
+    "6": "MNO",
+    "7": "PQRS",
+    "8": "TUV",
+    "9": "WXYZ",
+    "*": "",
+    "0": "+",
+    "#": "",
+}
+
+
+def dialer_stylesheet(dark: bool) -> str:
+    """The dialer's own look, keyed on its object names, for light and dark palettes."""
+    if dark:
+        card_bg, card_border, secondary = "#262a30", "#3a3f47", "#a8afb8"
+        key_bg, key_border, key_hover = "#2d3238", "#444b54", "#373d45"
+        call_bg, call_hover, call_disabled, call_disabled_text = "#2e8b57", "#35a066", "#3a3f47", "#a8afb8"
+        ok, bad, ended = "#7fd3a0", "#ff9a8f", "#a8afb8"
+    else:
+        card_bg, card_border, secondary = "#ffffff", "#dde1e6", "#5f6b7a"
+        key_bg, key_border, key_hover = "#f6f7f9", "#d5dae0", "#eceff3"
+        call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#24904f", "#e3e6ea", "#5f6b7a"
+        ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
+    return f"""
+QLineEdit#numberEntry {{ font-size: 17pt; padding: 6px 8px; }}
+QLabel#preview {{ color: {secondary}; }}
+QLabel#preview[problem="true"] {{ color: {bad}; }}
+QLabel#preview[valid="true"] {{ color: {ok}; font-weight: 600; }}
+QLabel#phoneLine, QLabel#fieldLabel, QLabel#callDetail {{ color: {secondary}; }}
+QLabel#sectionTitle {{ font-weight: 600; }}
+QPushButton#dialKey {{
+    background: {key_bg}; border: 1px solid {key_border}; border-radius: 8px;
+    font-size: 13pt; padding: 2px;
+}}
+QPushButton#dialKey:hover {{ background: {key_hover}; }}
+QPushButton#dialKey:pressed {{ background: {key_border}; }}
+QPushButton#callButton {{
+    background: {call_bg}; color: white; border: none; border-radius: 8px;
+    font-size: 12pt; font-weight: 600; padding: 8px 16px;
+}}
+QPushButton#callButton:hover {{ background: {call_hover}; }}
+QPushButton#callButton:focus {{ border: 2px solid {secondary}; }}
+QPushButton#callButton:disabled {{ background: {call_disabled}; color: {call_disabled_text}; }}
+QFrame#callCard {{ background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px; }}
+QLabel#callHeadline {{ font-size: 16pt; font-weight: 600; }}
+QLabel#callHeadline[tone="connected"] {{ color: {ok}; }}
+QLabel#callHeadline[tone="failed"] {{ color: {bad}; }}
+QLabel#callHeadline[tone="ended"] {{ color: {ended}; }}
+QLabel#callDestination {{ font-size: 12pt; }}
+QLabel#legState {{ font-weight: 600; }}
+"""
+
+
+class NumberEntry(QLineEdit):
+    """The number field: a paste (keys or context menu) is cleaned before it is inserted."""
+
+    pasted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("numberEntry")
+        self.setAccessibleName("Number to call")
+        self.setPlaceholderText("Number to call")
+        self.setClearButtonEnabled(True)
+
+    def paste_text(self, text: str) -> None:
+        """Insert the dialable part of `text` where the cursor is (replacing a selection)."""
+        cleaned = clean_input(text)
+        if cleaned:
+            self.insert(cleaned)
+            self.pasted.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self.paste_text(QGuiApplication.clipboard().text())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.createStandardContextMenu()
+        for action in menu.actions():
+            # Qt names its standard actions; the built-in paste would insert the raw clipboard.
+            if action.objectName() == "edit-paste":
+                action.triggered.disconnect()
+                action.triggered.connect(lambda: self.paste_text(QGuiApplication.clipboard().text()))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # pragma: no cover - drag and drop
+        self.paste_text(source.text())
+
+
+class DialPad(QWidget):
+    """Twelve keys with the letters under the digits; they do not take focus (typing is quicker)."""
+
+    key_pressed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        self.keys: dict[str, QPushButton] = {}
+        for index, key in enumerate(DialerViewModel.KEYS):
+            letters = _LETTERS[key]
+            button = QPushButton(f"{key}\n{letters}" if letters else f"{key}\n ")
+            button.setObjectName("dialKey")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMinimumSize(64, 52)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            name = {"*": "Star", "#": "Pound"}.get(key, key)
+            button.setAccessibleName(f"Key {name}")
+            button.setToolTip(f"Key {name}" + (f" ({letters})" if letters else ""))
+            button.clicked.connect(lambda _checked=False, k=key: self.key_pressed.emit(k))
+            grid.addWidget(button, index // 3, index % 3)
+            self.keys[key] = button
+
+
+class CallStatusView(QFrame):
+    """The live call: phase in words, both legs, the numbers, elapsed time and the one action."""
+
+    def __init__(self, vm: CallViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vm = vm
+        self.setObjectName("callCard")
+        self.setAccessibleName("Call status")
+
+        self.headline = QLabel()
+        self.headline.setObjectName("callHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setAccessibleName("Call status")
+        self.destination = QLabel()
+        self.destination.setObjectName("callDestination")
+        self.destination.setWordWrap(True)
+        self.destination.setAccessibleName("Number called")
+        self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        legs = QGridLayout()
+        legs.setHorizontalSpacing(16)
+        legs.setVerticalSpacing(6)
+        you_label = QLabel("Your phone")
+        you_label.setObjectName("fieldLabel")
+        self.your_phone = QLabel()
+        self.your_phone.setWordWrap(True)
+        self.your_phone.setAccessibleName("Your phone")
+        self.your_leg = QLabel()
+        self.your_leg.setObjectName("legState")
+        self.your_leg.setAccessibleName("Your phone's state")
+        them_label = QLabel("Their phone")
+        them_label.setObjectName("fieldLabel")
+        self.their_number = QLabel()
+        self.their_number.setWordWrap(True)
+        self.their_number.setAccessibleName("Their number")
+        self.their_leg = QLabel()
+        self.their_leg.setObjectName("legState")
+        self.their_leg.setAccessibleName("Their phone's state")
+        legs.addWidget(you_label, 0, 0)
+        legs.addWidget(self.your_phone, 0, 1)
+        legs.addWidget(self.your_leg, 0, 2, Qt.AlignmentFlag.AlignRight)
+        legs.addWidget(them_label, 1, 0)
+        legs.addWidget(self.their_number, 1, 1)
+        legs.addWidget(self.their_leg, 1, 2, Qt.AlignmentFlag.AlignRight)
+        legs.setColumnStretch(1, 1)
+
+        self.detail = QLabel()
+        self.detail.setObjectName("callDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Call details")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.action_button = QPushButton()
+        self.action_button.setObjectName("callAction")
+        self.action_button.setMinimumHeight(40)
+        self.action_button.setMinimumWidth(140)
+        self.action_button.setAutoDefault(True)
+        self.action_button.clicked.connect(vm.act)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.action_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 18)
+        layout.setSpacing(12)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.destination)
+        layout.addLayout(legs)
+        layout.addWidget(self.detail)
+        # The action sits right under what it acts on, not at the far end of a tall window.
+        layout.addLayout(buttons)
+
+        vm.changed.connect(self.show_view)
+        self.show_view(vm.view)
+
+    def show_view(self, view: CallView) -> None:
+        self.headline.setText(view.headline)
+        if self.headline.property("tone") != view.tone.value:
+            self.headline.setProperty("tone", view.tone.value)
+            _repolish(self.headline)
+        self.destination.setText(view.destination)
+        self.your_phone.setText(view.your_phone or "\N{EM DASH}")
+        self.your_leg.setText(view.your_leg)
+        self.their_number.setText(view.destination.split(",")[0] if view.destination else "\N{EM DASH}")
+        self.their_leg.setText(view.their_leg)
+        self.detail.setText(view.detail)
+        self.detail.setVisible(bool(view.detail))
+        self.action_button.setVisible(view.action is not CallAction.NONE)
+        self.action_button.setText(view.action_label)
+        self.action_button.setAccessibleName(view.action_label.replace("&", ""))
+        self.action_button.setEnabled(view.action_enabled)
+        self.action_button.setToolTip(view.action_tooltip)
+        # A disabled button shows no tooltip on hover in some styles; the reason stays readable here.
+        self.action_button.setAccessibleDescription(view.action_tooltip)
+
+
+class DialerWidget(QWidget):
+    """The main screen: phone line and gear, entry and preview, pad and Call, recent numbers,
+    and in place of the pad the live status while a call is shown."""
+
+    def __init__(self, vm: DialerViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vm = vm
+        self.setObjectName("dialer")
+        self.setStyleSheet(dialer_stylesheet(is_dark(self.palette())))
+
+        # --- the phone RingDesk rings first, and the gear
+        self.phone_line = QLabel()
+        self.phone_line.setObjectName("phoneLine")
+        self.phone_line.setWordWrap(True)
+        self.phone_line.setAccessibleName("Your phone")
+        self.phone_button = QPushButton("\N{GEAR} &Phone\N{HORIZONTAL ELLIPSIS}")
+        self.phone_button.setAccessibleName("Choose your phone")
+        self.phone_button.setToolTip("The phone RingDesk rings first, caller ID, press 1, default country")
+        self.phone_button.clicked.connect(vm.open_phone_picker)
+        top = QHBoxLayout()
+        top.addWidget(self.phone_line, 1)
+        top.addWidget(self.phone_button)
+
+        # --- entry, preview, pad, call
+        self.entry = NumberEntry()
+        self.entry.textEdited.connect(vm.set_text)
+        self.entry.pasted.connect(self._entry_pasted)
+        self.entry.returnPressed.connect(vm.call)
+        self.preview = QLabel()
+        self.preview.setObjectName("preview")
+        self.preview.setWordWrap(True)
+        self.preview.setAccessibleName("What will be dialled")
+        self.preview.setMinimumHeight(self.preview.fontMetrics().lineSpacing() * 2 + 4)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.pad = DialPad()
+        self.pad.key_pressed.connect(self._key)
+        self.backspace_button = QPushButton("\N{ERASE TO THE LEFT}")
+        self.backspace_button.setObjectName("dialKey")
+        self.backspace_button.setAccessibleName("Delete last digit")
+        self.backspace_button.setToolTip("Delete the last digit (Backspace)")
+        self.backspace_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.backspace_button.setMinimumSize(64, 44)
+        self.backspace_button.clicked.connect(self._backspace)
+        self.call_button = QPushButton()
+        self.call_button.setObjectName("callButton")
+        self.call_button.setAccessibleName("Call")
+        self.call_button.setMinimumHeight(44)
+        self.call_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.call_button.clicked.connect(vm.call)
+        call_row = QHBoxLayout()
+        call_row.setSpacing(8)
+        call_row.addWidget(self.call_button, 1)
+        call_row.addWidget(self.backspace_button)
+
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        left.addWidget(self.entry)
+        left.addWidget(self.preview)
+        left.addWidget(self.pad, 1)
+        left.addLayout(call_row)
+
+        # --- recent numbers
+        recent_title = QLabel("Recent")
+        recent_title.setObjectName("sectionTitle")
+        self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent numbers")
+        self.recent.setToolTip("Enter or double-click calls the number again")
+        self.recent.setMinimumWidth(170)
+        self.recent.setSpacing(2)
+        self.recent.setWordWrap(True)
+        self.recent.itemActivated.connect(self._recent_activated)
+        recent_title.setBuddy(self.recent)
+        self.recent_empty = QLabel("Numbers you call appear here.")
+        self.recent_empty.setObjectName("fieldLabel")
+        self.recent_empty.setWordWrap(True)
+        self.redial_button = QPushButton("&Redial")
+        self.redial_button.setAccessibleName("Redial the last number")
+        self.redial_button.setToolTip("Call the most recent number again")
+        self.redial_button.clicked.connect(self._redial_last)
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        right.addWidget(recent_title)
+        right.addWidget(self.recent, 1)
+        right.addWidget(self.recent_empty)
+        right.addWidget(self.redial_button)
+
+        pad_page = QWidget()
+        pad_layout = QHBoxLayout(pad_page)
+        pad_layout.setContentsMargins(0, 0, 0, 0)
+        pad_layout.setSpacing(16)
+        pad_layout.addLayout(left, 3)
+        pad_layout.addLayout(right, 2)
+        self.pad_page = pad_page
+
+        self.status_view = CallStatusView(vm.call_vm)
+        # The card is as tall as its content; the page below it stays empty and calm.
+        status_page = QWidget()
+        status_layout = QVBoxLayout(status_page)
+        status_layout.setContentsMargins(0, 0, 0, 0)
+        status_layout.addWidget(self.status_view)
+        status_layout.addStretch(1)
+        self.status_page = status_page
+        self.pages = QStackedWidget()
+        self.pages.addWidget(pad_page)
+        self.pages.addWidget(status_page)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+
+        self.setTabOrder(self.entry, self.call_button)
+        self.setTabOrder(self.call_button, self.recent)
+        self.setTabOrder(self.recent, self.redial_button)
+        self.setTabOrder(self.redial_button, self.phone_button)
+        self.setFocusProxy(self.entry)
+
+        vm.changed.connect(self.show_view)
+        vm.call_vm.changed.connect(self.show_call)
+        self.show_view(vm.view)
+        self.show_call(vm.call_vm.view)
+
+    # ------------------------------------------------------------------ rendering
+
+    def show_view(self, view: DialerView) -> None:
+        if self.entry.text() != view.text:
+            self.entry.setText(view.text)
+        self.preview.setText(view.preview)
+        state = (str(view.preview_problem).lower(), str(view.preview_valid).lower())
+        if (self.preview.property("problem"), self.preview.property("valid")) != state:
+            self.preview.setProperty("problem", state[0])
+            self.preview.setProperty("valid", state[1])
+            _repolish(self.preview)
+        self.call_button.setText(view.call_label)
+        self.call_button.setAccessibleName(view.call_label.replace("&", ""))
+        self.call_button.setEnabled(view.call_enabled)
+        self.call_button.setToolTip(view.call_tooltip)
+        self.phone_line.setText(view.phone_line)
+        self._show_recent(view)
+        self.redial_button.setEnabled(view.redial_enabled)
+
+    def show_call(self, view: CallView) -> None:
+        page = self.status_page if view.shown else self.pad_page
+        if self.pages.currentWidget() is not page:
+            self.pages.setCurrentWidget(page)
+            # Keyboard users land on what they need next: the call's action, or the entry.
+            (self.status_view.action_button if view.shown else self.entry).setFocus()
+
+    def _show_recent(self, view: DialerView) -> None:
+        numbers = [entry.number for entry in view.recent]
+        current = [self.recent.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.recent.count())]
+        if numbers != current or any(self.recent.item(i).text() != e.text for i, e in enumerate(view.recent)):
+            self.recent.clear()
+            for entry in view.recent:
+                item = QListWidgetItem(entry.text)
+                item.setData(Qt.ItemDataRole.UserRole, entry.number)
+                item.setToolTip(f"Call {entry.display} again")
+                self.recent.addItem(item)
+        self.recent_empty.setVisible(not view.recent)
+
+    # ------------------------------------------------------------------ input
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc reaches here from the entry, the buttons and the list (none of them uses it), so it
+        # works wherever the focus is in the dialer without a window-wide shortcut.
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self._vm.escape()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _key(self, key: str) -> None:
+        # Digits go in where the cursor is, as on a phone's own entry; the view model re-reads the text.
+        self.entry.insert(key)
+        self._vm.set_text(self.entry.text())
+        self.entry.setFocus()
+
+    def _backspace(self) -> None:
+        self.entry.backspace()
+        self._vm.set_text(self.entry.text())
+        self.entry.setFocus()
+
+    def _entry_pasted(self) -> None:
+        self._vm.set_text(self.entry.text())
+
+    def _redial_last(self) -> None:
+        self._vm.redial()
+
+    def _recent_activated(self, item: QListWidgetItem) -> None:
+        number = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(number, str):
+            self._vm.redial(number)
+
+
+def _repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property the stylesheet keys on has changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)

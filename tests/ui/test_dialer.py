@@ -1,0 +1,441 @@
+"""The dialer's widgets and view models without a network: entry, pad, preview, Call, status view.
+
+Small fakes stand in for the RingOut service and its calls (they keep the same names and
+signatures); the real service against the real simulator is in test_dialer_app.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from ringdesk.api.models import ForwardingNumber, RingOutStatus
+from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
+from ringdesk.errors import RateLimited
+from ringdesk.numbers import DialTarget
+from ringdesk.qtasync import wait_signal
+from ringdesk.ui.dialer import DialerWidget
+from ringdesk.ui.viewmodels.dialer import (
+    CallAction,
+    CallViewModel,
+    DialerPreferences,
+    DialerViewModel,
+    RecentNumber,
+)
+
+pytestmark = pytest.mark.gui
+
+MOBILE = DialerPreferences(
+    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
+)
+DEST = "+1 650-555-1234, United States"
+
+
+class FakeCall:
+    def __init__(self, state: CallState) -> None:
+        self.state = state
+        self.listeners: list[Callable[[CallState], None]] = []
+        self.cancels = 0
+        self.closed = False
+
+    def subscribe(self, listener: Callable[[CallState], None]) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def publish(self, state: CallState) -> None:
+        self.state = state
+        for listener in list(self.listeners):
+            listener(state)
+
+    async def cancel(self) -> None:
+        self.cancels += 1
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class FakeService:
+    def __init__(self, wait: float = 0.0, error: Exception | None = None) -> None:
+        self.wait = wait
+        self.error = error
+        self.placed: list[tuple[DialTarget, dict[str, Any]]] = []
+        self.calls: list[FakeCall] = []
+
+    def next_call_possible_in(self) -> float:
+        return self.wait
+
+    async def place(self, target: DialTarget, **kwargs: Any) -> FakeCall:
+        self.placed.append((target, kwargs))
+        if self.error is not None:
+            raise self.error
+        call = FakeCall(placing_state(target.display))
+        self.calls.append(call)
+        return call
+
+
+async def until(condition: Callable[[], object], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        await asyncio.sleep(0.02)
+
+
+_OWNERS: list[QWidget] = []
+
+
+def owner(qtbot: QtBot) -> QWidget:
+    """A parent deleted after the test on the GUI thread, with the view model and its timers.
+
+    Left to Python's garbage collector, a view model with a running timer may be destroyed on
+    whichever thread happens to collect (the simulator's, for one), leaving Qt a dangling timer.
+    """
+    widget = QWidget()
+    _OWNERS.append(widget)
+    return widget
+
+
+@pytest.fixture(autouse=True)
+def _delete_owners() -> Iterator[None]:
+    yield
+    while _OWNERS:
+        _OWNERS.pop().deleteLater()
+
+
+def no_spawn(coro: Any, *, name: str) -> None:
+    coro.close()
+
+
+def ringing(play_prompt: bool = False) -> CallState:
+    return next_state(
+        placing_state("+1 650-555-1234"),
+        RingOutStatus("1", "InProgress", "InProgress", "InProgress"),
+        play_prompt=play_prompt,
+        now=1000.0,
+        call_control=True,
+    )
+
+
+def connected(call_control: bool = True, at: float = 1000.0) -> CallState:
+    return next_state(
+        ringing(),
+        RingOutStatus("1", "Success", "Success", "Success"),
+        play_prompt=False,
+        now=at,
+        call_control=call_control,
+    )
+
+
+@pytest.fixture
+def vm(qtbot: QtBot) -> DialerViewModel:
+    return DialerViewModel(
+        parent=owner(qtbot), preferences=MOBILE, service=FakeService(), signed_in=True, spawn=no_spawn
+    )
+
+
+@pytest.fixture
+def widget(qtbot: QtBot, vm: DialerViewModel) -> DialerWidget:
+    w = DialerWidget(vm)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+# --------------------------------------------------------------------------- entry and preview
+
+
+def test_typing_shows_a_live_preview_and_enables_call(widget: DialerWidget) -> None:
+    assert widget.preview.text() == "Type or paste a number, or pick one from Recent."
+    assert not widget.call_button.isEnabled()
+    QTest.keyClicks(widget.entry, "650555")
+    assert widget.preview.text() == "That is not a complete phone number for United States."
+    assert widget.preview.property("problem") == "true"
+    assert not widget.call_button.isEnabled()
+    assert widget.call_button.toolTip() == "That is not a complete phone number for United States."
+    QTest.keyClicks(widget.entry, "1234")
+    assert widget.preview.text() == DEST
+    assert widget.preview.property("valid") == "true"
+    assert widget.call_button.isEnabled()
+    assert widget.call_button.text() == "&Call"
+
+
+@pytest.mark.parametrize(
+    ("text", "preview"),
+    [
+        ("(650) 555-1234 ext. 12", f"{DEST}; after connecting, key 12"),
+        ("+1 650 555 1234;ext=7", f"{DEST}; after connecting, key 7"),
+        ("1-800-FLOWERS", "+1 800-356-9377, United States"),
+        ("+44 20 7946 0000", "+44 20 7946 0000, United Kingdom"),
+        ("*67", "Codes with * or # work only when keyed on a phone; RingOut can call phone numbers only."),
+        ("911", "Call 911 from a phone; RingDesk does not place emergency calls."),
+    ],
+)
+def test_preview_texts(widget: DialerWidget, text: str, preview: str) -> None:
+    QTest.keyClicks(widget.entry, text)
+    assert widget.preview.text() == preview
+
+
+@pytest.mark.parametrize(
+    ("clipboard", "entry"),
+    [
+        ("\u00a0+1\u2009(650)\u00a0555.1234\n", "+16505551234"),
+        ("tel:+1-650-555-1234;ext=12", "+16505551234x12"),
+        ("650-555-1234 x 12\r\n", "6505551234x12"),
+    ],
+)
+def test_paste_is_cleaned(widget: DialerWidget, clipboard: str, entry: str) -> None:
+    QGuiApplication.clipboard().setText(clipboard)
+    widget.entry.setFocus()
+    QTest.keySequence(widget.entry, "Ctrl+V")
+    assert widget.entry.text() == entry
+    assert widget.call_button.isEnabled()
+    assert widget.preview.text().startswith(DEST)
+
+
+def test_paste_in_the_view_model_cleans_too(vm: DialerViewModel) -> None:
+    vm.paste("Mobile: 650.555.1234\n")
+    assert vm.view.text == "6505551234"
+    assert vm.view.preview == DEST
+
+
+def test_dial_pad_keys_and_backspace(widget: DialerWidget, vm: DialerViewModel) -> None:
+    for key in "6505551234":
+        widget.pad.keys[key].click()
+    assert widget.entry.text() == "6505551234"
+    assert vm.view.preview == DEST
+    widget.backspace_button.click()
+    assert widget.entry.text() == "650555123"
+    QTest.keyClick(widget.entry, Qt.Key.Key_Backspace)
+    assert vm.view.text == "65055512"
+    assert widget.pad.keys["2"].text() == "2\nABC"
+    assert widget.pad.keys["#"].accessibleName() == "Key Pound"
+    widget.pad.keys["*"].click()
+    assert vm.view.text.endswith("*")
+
+
+def test_esc_clears_the_entry_when_there_is_no_call(widget: DialerWidget) -> None:
+    QTest.keyClicks(widget.entry, "6505551234")
+    QTest.keyClick(widget.entry, Qt.Key.Key_Escape)
+    assert widget.entry.text() == ""
+
+
+def test_every_control_has_an_accessible_name(widget: DialerWidget) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget
+
+    controls = (
+        widget.findChildren(QAbstractButton)
+        + widget.findChildren(QLineEdit)
+        + widget.findChildren(QListWidget)
+    )
+    unnamed = [c for c in controls if c.isVisibleTo(widget) and not c.accessibleName()]
+    assert unnamed == []
+
+
+# --------------------------------------------------------------------------- Call button states
+
+
+def test_signed_out_the_call_button_says_so_and_recent_still_redials_into_the_entry(qtbot: QtBot) -> None:
+    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, signed_in=False, spawn=no_spawn)
+    w = DialerWidget(vm)
+    qtbot.addWidget(w)
+    vm._take_recent([RecentNumber("+14155550188", "+1 415-555-0188", "Ended")])
+    assert w.call_button.text() == "Sign in to call"
+    assert not w.call_button.isEnabled()
+    assert w.recent.count() == 1 and w.redial_button.isEnabled()
+    w.redial_button.click()
+    assert w.entry.text() == "+14155550188"
+    assert w.preview.text() == "+1 415-555-0188, United States"
+    assert not w.call_button.isEnabled()
+
+
+def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
+    vm = DialerViewModel(
+        parent=owner(qtbot),
+        preferences=DialerPreferences(),
+        service=FakeService(),
+        signed_in=True,
+        spawn=no_spawn,
+    )
+    vm.set_text("6505551234")
+    assert vm.view.call_label == "Choose your phone first"
+    assert not vm.view.call_enabled
+    assert vm.view.phone_line == "Choose the phone RingDesk rings first."
+    widget = DialerWidget(vm)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(vm.phone_picker_requested):
+        widget.phone_button.click()
+
+
+def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
+    service = FakeService(wait=3.2)
+    vm = DialerViewModel(
+        parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True, spawn=no_spawn
+    )
+    vm.set_text("6505551234")
+    assert vm.view.call_label == "Next call possible in 4 s"
+    assert not vm.view.call_enabled
+    assert not vm.call()
+    service.wait = 2.0
+    with qtbot.waitSignal(vm.changed, timeout=3000):
+        pass  # the 1 s timer re-reads the service
+    assert vm.view.call_label == "Next call possible in 2 s"
+    service.wait = 0.0
+    qtbot.waitUntil(lambda: vm.view.call_enabled, timeout=3000)
+    assert vm.view.call_label == "&Call"
+
+
+# --------------------------------------------------------------------------- placing calls (qasync loop)
+
+
+async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot) -> None:
+    service = FakeService()
+    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True)
+    w = DialerWidget(vm)
+    qtbot.addWidget(w)
+    w.show()
+    QTest.keyClicks(w.entry, "650 555 1234 x12")
+    QTest.keyClick(w.entry, Qt.Key.Key_Return)
+    assert w.pages.currentWidget() is w.status_page
+    assert w.status_view.headline.text() == "Placing the call\N{HORIZONTAL ELLIPSIS}"
+    assert not w.status_view.action_button.isEnabled()
+    await until(lambda: vm.call_vm.call is not None)
+    ((target, kwargs),) = service.placed
+    assert target.e164 == "+16505551234" and target.extension == "12"
+    assert isinstance(kwargs["from_"], ForwardingNumber) and kwargs["from_"].id == "733152008"
+    assert kwargs["from_label"] == "Mobile" and kwargs["play_prompt"] is False
+
+    call = service.calls[0]
+    changes: list[object] = []
+    vm.call_vm.changed.connect(changes.append)
+    # A burst of states repaints once.
+    call.publish(ringing())
+    call.publish(dataclasses.replace(ringing(), notice="Connection trouble; still trying"))
+    call.publish(ringing())
+    await asyncio.sleep(0.1)
+    assert len(changes) == 1
+    assert w.status_view.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}"
+    assert w.status_view.detail.text() == "After the call connects, key 12 on your phone."
+    assert w.status_view.action_button.text() == "&Cancel"
+
+    QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)
+    await asyncio.sleep(0.05)
+    assert call.cancels == 1
+    vm.close()
+
+
+async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
+    from ringdesk.errors import NetworkError
+
+    service = FakeService(
+        error=NetworkError(
+            "Cannot reach the phone service, so the call was not placed.", may_have_reached_server=False
+        )
+    )
+    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True)
+    vm.set_text("6505551234")
+    assert vm.call()
+    await asyncio.wait_for(wait_signal(vm.call_vm.finished), 5)
+    await asyncio.sleep(0.05)
+    view = vm.call_vm.view
+    assert view.phase is Phase.FAILED
+    assert view.headline == "Cannot reach the phone service, so the call was not placed."
+    assert view.action is CallAction.NEW_CALL
+
+
+async def test_a_rate_limit_before_sending_goes_back_to_the_pad_and_counts_down(qtbot: QtBot) -> None:
+    error = RateLimited("Too many calls", retry_after=5.0, group="Heavy", sent=False)
+    vm = DialerViewModel(
+        parent=owner(qtbot), preferences=MOBILE, service=FakeService(error=error), signed_in=True
+    )
+    vm.set_text("6505551234")
+    assert vm.call()
+    await until(lambda: vm.view.cooldown > 0)
+    assert not vm.call_vm.view.shown
+    assert vm.view.call_label == "Next call possible in 5 s"
+    vm.close()
+
+
+# --------------------------------------------------------------------------- the status view
+
+
+def test_connected_without_call_control_explains_the_disabled_hang_up(qtbot: QtBot) -> None:
+    now = [1083.0]
+    cvm = CallViewModel(parent=owner(qtbot), spawn=no_spawn, wall_clock=lambda: now[0])
+    cvm.show_state(connected(call_control=False), destination=DEST, your_phone="Mobile, +1 650-555-0122")
+    view = cvm.view
+    assert view.headline == "Connected 01:23"
+    assert view.action is CallAction.HANG_UP
+    assert not view.action_enabled
+    assert view.action_tooltip == CALL_CONTROL_MISSING
+    now[0] = 1084.0
+    with qtbot.waitSignal(cvm.changed, timeout=2000):
+        pass  # the 1 s timer
+    assert cvm.view.headline == "Connected 01:24"
+
+
+def test_press_1_and_ended_views(qtbot: QtBot) -> None:
+    cvm = CallViewModel(parent=owner(qtbot), spawn=no_spawn)
+    state = next_state(
+        ringing(True),
+        RingOutStatus("1", "InProgress", "Success", "InProgress"),
+        play_prompt=True,
+        now=1.0,
+        call_control=True,
+    )
+    cvm.show_state(state, destination=DEST)
+    assert cvm.view.headline == "Answered: press 1 on your phone"
+    assert cvm.view.your_leg == "Answered: press 1"
+    ended = next_state(
+        connected(at=time.time() - 65),
+        RingOutStatus("1", "Finished", "Finished", "Finished"),
+        play_prompt=False,
+        now=time.time(),
+        call_control=True,
+    )
+    cvm.show_state(ended, destination=DEST)
+    assert cvm.view.headline == "Ended"
+    assert cvm.view.detail == "The call lasted 01:05."
+    assert cvm.view.action_label == "&New call"
+    with qtbot.waitSignal(cvm.dismissed):
+        cvm.act()
+    assert not cvm.view.shown
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def test_preferences_round_trip_and_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "dialer.json"
+    prefs = dataclasses.replace(MOBILE, caller_id="+16505550101", play_prompt=True, default_country="GB")
+    prefs.save(path)
+    assert DialerPreferences.load(path) == prefs
+    assert "token" not in path.read_text()
+    path.write_text("{broken")
+    assert DialerPreferences.load(path) == DialerPreferences()
+    path.write_text(json.dumps({"phone_number": "+16505550155", "play_prompt": 1, "unknown": 3}))
+    loaded = DialerPreferences.load(path)
+    assert loaded.ringout_from() == "+16505550155" and loaded.play_prompt is True
+
+
+def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tmp_path: Path) -> None:
+    vm = DialerViewModel(
+        parent=owner(qtbot), preferences_path=tmp_path / "dialer.json", signed_in=True, spawn=no_spawn
+    )
+    vm.set_home_region("GB")
+    vm.set_text("020 7946 0000")
+    assert vm.view.preview == "+44 20 7946 0000, United Kingdom"
+    vm.set_preferences(dataclasses.replace(MOBILE, default_country="US"))
+    assert vm.view.preview == "That number has too many digits for United States."
+    assert not vm.view.preview_valid
+    assert DialerPreferences.load(tmp_path / "dialer.json").default_country == "US"

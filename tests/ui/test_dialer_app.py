@@ -1,0 +1,302 @@
+"""The dialer in the whole app, on the qasync loop, against the real simulator.
+
+Signed in silently from a stored JWT (as `tests/ui/test_app.py` does), the test types, clicks and
+presses keys on the real widgets and reads what a person would read in the status view.
+Simulator timings are slowed a little from `Timings.fast()` so each phase outlives a poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from ringdesk.app import AppOptions, RingDeskApp
+from ringdesk.auth.token_store import TokenStore
+from ringdesk.calls.state import Phase
+from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.simulator import Simulator, SimulatorControl
+from ringdesk.ui.phone_picker import PhonePickerDialog
+from ringdesk.ui.viewmodels.dialer import DialerPreferences
+from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
+from tests.ui.test_app import running as running_app
+from tests.ui.test_app import trouble as trouble  # a fixture: imported so tests here can use it
+
+pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+
+MOBILE = DialerPreferences(
+    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
+)
+
+
+@pytest.fixture
+def calls_fast_enough(sim_control: SimulatorControl) -> SimulatorControl:
+    # Each phase lasts several polls (0.1 s apart), and the Light group allows that many polls.
+    sim_control.set_timings(caller_ring=0.6, callee_ring=0.6, talk=1.5, gone_after=1.0, auto_press_after=0.3)
+    sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
+    return sim_control
+
+
+@pytest.fixture
+def jwt_settings(sim: Simulator, ringdesk_home: Path) -> Path:
+    return settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+
+
+@pytest.fixture
+async def stored_jwt(sim: Simulator) -> AsyncIterator[None]:
+    store = TokenStore(sim.base_url, "ringdesk-demo")
+    assert store.persistent, "this test needs the Secret Service of scripts/desktop-session"
+    await store.save_secret("jwt", sim.scenario.account.users[0].jwt_credential or "")
+    yield
+    await store.clear()
+
+
+def store_choice(home: Path, prefs: DialerPreferences = MOBILE) -> Path:
+    path = home / "config" / "dialer.json"
+    prefs.save(path)
+    return path
+
+
+# Apps of these tests are kept until the process ends, as in the real program (one app per
+# process). Python's garbage collector may run on any thread (the simulator's, the history's);
+# a Qt object with a running timer destroyed there leaves Qt a dangling timer, which crashed
+# later tests inside Qt's timer dispatch.
+_KEPT_APPS: list[RingDeskApp] = []
+
+
+@contextlib.asynccontextmanager
+async def running(options: AppOptions) -> AsyncIterator[tuple[RingDeskApp, asyncio.Task[int]]]:
+    async with running_app(options) as (app, task):
+        _KEPT_APPS.append(app)
+        yield app, task
+
+
+def options(path: Path) -> AppOptions:
+    return AppOptions(settings_path=path, window_state=False, call_poll_interval=0.1)
+
+
+async def ready_to_dial(app: RingDeskApp) -> None:
+    await until(lambda: app.session_vm.view.signed_in, what="signed in")
+    await until(lambda: app.dialer_vm.view.signed_in and app.ringout is not None, what="dialer ready")
+
+
+def phase(app: RingDeskApp) -> Phase:
+    return app.dialer_vm.call_vm.view.phase
+
+
+async def dial(app: RingDeskApp, text: str) -> None:
+    entry = app.dialer.entry
+    entry.setFocus()
+    QTest.keyClicks(entry, text)
+    await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled")
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_click_call_to_connected_to_ended(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl, trouble: Callable[[], list[str]]
+) -> None:
+    store_choice(ringdesk_home)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        # A stored choice: the picker does not open by itself.
+        await asyncio.sleep(0.3)
+        assert visible(PhonePickerDialog) == []
+        dialer = app.dialer
+        assert dialer.phone_line.text() == "Rings your Mobile, +1 650-555-0122 first"
+
+        await dial(app, "(650) 555-1234")
+        assert dialer.preview.text() == "+1 650-555-1234, United States"
+        QTest.mouseClick(dialer.call_button, Qt.MouseButton.LeftButton)
+
+        status = dialer.status_view
+        await until(lambda: dialer.pages.currentWidget() is dialer.status_page, what="the status view")
+        await until(lambda: phase(app) is Phase.CONNECTED, within=15, what="connected")
+        await until(lambda: status.headline.text().startswith("Connected 00:0"), what="painted")
+        assert status.your_phone.text() == "Mobile, +1 650-555-0122"
+        assert status.their_number.text() == "+1 650-555-1234"
+        assert status.your_leg.text() == "Connected" and status.their_leg.text() == "Connected"
+        # The simulator grants Call Control to the demo app: Hang up is the one action.
+        assert status.action_button.text() == "&Hang up" and status.action_button.isEnabled()
+
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="ended")
+        await until(lambda: status.headline.text() == "Ended", what="painted")
+        assert status.detail.text().startswith("The call lasted 00:0")
+        assert status.action_button.text() == "&New call"
+
+        # The call is in the history, and Recent offers it for redial.
+        await until(lambda: dialer.recent.count() == 1, what="recent numbers")
+        assert dialer.recent.item(0).text().startswith("+1 650-555-1234")
+        assert app.history is not None
+        (record,) = await app.history.search("")
+        assert record.destination == "+16505551234" and record.state == "ended"
+
+        status.action_button.click()
+        assert dialer.pages.currentWidget() is dialer.pad_page
+        assert await quit_like_a_person(app, task) == 0
+    assert trouble() == []
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_a_failure_outcome_shows_its_sentence(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    store_choice(ringdesk_home)
+    sim_control.set_next_outcome("callee", "Busy")
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await dial(app, "+1 650 555 1234")
+        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+        await until(lambda: phase(app) is Phase.FAILED, within=15, what="failed")
+        status = app.dialer.status_view
+        await until(lambda: status.headline.text() == "The number you called was busy.", what="painted")
+        assert status.headline.property("tone") == "failed"
+        assert status.action_button.text() == "&New call"
+        # Esc after the end goes back to the pad, with the number still there to try again.
+        QTest.keyClick(status.action_button, Qt.Key.Key_Escape)
+        assert app.dialer.pages.currentWidget() is app.dialer.pad_page
+        assert app.dialer.entry.text() == "+1 650 555 1234"
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_esc_cancels_while_your_phone_rings(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
+    sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
+    store_choice(ringdesk_home)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await dial(app, "6505551234")
+        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+        status = app.dialer.status_view
+        await until(lambda: phase(app) is Phase.CALLING_YOU, within=15, what="calling you")
+        await until(
+            lambda: status.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}", what="painted"
+        )
+        assert status.action_button.text() == "&Cancel" and status.action_button.isEnabled()
+        assert status.your_leg.text() == "Ringing"
+
+        QTest.keyClick(status.action_button, Qt.Key.Key_Escape)
+        await until(lambda: phase(app) is Phase.CANCELLED, within=15, what="cancelled")
+        await until(lambda: status.headline.text() == "Cancelled", what="painted")
+        assert status.detail.text() == "You cancelled the call."
+        assert all(call["state"] != "ringing" for call in sim_control.calls() if "state" in call)
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_the_call_button_counts_down_when_the_heavy_budget_is_spent(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    sim_control.set_rate_limits({"Heavy": 1, "Light": 2000}, window=60, reset_counters=True)
+    store_choice(ringdesk_home)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        dialer = app.dialer
+        await dial(app, "6505551234")
+        dialer.call_button.click()
+        await until(lambda: phase(app).final, within=15, what="the first call to end")
+        app.dialer_vm.escape()  # New call
+        # The second call is refused before anything is sent: the button counts down instead.
+        app.dialer_vm.call()
+        pattern = re.compile(r"Next call possible in (\d+) s")
+        await until(lambda: pattern.fullmatch(dialer.call_button.text()) is not None, what="the countdown")
+        assert not dialer.call_button.isEnabled()
+        first = int(pattern.fullmatch(dialer.call_button.text()).group(1))  # type: ignore[union-attr]
+        assert 0 < first <= 60
+        await until(
+            lambda: (
+                (m := pattern.fullmatch(dialer.call_button.text())) is not None and int(m.group(1)) < first
+            ),
+            within=3,
+            what="the countdown to move",
+        )
+        posts = [
+            r for r in sim_control.requests() if r["method"] == "POST" and r["path"].endswith("/ring-out")
+        ]
+        assert len(posts) == 1, "nothing is sent while the budget is spent"
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_first_sign_in_shows_the_picker_and_the_choice_is_used(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await until(lambda: visible(PhonePickerDialog), what="the phone picker")
+        dialog: PhonePickerDialog = visible(PhonePickerDialog)[0]
+        await until(lambda: len(dialog.phone_buttons) == 5, what="the phone list")
+        texts = [b.text() for b in dialog.phone_buttons.values()]
+        assert texts[0] == "Desk phone  \N{MIDDLE DOT}  +1 650-555-0111"
+        assert "Front desk  \N{MIDDLE DOT}  +1 650-555-0144" in texts  # a record without type
+        assert "Other phone  \N{MIDDLE DOT}  +1 650-555-0155" in texts  # a record without id
+        callers = [dialog.caller_id.itemText(i) for i in range(dialog.caller_id.count())]
+        assert callers[0] == "Account default"
+        assert "+1 650-555-0101 (direct number)" in callers
+        assert dialog.country.currentData() == "US"
+        assert app.dialer.call_button.text() == "Choose your phone first"
+
+        # A record without an id is rung by its number.
+        other = next(b for b in dialog.phone_buttons.values() if b.text().startswith("Other phone"))
+        other.click()
+        dialog.play_prompt.setChecked(True)
+        dialog.save_button.click()
+        await until(lambda: not dialog.isVisible(), what="the picker to close")
+        stored = json.loads((ringdesk_home / "config" / "dialer.json").read_text())
+        assert stored["forwarding_number_id"] is None
+        assert stored["phone_number"] == "+16505550155"
+        assert stored["play_prompt"] is True
+
+        await dial(app, "6505551234")
+        app.dialer.call_button.click()
+        await until(lambda: phase(app) in (Phase.WAITING_FOR_PRESS_1, Phase.CONNECTED), within=15)
+        calls = sim_control.calls()
+        assert calls and "5550155" in json.dumps(calls[-1])
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_quitting_during_a_call_is_clean_and_the_history_says_so(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl, trouble: Callable[[], list[str]]
+) -> None:
+    sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
+    sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
+    store_choice(ringdesk_home)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await dial(app, "6505551234")
+        app.dialer.call_button.click()
+        await until(lambda: phase(app) is Phase.CALLING_YOU, within=15, what="calling you")
+        history = app.history
+        assert history is not None
+        assert await quit_like_a_person(app, task) == 0
+        assert app.ringout is None and app.history is None
+    assert trouble() == []
+
+    from ringdesk.storage.history import CallHistory
+
+    async with await CallHistory.open(ringdesk_home / "data" / "history.sqlite3") as reopened:
+        (record,) = await reopened.search("")
+    assert record.destination == "+16505551234"
+    # Whichever notes it (the call on quit, or the history on the next start), it is not "ringing".
+    assert record.outcome in (
+        "RingDesk stopped following this call before it ended.",
+        "RingDesk closed before this call ended.",
+    )
