@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,15 +22,26 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ringdesk.api import PlatformClient
+from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumber, RingOutStatus
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
+from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.main_window import MainWindow
+from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow, UnattendedSignInDialog
 from ringdesk.ui.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.viewmodels.dialer import (
+    AccountPhones,
+    DialerPreferences,
+    DialerViewModel,
+    PhonePickerViewModel,
+    RecentNumber,
+)
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 
@@ -183,8 +195,135 @@ def connection_settings(shots: ShotTaker) -> None:
         dialog.close()
 
 
+MOBILE = DialerPreferences(
+    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
+)
+DESTINATION = "+1 650-555-1234, United States"
+YOUR_PHONE = "Mobile, +1 650-555-0122"
+
+
+class _Budget:
+    """Stands in for the RingOut service where only the Heavy countdown matters."""
+
+    def __init__(self, wait: float = 0.0) -> None:
+        self.wait = wait
+
+    def next_call_possible_in(self) -> float:
+        return self.wait
+
+
+def _dialer(
+    text: str = "", *, signed_in: bool = True, wait: float = 0.0, prefs: DialerPreferences = MOBILE
+) -> DialerViewModel:
+    view_model = DialerViewModel(
+        preferences=prefs, service=_Budget(wait), signed_in=signed_in, spawn=_no_tasks
+    )
+    view_model._take_recent(
+        [
+            RecentNumber("+14155550188", "+1 415-555-0188", "Ended · 09:12"),
+            RecentNumber("+442079460000", "+44 20 7946 0000", "Failed · 08:55"),
+        ]
+    )
+    view_model.set_text(text)
+    return view_model
+
+
+def _dialer_window(view_model: DialerViewModel, signed_in: bool = True) -> MainWindow:
+    session = SessionViewModel(
+        None, connection=ConnectionInfo("Built-in simulator", "http://127.0.0.1", "Sign-in window")
+    )
+    state = SessionState.SIGNED_IN if signed_in else SessionState.SIGNED_OUT
+    session.show_status(SessionStatus(state, DANA if signed_in else None, None, True))
+    window = MainWindow(session, state_file=None)
+    window.set_content(DialerWidget(view_model))
+    return window
+
+
+def _call(statuses: tuple[str, str, str] | None, *, prompt: bool = False, control: bool = True) -> CallState:
+    state = placing_state("+1 650-555-1234")
+    if statuses is None:
+        return state
+    started = time.time() - 83  # so "Connected" shows a running time
+    status = RingOutStatus("1", *statuses)
+    return next_state(state, status, play_prompt=prompt, now=started, call_control=control)
+
+
+def dialer_states(shots: ShotTaker) -> None:
+    keep: list[QWidget] = []  # windows own their view models' timers; keep both alive until the end
+    for name, view_model, signed_in in (
+        ("dialer-signed-out", _dialer(signed_in=False), False),
+        ("dialer-empty", _dialer(), True),
+        ("dialer-preview", _dialer("(650) 555-1234 ext. 12"), True),
+        ("dialer-invalid-number", _dialer("650 555"), True),
+        ("dialer-rate-limit-countdown", _dialer("+1 650 555 1234", wait=42), True),
+        ("dialer-no-phone-chosen", _dialer("6505551234", prefs=DialerPreferences()), True),
+    ):
+        window = _dialer_window(view_model, signed_in)
+        keep.append(window)
+        shots.shoot(window, name)
+        window.close()
+
+    connected = _call(("Success", "Success", "Success"))
+    calls: dict[str, CallState] = {
+        "call-placing": _call(None),
+        "call-calling-you": _call(("InProgress", "InProgress", "InProgress")),
+        "call-waiting-for-press-1": _call(("InProgress", "Success", "InProgress"), prompt=True),
+        "call-calling-destination": _call(("InProgress", "Success", "InProgress")),
+        "call-connected": connected,
+        "call-connected-without-call-control": _call(("Success", "Success", "Success"), control=False),
+        "call-failed-busy": _call(("CannotReach", "Success", "Busy")),
+        "call-failed-your-phone-no-answer": _call(("CannotReach", "NoAnswer", "InProgress")),
+        "call-failed-international-disabled": _call(("CannotReach", "Success", "InternationalDisabled")),
+        "call-failed-unknown-status": _call(("CannotReach", "Success", "SomeNewStatus")),
+        "call-ended": next_state(
+            connected,
+            RingOutStatus("1", "Finished", "Finished", "Finished"),
+            play_prompt=False,
+            now=time.time(),
+            call_control=True,
+        ),
+    }
+    for name, state in calls.items():
+        view_model = _dialer("+1 650 555 1234")
+        view_model.call_vm.show_state(state, destination=DESTINATION, your_phone=YOUR_PHONE)
+        window = _dialer_window(view_model)
+        keep.append(window)
+        shots.shoot(window, name)
+        window.close()
+    view_model = _dialer()
+    view_model.call_vm.show_failure("Cannot reach the phone service, so the call was not placed.")
+    window = _dialer_window(view_model)
+    keep.append(window)
+    shots.shoot(window, "call-not-placed-server-unreachable")
+    window.close()
+
+    phones = AccountPhones(
+        Extension(
+            id="400131005009",
+            extension_number="101",
+            name="Dana Operator",
+            home_country=Country(id="1", iso_code="US", name="United States"),
+        ),
+        (
+            ForwardingNumber("733151008", "+16505550111", "Desk phone", "PhoneLine"),
+            ForwardingNumber("733152008", "+16505550122", "Mobile", "Mobile"),
+            ForwardingNumber("733154008", "+16505550144", "Front desk", None),
+            ForwardingNumber(None, "+16505550155", "Other phone", "Other"),
+        ),
+        (
+            PhoneNumber("1", "+16505550100", usage_type="MainCompanyNumber", features=("CallerId",)),
+            PhoneNumber("2", "+16505550101", usage_type="DirectNumber", features=("CallerId",)),
+        ),
+    )
+    picker = PhonePickerDialog(PhonePickerViewModel(None, MOBILE, phones=phones, spawn=_no_tasks))
+    keep.append(picker)
+    shots.shoot(picker, "phone-picker")
+    picker.close()
+
+
 SCREENS: tuple[Callable[[ShotTaker], None], ...] = (
     main_window_states,
+    dialer_states,
     signed_out_prompts,
     sign_in_windows,
     connection_settings,
