@@ -106,12 +106,10 @@ def settings_file(home: Path, connection: ConnectionSettings) -> Path:
     return path
 
 
-async def test_a_stored_jwt_signs_in_without_any_window(
-    sim: Simulator, ringdesk_home: Path, trouble: Callable[[], list[str]]
-) -> None:
-    user = sim.scenario.account.users[0]
+async def stored_jwt_sign_in(sim: Simulator, home: Path) -> tuple[Path, TokenStore]:
+    """Settings for the simulator with the JWT method, and the demo user's JWT in the keyring."""
     path = settings_file(
-        ringdesk_home,
+        home,
         ConnectionSettings(
             server=ServerKind.CUSTOM,
             custom_server_url=sim.base_url,
@@ -121,7 +119,14 @@ async def test_a_stored_jwt_signs_in_without_any_window(
     )
     store = TokenStore(sim.base_url, "ringdesk-demo")
     assert store.persistent, "this test needs the Secret Service of scripts/desktop-session"
-    await store.save_secret("jwt", user.jwt_credential or "")
+    await store.save_secret("jwt", sim.scenario.account.users[0].jwt_credential or "")
+    return path, store
+
+
+async def test_a_stored_jwt_signs_in_without_any_window(
+    sim: Simulator, ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    path, store = await stored_jwt_sign_in(sim, ringdesk_home)
     try:
         async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
             await until(lambda: app.session_vm.view.signed_in, what="signed in")
@@ -147,18 +152,7 @@ async def test_a_stored_jwt_signs_in_without_any_window(
 async def test_a_network_coming_back_checks_the_sign_in_at_once(
     sim: Simulator, ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:
-    user = sim.scenario.account.users[0]
-    path = settings_file(
-        ringdesk_home,
-        ConnectionSettings(
-            server=ServerKind.CUSTOM,
-            custom_server_url=sim.base_url,
-            client_id="ringdesk-demo",
-            login_method=LoginMethod.JWT,
-        ),
-    )
-    store = TokenStore(sim.base_url, "ringdesk-demo")
-    await store.save_secret("jwt", user.jwt_credential or "")
+    path, store = await stored_jwt_sign_in(sim, ringdesk_home)
     try:
         async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
             await until(lambda: app.session_vm.view.signed_in, what="signed in")
@@ -349,18 +343,7 @@ async def test_without_a_keyring_the_window_says_sign_in_is_memory_only(
 
 
 async def test_sign_out_from_the_menu_clears_the_keyring(sim: Simulator, ringdesk_home: Path) -> None:
-    user = sim.scenario.account.users[0]
-    path = settings_file(
-        ringdesk_home,
-        ConnectionSettings(
-            server=ServerKind.CUSTOM,
-            custom_server_url=sim.base_url,
-            client_id="ringdesk-demo",
-            login_method=LoginMethod.JWT,
-        ),
-    )
-    store = TokenStore(sim.base_url, "ringdesk-demo")
-    await store.save_secret("jwt", user.jwt_credential or "")
+    path, store = await stored_jwt_sign_in(sim, ringdesk_home)
     async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
         await until(lambda: app.session_vm.view.signed_in)
         window = app.main_window
