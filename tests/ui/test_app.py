@@ -8,7 +8,6 @@ a person does. Quitting must leave no pending task and no "no running event loop
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -17,41 +16,33 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QEvent
 from PySide6.QtNetwork import QNetworkInformation
-from PySide6.QtWidgets import QApplication
 
-from ringdesk.app import AppOptions, RingDeskApp
+from ringdesk.app import AppOptions
 from ringdesk.auth.session import SessionState
 from ringdesk.auth.token_store import TokenStore
-from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind, Settings, save_settings
-from ringdesk.qtasync import Application, QuitGuard, running_tasks
+from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.qtasync import running_tasks
 from ringdesk.simulator import Simulator
 from ringdesk.ui.sign_in_window import SignInWindow
 from tests.conftest import fast_scenario
+from tests.ui.app_harness import (
+    quit_from_the_menu,
+    quit_like_a_person,
+    running,
+    settings_file,
+    until,
+    visible,
+)
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 SHUTDOWN_TROUBLE = ("Task was destroyed but it is pending", "no running event loop", "Event loop is closed")
-
-
-async def until(condition: Callable[[], object], within: float = 20.0, what: str = "") -> None:
-    """Poll `condition` while the loop keeps running (never qtbot.waitUntil on the qasync loop)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)
-
-
-def visible(kind: type) -> list[Any]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
 
 
 @pytest.fixture
@@ -64,46 +55,6 @@ def trouble(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]
         return [r.getMessage() for r in caplog.records if any(t in r.getMessage() for t in SHUTDOWN_TROUBLE)]
 
     yield found
-
-
-@contextlib.asynccontextmanager
-async def running(options: AppOptions) -> AsyncIterator[tuple[RingDeskApp, asyncio.Task[int]]]:
-    guard = QuitGuard(QApplication.instance())
-    app = RingDeskApp(options, guard)
-    task = asyncio.ensure_future(app.run())
-    try:
-        yield app, task
-    finally:
-        if not task.done():
-            guard.request_quit()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 20)
-        guard.remove()
-
-
-async def quit_like_a_person(app: RingDeskApp, task: asyncio.Task[int]) -> int:
-    """Deliver Qt's Quit event, as `QApplication.quit()` does from a tray or session end.
-
-    Sent directly because the test loop runs a nested event loop, where `quit()` does nothing. When
-    an earlier test folder made a plain QApplication, Qt's Quit cannot be routed (that path is
-    covered in its own process by test_app_qtasync.py) and the menu's Quit is used instead.
-    """
-    qapp = QApplication.instance()
-    if not isinstance(qapp, Application):
-        return await quit_from_the_menu(app, task)
-    QApplication.sendEvent(qapp, QEvent(QEvent.Type.Quit))
-    return await asyncio.wait_for(task, 20)
-
-
-async def quit_from_the_menu(app: RingDeskApp, task: asyncio.Task[int]) -> int:
-    app.main_window.quit_action.trigger()
-    return await asyncio.wait_for(task, 20)
-
-
-def settings_file(home: Path, connection: ConnectionSettings) -> Path:
-    path = home / "config" / "settings.json"
-    save_settings(Settings(connection=connection), path)
-    return path
 
 
 async def stored_jwt_sign_in(sim: Simulator, home: Path) -> tuple[Path, TokenStore]:

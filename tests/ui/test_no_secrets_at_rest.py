@@ -19,22 +19,18 @@ sign-in, the refresh, the JWT sign-in and the sign-out, so the scan cannot pass 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from secrets import token_urlsafe
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
 
 from ringdesk import qtasync
-from ringdesk.app import AppOptions, RingDeskApp
+from ringdesk.app import AppOptions
 from ringdesk.auth import pkce
 from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.auth.session import SessionState
@@ -42,7 +38,7 @@ from ringdesk.auth.token_store import TokenStore
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind, Settings, save_settings
 from ringdesk.log import setup_logging
 from ringdesk.paths import app_paths
-from ringdesk.qtasync import Application, QuitGuard, running_tasks
+from ringdesk.qtasync import running_tasks
 from ringdesk.simulator import (
     Lifetimes,
     RateLimits,
@@ -54,6 +50,7 @@ from ringdesk.simulator import (
 from ringdesk.simulator.state import OAuthSession, OAuthStore
 from ringdesk.ui.sign_in_window import SignInWindow, UnattendedSignInDialog
 from tests.conftest import fast_scenario
+from tests.ui.app_harness import quit_like_a_person, running, until, visible
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
@@ -129,44 +126,6 @@ def issued(monkeypatch: pytest.MonkeyPatch) -> Issued:
     monkeypatch.setattr(OAuthStore, "rotate", rotate)
     monkeypatch.setattr(pkce, "new_attempt", new_attempt)
     return found
-
-
-async def until(condition: Callable[[], object], within: float = 30.0, what: str = "") -> None:
-    """Poll `condition` while the loop keeps running (never qtbot.waitUntil on the qasync loop)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)
-
-
-def visible(kind: type) -> list[Any]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
-
-
-@contextlib.asynccontextmanager
-async def running(options: AppOptions) -> AsyncIterator[tuple[RingDeskApp, asyncio.Task[int]]]:
-    guard = QuitGuard(QApplication.instance())
-    app = RingDeskApp(options, guard)
-    task = asyncio.ensure_future(app.run())
-    try:
-        yield app, task
-    finally:
-        if not task.done():
-            guard.request_quit()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 20)
-        guard.remove()
-
-
-async def quit_like_a_person(app: RingDeskApp, task: asyncio.Task[int]) -> int:
-    """Qt's Quit event, as from the tray or the session end (the menu's Quit under a plain QApplication)."""
-    qapp = QApplication.instance()
-    if isinstance(qapp, Application):
-        QApplication.sendEvent(qapp, QEvent(QEvent.Type.Quit))
-    else:
-        app.main_window.quit_action.trigger()
-    return await asyncio.wait_for(task, 20)
 
 
 async def fill_the_sign_in_page(window: SignInWindow, base_url: str, user: Any) -> None:
