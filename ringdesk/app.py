@@ -42,6 +42,7 @@ from ringdesk.config import (
     LOGIN_METHOD_LABELS,
     SERVER_LABELS,
     ConnectionSettings,
+    DialerSettings,
     LoginMethod,
     ServerKind,
     Settings,
@@ -64,10 +65,8 @@ from ringdesk.ui.style import apply_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
-    DialerPreferences,
     DialerViewModel,
     PhonePickerViewModel,
-    preferences_path,
 )
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
@@ -153,8 +152,11 @@ class RingDeskApp:
         self.loaded = load_settings(self.settings_path, environ=options.environ)
         self.settings = self.loaded.settings
         if options.demo:
-            # In memory only: the person's saved settings stay as they were.
-            self.settings = replace(self.settings, connection=demo_connection(options.web_engine))
+            # In memory only: the person's saved settings stay as they were. The demo account's
+            # phones are not theirs, so the demo starts with no phone chosen.
+            self.settings = replace(
+                self.settings, connection=demo_connection(options.web_engine), dialer=DialerSettings()
+            )
 
         self.simulator: Simulator | None = None
         self.client: PlatformClient | None = None
@@ -190,14 +192,13 @@ class RingDeskApp:
         self._account_loaded_for: str | None = None
         self._picker_offered = False
         self.phone_picker: PhonePickerDialog | None = None
-        prefs = DialerPreferences.load(preferences_path())
         # Owned by the window (deleted with it, by Qt): view models with timers must not be left
         # for Python's garbage collector to destroy at an arbitrary moment.
-        self.dialer_vm = DialerViewModel(
-            preferences=prefs, preferences_path=preferences_path(), parent=self.main_window
+        self.dialer_vm = DialerViewModel(preferences=self.settings.dialer, parent=self.main_window)
+        self.picker_vm = PhonePickerViewModel(
+            self._load_account_phones, self.settings.dialer, parent=self.main_window
         )
-        self.picker_vm = PhonePickerViewModel(self._load_account_phones, prefs, parent=self.main_window)
-        self.picker_vm.saved.connect(self.dialer_vm.set_preferences)
+        self.picker_vm.saved.connect(self._phone_chosen)
         self.dialer_vm.phone_picker_requested.connect(self.open_phone_picker)
         self.dialer = DialerWidget(self.dialer_vm)
         self.main_window.set_content(self.dialer)
@@ -486,6 +487,10 @@ class RingDeskApp:
             self._picker_offered = True
             self.open_phone_picker()
 
+    def _phone_chosen(self, choice: DialerSettings) -> None:
+        self.dialer_vm.set_preferences(choice)
+        self._keep(dialer=choice)
+
     def open_phone_picker(self) -> None:
         """The gear: choose the phone, caller ID, press 1 and default country."""
         if self.phone_picker is not None:
@@ -579,28 +584,37 @@ class RingDeskApp:
 
     async def _save_connection(self, connection: ConnectionSettings) -> None:
         before = self.settings.connection
-        updated = replace(self.settings, connection=connection)
-        if not self.options.demo:
-            # Environment overrides were for this run only; they must not become saved settings.
-            save_settings(self.loaded.without_overrides(updated), self.settings_path)
-        self.settings = updated
+        # The dialog says so itself when the file cannot be written.
+        self._keep(connection=connection, raise_errors=True)
         if connection != before:
             self.main_window.show_message("Connection settings saved; connecting again.")
-            self._reconnecting = spawn(self.reconnect(updated), name="reconnect after settings change")
+            self._reconnecting = spawn(self.reconnect(self.settings), name="reconnect after settings change")
 
     def _remember_ask_at_start(self, ask: bool) -> None:
-        general = replace(self.settings.general, ask_to_sign_in_at_start=ask)
-        self.settings = replace(self.settings, general=general)
-        # The demo's connection lives in memory only; everywhere else the current settings are saved.
-        base = (
-            (self.loaded.stored or Settings())
-            if self.options.demo
-            else self.loaded.without_overrides(self.settings)
-        )
+        self._keep(general=replace(self.settings.general, ask_to_sign_in_at_start=ask))
+
+    def _keep(self, *, raise_errors: bool = False, **sections: object) -> None:
+        """Use changed settings sections at once and save them to the settings file.
+
+        Environment overrides were for this run only and never reach the file. With `--demo` the
+        connection and the phone choice belong to the demo account and stay in memory.
+        """
+        self.settings = replace(self.settings, **sections)  # type: ignore[arg-type]
+        if self.options.demo:
+            saved = {name: value for name, value in sections.items() if name not in ("connection", "dialer")}
+            if not saved:
+                return
+            to_save = replace(self.loaded.stored or Settings(), **saved)  # type: ignore[arg-type]
+        else:
+            to_save = self.loaded.without_overrides(self.settings)
         try:
-            save_settings(replace(base, general=general), self.settings_path)
+            save_settings(to_save, self.settings_path)
         except OSError as error:
+            if raise_errors:
+                raise
             log.warning("could not save settings: %s", error)
+            reason = error.strerror or str(error)
+            self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
 
 
 class NotSignedIn(RingDeskError):

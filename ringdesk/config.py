@@ -126,12 +126,42 @@ class ConnectionSettings:
 class GeneralSettings:
     #: Seed 003's start-up question; off means "start signed out and stay quiet".
     ask_to_sign_in_at_start: bool = True
+    #: Closing the window keeps RingDesk in the tray (only where the desktop has a tray).
+    close_to_tray: bool = True
+    #: Start with the window hidden in the tray (only where the desktop has a tray).
+    start_minimized: bool = False
+    #: Desktop notifications when a call connects, fails (with the reason) and ends (with its length).
+    notify_connected: bool = True
+    notify_failed: bool = True
+    notify_ended: bool = True
+
+
+@dataclass(frozen=True)
+class DialerSettings:
+    """The phone picker's choices: which phone rings first, caller ID, press 1, default country."""
+
+    #: The forwarding number's id; RingOut prefers it to the number (the record may lack one).
+    forwarding_number_id: str | None = None
+    #: The phone RingDesk rings first, in E.164 ("Another number..." or a record without id).
+    phone_number: str | None = None
+    #: The phone's label as the picker showed it ("Mobile"), for the dialer's summary line.
+    phone_label: str = ""
+    #: The number shown to the person called; None means the account's default.
+    caller_id: str | None = None
+    play_prompt: bool = False
+    #: ISO 3166 code for numbers typed without a country code; None: the extension's home country.
+    default_country: str | None = None
+
+    @property
+    def chosen(self) -> bool:
+        return bool(self.forwarding_number_id or self.phone_number)
 
 
 @dataclass(frozen=True)
 class Settings:
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
     general: GeneralSettings = field(default_factory=GeneralSettings)
+    dialer: DialerSettings = field(default_factory=DialerSettings)
     schema_version: int = SCHEMA_VERSION
     #: Keys of the file this version does not understand, kept verbatim and written back.
     preserved: Mapping[str, Any] = field(
@@ -359,7 +389,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     data: dict[str, Any] = dict(settings.preserved)
-    for section_name in ("connection", "general"):
+    for section_name in _SECTION_TYPES:
         section = getattr(settings, section_name)
         known = {f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)}
         extra = data.get(section_name)
@@ -384,7 +414,7 @@ def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
     for key, value in data.items():
         if key == "schema_version":
             continue
-        if key in ("connection", "general"):
+        if key in _SECTION_TYPES:
             if isinstance(value, dict):
                 sections[key] = value
                 unknown = {k: v for k, v in value.items() if k not in _field_names(key)}
@@ -396,7 +426,10 @@ def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
             preserved[key] = value
     connection = _build_section(ConnectionSettings, sections.get("connection", {}), "connection", problems)
     general = _build_section(GeneralSettings, sections.get("general", {}), "general", problems)
-    settings = Settings(connection, general, max(version, SCHEMA_VERSION), MappingProxyType(preserved))
+    dialer = _build_section(DialerSettings, sections.get("dialer", {}), "dialer", problems)
+    settings = Settings(
+        connection, general, dialer, max(version, SCHEMA_VERSION), MappingProxyType(preserved)
+    )
     return settings, problems
 
 
@@ -441,7 +474,7 @@ def apply_env_overrides(
 # --- helpers --------------------------------------------------------------------------------------------
 
 _SECTION_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
-    {"connection": ConnectionSettings, "general": GeneralSettings}
+    {"connection": ConnectionSettings, "general": GeneralSettings, "dialer": DialerSettings}
 )
 
 _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
@@ -454,6 +487,17 @@ _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "use_client_secret": '"use a client secret" switch',
         "allow_password_grant": '"allow password sign-in" switch',
         "ask_to_sign_in_at_start": '"ask to sign in at start" switch',
+        "close_to_tray": '"close to the tray" switch',
+        "start_minimized": '"start minimized" switch',
+        "notify_connected": '"notify when a call connects" switch',
+        "notify_failed": '"notify when a call fails" switch',
+        "notify_ended": '"notify when a call ends" switch',
+        "forwarding_number_id": "phone to ring first",
+        "phone_number": "number to ring first",
+        "phone_label": "label of the phone to ring first",
+        "caller_id": "caller ID",
+        "play_prompt": '"press 1 to connect" switch',
+        "default_country": "default country",
     }
 )
 
@@ -487,6 +531,11 @@ def _build_section(cls: type[Any], values: Mapping[str, Any], section: str, prob
                 kwargs[f.name] = raw
             else:
                 problems.append(f"The {label} in the settings file must be text, not {raw!r}.")
+        elif default is None:  # optional text: null means "not chosen"
+            if raw is None or isinstance(raw, str):
+                kwargs[f.name] = raw or None
+            else:
+                problems.append(f"The {label} in the settings file must be text or null, not {raw!r}.")
         else:  # pragma: no cover - every field is one of the kinds above
             kwargs[f.name] = raw
     return cls(**kwargs)

@@ -26,7 +26,7 @@ from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumbe
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
-from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.config import ConnectionSettings, DialerSettings, LoginMethod, ServerKind
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.dialer import DialerWidget
@@ -37,7 +37,6 @@ from ringdesk.ui.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
-    DialerPreferences,
     DialerViewModel,
     PhonePickerViewModel,
     RecentNumber,
@@ -195,7 +194,7 @@ def connection_settings(shots: ShotTaker) -> None:
         dialog.close()
 
 
-MOBILE = DialerPreferences(
+MOBILE = DialerSettings(
     forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
 )
 DESTINATION = "+1 650-555-1234, United States"
@@ -213,7 +212,7 @@ class _Budget:
 
 
 def _dialer(
-    text: str = "", *, signed_in: bool = True, wait: float = 0.0, prefs: DialerPreferences = MOBILE
+    text: str = "", *, signed_in: bool = True, wait: float = 0.0, prefs: DialerSettings = MOBILE
 ) -> DialerViewModel:
     view_model = DialerViewModel(
         preferences=prefs, service=_Budget(wait), signed_in=signed_in, spawn=_no_tasks
@@ -256,7 +255,7 @@ def dialer_states(shots: ShotTaker) -> None:
         ("dialer-preview", _dialer("(650) 555-1234 ext. 12"), True),
         ("dialer-invalid-number", _dialer("650 555"), True),
         ("dialer-rate-limit-countdown", _dialer("+1 650 555 1234", wait=42), True),
-        ("dialer-no-phone-chosen", _dialer("6505551234", prefs=DialerPreferences()), True),
+        ("dialer-no-phone-chosen", _dialer("6505551234", prefs=DialerSettings()), True),
     ):
         window = _dialer_window(view_model, signed_in)
         keep.append(window)

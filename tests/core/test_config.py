@@ -16,6 +16,7 @@ from ringdesk.config import (
     ENV_SERVER_URL,
     SCHEMA_VERSION,
     ConnectionSettings,
+    DialerSettings,
     GeneralSettings,
     LoginMethod,
     ServerKind,
@@ -87,7 +88,7 @@ def test_round_trip(path: Path) -> None:
 def test_the_file_holds_no_secrets(path: Path) -> None:
     save_settings(Settings(connection=usable(use_client_secret=True)), path)
     data = json.loads(path.read_text())
-    assert set(data) == {"schema_version", "connection", "general"}
+    assert set(data) == {"schema_version", "connection", "general", "dialer"}
     assert set(data["connection"]) == {
         "server",
         "custom_server_url",
@@ -98,7 +99,7 @@ def test_the_file_holds_no_secrets(path: Path) -> None:
         "allow_password_grant",
     }
     secretish = ("token", "jwt", "password", "secret", "assertion", "code", "verifier")
-    for section in ("connection", "general"):
+    for section in ("connection", "general", "dialer"):
         for key in data[section]:
             # Only the switches that say a secret is used (kept in the keyring) may name one.
             if key in ("use_client_secret", "allow_password_grant"):
@@ -170,7 +171,8 @@ def test_keys_from_a_newer_version_survive_a_save(path: Path) -> None:
             {
                 "schema_version": SCHEMA_VERSION + 1,
                 "connection": {"client_id": "abc", "future_field": 7},
-                "dialer": {"device": "desk"},
+                "push": {"channel": "websocket"},
+                "dialer": {"phone_label": "Desk", "future_choice": "headset"},
             }
         )
     )
@@ -179,7 +181,8 @@ def test_keys_from_a_newer_version_survive_a_save(path: Path) -> None:
     save_settings(result.settings, path)
     data = json.loads(path.read_text())
     assert data["schema_version"] == SCHEMA_VERSION + 1
-    assert data["dialer"] == {"device": "desk"}
+    assert data["push"] == {"channel": "websocket"}
+    assert data["dialer"]["future_choice"] == "headset" and data["dialer"]["phone_label"] == "Desk"
     assert data["connection"]["future_field"] == 7
     assert data["connection"]["client_id"] == "abc"
 
@@ -299,3 +302,31 @@ def test_password_grant_needs_the_advanced_switch() -> None:
         "to use it (the platform is retiring it)."
     ]
     assert validate_connection(usable(login_method=LoginMethod.PASSWORD, allow_password_grant=True)) == []
+
+
+def test_the_phone_choice_round_trips_and_a_bad_value_falls_back_alone(path: Path) -> None:
+    choice = DialerSettings(
+        forwarding_number_id="733152008",
+        phone_number="+16505550122",
+        phone_label="Mobile",
+        caller_id="+16505550101",
+        play_prompt=True,
+        default_country="GB",
+    )
+    save_settings(Settings(dialer=choice), path)
+    assert load_settings(path, environ=NO_ENV).settings.dialer == choice
+    assert choice.chosen and not DialerSettings().chosen
+
+    data = json.loads(path.read_text())
+    data["dialer"]["caller_id"] = 42
+    data["dialer"]["default_country"] = None
+    path.write_text(json.dumps(data))
+    result = load_settings(path, environ=NO_ENV)
+    assert result.settings.dialer == dataclasses.replace(choice, caller_id=None, default_country=None)
+    assert result.problems[0] == "The caller ID in the settings file must be text or null, not 42."
+
+
+def test_general_switches_default_to_a_tray_app_that_notifies(path: Path) -> None:
+    general = load_settings(path, environ=NO_ENV).settings.general
+    assert general.close_to_tray and not general.start_minimized
+    assert general.notify_connected and general.notify_failed and general.notify_ended

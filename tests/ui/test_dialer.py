@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from ringdesk.api.models import ForwardingNumber, RingOutStatus
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
+from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
 from ringdesk.numbers import DialTarget
 from ringdesk.qtasync import wait_signal
@@ -30,14 +30,14 @@ from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.viewmodels.dialer import (
     CallAction,
     CallViewModel,
-    DialerPreferences,
     DialerViewModel,
     RecentNumber,
+    ringout_from,
 )
 
 pytestmark = pytest.mark.gui
 
-MOBILE = DialerPreferences(
+MOBILE = DialerSettings(
     forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
 )
 DEST = "+1 650-555-1234, United States"
@@ -262,7 +262,7 @@ def test_signed_out_the_call_button_says_so_and_recent_still_redials_into_the_en
 def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
     vm = DialerViewModel(
         parent=owner(qtbot),
-        preferences=DialerPreferences(),
+        preferences=DialerSettings(),
         service=FakeService(),
         signed_in=True,
         spawn=no_spawn,
@@ -415,27 +415,18 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
 # --------------------------------------------------------------------------- preferences
 
 
-def test_preferences_round_trip_and_a_broken_file(tmp_path: Path) -> None:
-    path = tmp_path / "config" / "dialer.json"
-    prefs = dataclasses.replace(MOBILE, caller_id="+16505550101", play_prompt=True, default_country="GB")
-    prefs.save(path)
-    assert DialerPreferences.load(path) == prefs
-    assert "token" not in path.read_text()
-    path.write_text("{broken")
-    assert DialerPreferences.load(path) == DialerPreferences()
-    path.write_text(json.dumps({"phone_number": "+16505550155", "play_prompt": 1, "unknown": 3}))
-    loaded = DialerPreferences.load(path)
-    assert loaded.ringout_from() == "+16505550155" and loaded.play_prompt is True
+def test_ringout_rings_the_record_by_id_and_a_plain_number_by_number() -> None:
+    record = ForwardingNumber(id="733152008", phone_number="+16505550122", label="Mobile")
+    assert ringout_from(MOBILE) == record
+    other = DialerSettings(phone_number="+16505550155", phone_label="Another number")
+    assert ringout_from(other) == "+16505550155"
 
 
 def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tmp_path: Path) -> None:
-    vm = DialerViewModel(
-        parent=owner(qtbot), preferences_path=tmp_path / "dialer.json", signed_in=True, spawn=no_spawn
-    )
+    vm = DialerViewModel(parent=owner(qtbot), signed_in=True, spawn=no_spawn)
     vm.set_home_region("GB")
     vm.set_text("020 7946 0000")
     assert vm.view.preview == "+44 20 7946 0000, United Kingdom"
     vm.set_preferences(dataclasses.replace(MOBILE, default_country="US"))
     assert vm.view.preview == "That number has too many digits for United States."
     assert not vm.view.preview_valid
-    assert DialerPreferences.load(tmp_path / "dialer.json").default_country == "US"

@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,17 +22,23 @@ from PySide6.QtTest import QTest
 from ringdesk.app import AppOptions, RingDeskApp
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.state import Phase
-from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.config import (
+    ConnectionSettings,
+    DialerSettings,
+    LoginMethod,
+    ServerKind,
+    load_settings,
+    save_settings,
+)
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.ui.phone_picker import PhonePickerDialog
-from ringdesk.ui.viewmodels.dialer import DialerPreferences
 from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
 from tests.ui.test_app import running as running_app
 from tests.ui.test_app import trouble as trouble  # a fixture: imported so tests here can use it
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
-MOBILE = DialerPreferences(
+MOBILE = DialerSettings(
     forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
 )
 
@@ -66,10 +73,10 @@ async def stored_jwt(sim: Simulator) -> AsyncIterator[None]:
     await store.clear()
 
 
-def store_choice(home: Path, prefs: DialerPreferences = MOBILE) -> Path:
-    path = home / "config" / "dialer.json"
-    prefs.save(path)
-    return path
+def store_choice(settings_path: Path, choice: DialerSettings = MOBILE) -> None:
+    """The phone picker's choice, as an earlier run saved it in the settings file."""
+    stored = load_settings(settings_path, environ={}).settings
+    save_settings(replace(stored, dialer=choice), settings_path)
 
 
 # Apps of these tests are kept until the process ends, as in the real program (one app per
@@ -110,7 +117,7 @@ async def dial(app: RingDeskApp, text: str) -> None:
 async def test_click_call_to_connected_to_ended(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl, trouble: Callable[[], list[str]]
 ) -> None:
-    store_choice(ringdesk_home)
+    store_choice(jwt_settings)
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
         # A stored choice: the picker does not open by itself.
@@ -155,7 +162,7 @@ async def test_click_call_to_connected_to_ended(
 async def test_a_failure_outcome_shows_its_sentence(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
 ) -> None:
-    store_choice(ringdesk_home)
+    store_choice(jwt_settings)
     sim_control.set_next_outcome("callee", "Busy")
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
@@ -179,7 +186,7 @@ async def test_esc_cancels_while_your_phone_rings(
 ) -> None:
     sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
     sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
-    store_choice(ringdesk_home)
+    store_choice(jwt_settings)
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
         await dial(app, "6505551234")
@@ -205,7 +212,7 @@ async def test_the_call_button_counts_down_when_the_heavy_budget_is_spent(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
 ) -> None:
     sim_control.set_rate_limits({"Heavy": 1, "Light": 2000}, window=60, reset_counters=True)
-    store_choice(ringdesk_home)
+    store_choice(jwt_settings)
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
         dialer = app.dialer
@@ -259,10 +266,10 @@ async def test_first_sign_in_shows_the_picker_and_the_choice_is_used(
         dialog.play_prompt.setChecked(True)
         dialog.save_button.click()
         await until(lambda: not dialog.isVisible(), what="the picker to close")
-        stored = json.loads((ringdesk_home / "config" / "dialer.json").read_text())
-        assert stored["forwarding_number_id"] is None
-        assert stored["phone_number"] == "+16505550155"
-        assert stored["play_prompt"] is True
+        stored = load_settings(jwt_settings, environ={}).settings.dialer
+        assert stored.forwarding_number_id is None
+        assert stored.phone_number == "+16505550155"
+        assert stored.play_prompt is True
 
         await dial(app, "6505551234")
         app.dialer.call_button.click()
@@ -278,7 +285,7 @@ async def test_quitting_during_a_call_is_clean_and_the_history_says_so(
 ) -> None:
     sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
     sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
-    store_choice(ringdesk_home)
+    store_choice(jwt_settings)
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
         await dial(app, "6505551234")

@@ -12,14 +12,15 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumber
+from ringdesk.config import DialerSettings
 from ringdesk.errors import NetworkError
 from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.viewmodels.dialer import (
     OTHER_NUMBER,
     AccountPhones,
-    DialerPreferences,
     PhonePickerViewModel,
     PickerChoice,
+    ringout_from,
 )
 
 pytestmark = pytest.mark.gui
@@ -48,10 +49,10 @@ def no_spawn(coro: object, *, name: str) -> None:
     coro.close()  # type: ignore[attr-defined]
 
 
-def picker(prefs: DialerPreferences | None = None, phones: AccountPhones = PHONES) -> PhonePickerViewModel:
+def picker(prefs: DialerSettings | None = None, phones: AccountPhones = PHONES) -> PhonePickerViewModel:
     # Owned by Qt (the application), so Python's garbage collector never destroys it on another thread.
     return PhonePickerViewModel(
-        None, prefs or DialerPreferences(), phones=phones, spawn=no_spawn, parent=QApplication.instance()
+        None, prefs or DialerSettings(), phones=phones, spawn=no_spawn, parent=QApplication.instance()
     )
 
 
@@ -92,8 +93,8 @@ def test_saving_a_record_with_an_id_uses_the_id(qtbot: QtBot) -> None:
     dialog.play_prompt.setChecked(True)
     with qtbot.waitSignal(vm.saved) as saved:
         dialog.save_button.click()
-    prefs: DialerPreferences = saved.args[0]
-    assert prefs == DialerPreferences(
+    prefs: DialerSettings = saved.args[0]
+    assert prefs == DialerSettings(
         forwarding_number_id="733152008",
         phone_number="+16505550122",
         phone_label="Cell",
@@ -101,7 +102,7 @@ def test_saving_a_record_with_an_id_uses_the_id(qtbot: QtBot) -> None:
         play_prompt=True,
         default_country=None,  # the home country is not stored: it follows the extension
     )
-    assert prefs.ringout_from() == ForwardingNumber("733152008", "+16505550122", "Cell")
+    assert ringout_from(prefs) == ForwardingNumber("733152008", "+16505550122", "Cell")
     assert dialog.result() == PhonePickerDialog.DialogCode.Accepted
 
 
@@ -110,7 +111,7 @@ def test_a_record_without_id_is_stored_by_its_number(qtbot: QtBot) -> None:
     other = next(o for o in vm.view.phones if o.label == "Other phone")
     assert vm.save(PickerChoice(other.key, "", None, False, "US")) is None
     assert vm.view.preferences.forwarding_number_id is None
-    assert vm.view.preferences.ringout_from() == "+16505550155"
+    assert ringout_from(vm.view.preferences) == "+16505550155"
     # Opened again, the same record is selected.
     dialog = PhonePickerDialog(vm)
     qtbot.addWidget(dialog)
@@ -155,7 +156,7 @@ def test_default_country_follows_the_extension_unless_chosen(qtbot: QtBot) -> No
 
 
 def test_a_stored_choice_is_shown_as_stored(qtbot: QtBot) -> None:
-    prefs = DialerPreferences(
+    prefs = DialerSettings(
         forwarding_number_id="733154008",
         phone_number="+16505550144",
         phone_label="Front desk",
@@ -192,7 +193,7 @@ async def test_refresh_reloads_the_lists_and_says_when_it_cannot(qtbot: QtBot) -
             raise answer
         return answer
 
-    vm = PhonePickerViewModel(load, DialerPreferences(), parent=QApplication.instance())
+    vm = PhonePickerViewModel(load, DialerSettings(), parent=QApplication.instance())
     dialog = PhonePickerDialog(vm)
     qtbot.addWidget(dialog)
     assert dialog.no_phones.isVisibleTo(dialog)

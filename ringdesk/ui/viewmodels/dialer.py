@@ -3,7 +3,7 @@
 Three view models, each a QObject that publishes one immutable view per change and offers sync
 intent methods; the widgets in `ringdesk.ui.dialer` and `ringdesk.ui.phone_picker` render them.
 
-    dialer = DialerViewModel(preferences_path=path)      # works signed out: history and redial
+    dialer = DialerViewModel(preferences=settings.dialer) # works signed out: history and redial
     dialer.set_history(history)
     dialer.set_service(service)                           # after sign-in; None after sign-out
     dialer.set_signed_in(True)
@@ -12,26 +12,23 @@ intent methods; the widgets in `ringdesk.ui.dialer` and `ringdesk.ui.phone_picke
 
     picker = PhonePickerViewModel(load_account, dialer.preferences)
     picker.refresh()                                      # -> changed(PickerView) with the lists
-    picker.save(choice)                                   # -> saved(DialerPreferences)
+    picker.save(choice)                                   # -> saved(DialerSettings)
 
-`DialerPreferences` holds the operator's phone, caller ID, "press 1" and default country. It is
-kept in `dialer.json` in the config folder until the settings model has a place for it.
+`DialerSettings` (in `ringdesk.config`) holds the operator's phone, caller ID, "press 1" and
+default country; the app stores it in the settings file when the picker saves a choice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import enum
 import functools
 import inspect
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import phonenumbers
@@ -40,9 +37,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ringdesk.api.models import Extension, ForwardingNumber, PhoneNumber
 from ringdesk.calls.state import CallState, Phase, placing_state
+from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
-from ringdesk.paths import app_paths
 from ringdesk.qtasync import spawn as qt_spawn
 
 __all__ = [
@@ -52,7 +49,6 @@ __all__ = [
     "CallView",
     "CallViewModel",
     "CallerIdOption",
-    "DialerPreferences",
     "DialerView",
     "DialerViewModel",
     "PhoneOption",
@@ -62,7 +58,7 @@ __all__ = [
     "RecentNumber",
     "Tone",
     "country_choices",
-    "preferences_path",
+    "ringout_from",
 ]
 
 _log = logging.getLogger("ringdesk.ui.dialer")
@@ -77,72 +73,13 @@ COALESCE_MS = 30
 RECENT_LIMIT = 8
 
 
-# --------------------------------------------------------------------------- preferences
-
-
-def preferences_path() -> Path:
-    return app_paths().config_dir / "dialer.json"
-
-
-@dataclass(frozen=True)
-class DialerPreferences:
-    """The operator's dialing choices; no secrets, so a plain JSON file is fine."""
-
-    #: The forwarding number's id; RingOut prefers it to the number (the record may lack one).
-    forwarding_number_id: str | None = None
-    #: The phone RingDesk rings first, in E.164 ("Another number..." or a record without id).
-    phone_number: str | None = None
-    #: The phone's label as the picker showed it ("Mobile"), for the dialer's summary line.
-    phone_label: str = ""
-    #: The number shown to the person called; None means the account's default.
-    caller_id: str | None = None
-    play_prompt: bool = False
-    #: ISO 3166 code for numbers typed without a country code; None: the extension's home country.
-    default_country: str | None = None
-
-    @property
-    def chosen(self) -> bool:
-        return bool(self.forwarding_number_id or self.phone_number)
-
-    def ringout_from(self) -> ForwardingNumber | str:
-        """What `RingOutService.place(from_=...)` wants: the record when it has an id, else the number."""
-        if self.forwarding_number_id:
-            return ForwardingNumber(
-                id=self.forwarding_number_id, phone_number=self.phone_number, label=self.phone_label or None
-            )
-        return self.phone_number or ""
-
-    @classmethod
-    def load(cls, path: Path) -> DialerPreferences:
-        """The stored choices, or the defaults when the file is missing or unreadable."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError) as error:
-            _log.warning("dialer preferences unreadable (%s); using defaults", error)
-            return cls()
-        if not isinstance(data, dict):
-            return cls()
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in data.items():
-            field = known.get(key)
-            if field is None:
-                continue
-            if key == "play_prompt":
-                values[key] = bool(value)
-            elif key == "phone_label":
-                values[key] = value if isinstance(value, str) else ""
-            elif value is None or isinstance(value, str):
-                values[key] = value
-        return cls(**values)
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(dataclasses.asdict(self), indent=2), encoding="utf-8")
-        tmp.replace(path)
+def ringout_from(choice: DialerSettings) -> ForwardingNumber | str:
+    """What `RingOutService.place(from_=...)` wants: the record when it has an id, else the number."""
+    if choice.forwarding_number_id:
+        return ForwardingNumber(
+            id=choice.forwarding_number_id, phone_number=choice.phone_number, label=choice.phone_label or None
+        )
+    return choice.phone_number or ""
 
 
 # --------------------------------------------------------------------------- phone picker
@@ -193,7 +130,7 @@ class PickerView:
     caller_ids: tuple[CallerIdOption, ...]
     countries: tuple[tuple[str, str], ...]
     #: What is stored now (the dialog starts from it).
-    preferences: DialerPreferences
+    preferences: DialerSettings
     #: The key of the stored phone among `phones`, OTHER_NUMBER, or None when nothing is chosen.
     selected_key: str | None
     #: The text for "Another number..." when that is the stored choice.
@@ -227,7 +164,7 @@ _TYPE_WORDS = {
 
 
 class PhonePickerViewModel(QObject):
-    """Signals: `changed(PickerView)`; `saved(DialerPreferences)` after `save` accepted a choice."""
+    """Signals: `changed(PickerView)`; `saved(DialerSettings)` after `save` accepted a choice."""
 
     changed = Signal(object)
     saved = Signal(object)
@@ -235,7 +172,7 @@ class PhonePickerViewModel(QObject):
     def __init__(
         self,
         load: Callable[[], Awaitable[AccountPhones]] | None,
-        preferences: DialerPreferences,
+        preferences: DialerSettings,
         *,
         phones: AccountPhones | None = None,
         spawn: Spawn | None = None,
@@ -300,7 +237,7 @@ class PhonePickerViewModel(QObject):
         default_country = (
             choice.country if choice.country and choice.country != self._home_country() else None
         )
-        self._preferences = DialerPreferences(
+        self._preferences = DialerSettings(
             forwarding_number_id=forwarding_id,
             phone_number=number or None,
             phone_label=label,
@@ -814,27 +751,24 @@ class _ServiceLike(Protocol):
         from_label: str | None,
         caller_id: str | None,
         play_prompt: bool,
-        country_id: str | None = None,
     ) -> Any: ...
 
 
 class DialerViewModel(QObject):
-    """Signals: `changed(DialerView)`; `phone_picker_requested()` (the gear); `preferences_changed(prefs)`.
+    """Signals: `changed(DialerView)`; `phone_picker_requested()` (the gear).
 
     The current call lives in `call_vm`; while it is shown the dial pad is hidden by the widget.
     """
 
     changed = Signal(object)
     phone_picker_requested = Signal()
-    preferences_changed = Signal(object)
 
     KEYS = "123456789*0#"
 
     def __init__(
         self,
         *,
-        preferences: DialerPreferences | None = None,
-        preferences_path: Path | None = None,
+        preferences: DialerSettings | None = None,
         history: Any = None,
         service: _ServiceLike | None = None,
         signed_in: bool = False,
@@ -846,12 +780,7 @@ class DialerViewModel(QObject):
         super().__init__(parent)
         self._spawn = spawn or qt_spawn
         self._clock = clock
-        self._path = preferences_path
-        if preferences is None:
-            preferences = (
-                DialerPreferences.load(preferences_path) if preferences_path else DialerPreferences()
-            )
-        self._prefs = preferences
+        self._prefs = preferences or DialerSettings()
         self._history = history
         self._service = service
         self._signed_in = signed_in
@@ -888,7 +817,7 @@ class DialerViewModel(QObject):
         return self._view
 
     @property
-    def preferences(self) -> DialerPreferences:
+    def preferences(self) -> DialerSettings:
         return self._prefs
 
     @property
@@ -917,17 +846,11 @@ class DialerViewModel(QObject):
         self._reparse()
         self._publish()
 
-    def set_preferences(self, preferences: DialerPreferences) -> None:
-        """Use and store new choices (from the phone picker)."""
+    def set_preferences(self, preferences: DialerSettings) -> None:
+        """Use new choices (from the phone picker; the app stores them in the settings file)."""
         self._prefs = preferences
-        if self._path is not None:
-            try:
-                preferences.save(self._path)
-            except OSError as error:
-                _log.warning("could not save the dialer preferences: %s", error)
         self._reparse()
         self._publish()
-        self.preferences_changed.emit(preferences)
 
     def refresh_recent(self) -> None:
         """Reload the recent numbers from the history (after a call, at start)."""
@@ -1029,11 +952,11 @@ class DialerViewModel(QObject):
     def _call_changed(self, _view: CallView) -> None:
         self._publish()
 
-    async def _run_place(self, service: _ServiceLike, target: DialTarget, prefs: DialerPreferences) -> None:
+    async def _run_place(self, service: _ServiceLike, target: DialTarget, prefs: DialerSettings) -> None:
         try:
             call = await service.place(
                 target,
-                from_=prefs.ringout_from(),
+                from_=ringout_from(prefs),
                 from_label=prefs.phone_label or None,
                 caller_id=prefs.caller_id,
                 play_prompt=prefs.play_prompt,
