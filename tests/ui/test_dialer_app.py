@@ -21,7 +21,8 @@ from PySide6.QtTest import QTest
 
 from ringdesk.app import AppOptions, RingDeskApp
 from ringdesk.auth.token_store import TokenStore
-from ringdesk.calls.state import Phase
+from ringdesk.calls.ringout import UNREACHABLE_WHILE_PLACING
+from ringdesk.calls.state import KNOWN_STATUSES, Phase, failure_sentence
 from ringdesk.config import (
     ConnectionSettings,
     DialerSettings,
@@ -38,9 +39,7 @@ from tests.ui.test_app import trouble as trouble  # a fixture: imported so tests
 
 pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
-MOBILE = DialerSettings(
-    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
-)
+MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 
 
 @pytest.fixture
@@ -307,3 +306,65 @@ async def test_quitting_during_a_call_is_clean_and_the_history_says_so(
         "RingDesk stopped following this call before it ended.",
         "RingDesk closed before this call ended.",
     )
+
+
+# Every failure the platform reports, on the leg it can happen on, and one status RingDesk does not
+# know: each must end in its own sentence on the screen and in the history, never in a crash.
+CALLEE_FAILURES = [*sorted(KNOWN_STATUSES - {"InProgress", "Success", "Finished"}), "CarrierStrike"]
+CALLER_FAILURES = ["Busy", "NoAnswer", "Rejected", "InternationalDisabled", "CarrierStrike"]
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_every_failure_outcome_shows_its_sentence_and_is_in_the_history(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    sim_control.set_timings(caller_ring=0.3, callee_ring=0.3, talk=1.0, gone_after=1.0)
+    cases = [("callee", s) for s in CALLEE_FAILURES] + [("caller", s) for s in CALLER_FAILURES]
+    sim_control.set_rate_limits({"Light": 5000, "Heavy": 10 * len(cases)}, reset_counters=True)
+    store_choice(jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        status = app.dialer.status_view
+        await dial(app, "6505551234")
+        for leg, outcome in cases:
+            sim_control.set_next_outcome(leg, outcome)
+            assert app.dialer_vm.call(), f"Call was not possible before {leg} {outcome}"
+            await until(lambda: phase(app) is Phase.FAILED, within=15, what=f"{leg} {outcome} to fail")
+            expected = failure_sentence(leg, outcome)
+            painted = f"{expected!r} painted"
+            await until(lambda e=expected: status.headline.text() == e, within=2, what=painted)
+            assert status.headline.property("tone") == "failed"
+            assert status.action_button.text() == "&New call"
+            assert app.history is not None
+            latest = (await app.history.search("", 1))[0]
+            assert (latest.state, latest.outcome) == ("failed", expected), (leg, outcome)
+            assert (latest.caller_status if leg == "caller" else latest.callee_status) == outcome
+            app.dialer_vm.escape()  # New call: back to the pad with the number still there
+            await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled again")
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_a_call_placed_while_the_server_is_unreachable_is_in_the_history_with_its_error(
+    ringdesk_home: Path, jwt_settings: Path, sim: Simulator, trouble: Callable[[], list[str]]
+) -> None:
+    store_choice(jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await dial(app, "6505551234")
+        await asyncio.to_thread(sim.stop)  # the server goes away: connections are refused
+        app.dialer.call_button.click()
+        status = app.dialer.status_view
+        await until(lambda: phase(app) is Phase.FAILED, within=15, what="the call to fail")
+        await until(lambda: status.headline.text() == UNREACHABLE_WHILE_PLACING, what="painted")
+        assert app.history is not None
+        (record,) = await app.history.search("")
+        assert record.destination == "+16505551234"
+        assert (record.state, record.outcome, record.error_code) == (
+            "failed",
+            UNREACHABLE_WHILE_PLACING,
+            "NetworkError",
+        )
+        assert record.ringout_id is None
+        assert await quit_like_a_person(app, task) == 0
+    assert trouble() == []
