@@ -1,10 +1,12 @@
 """The main window's shell: who is signed in, what needs attention, and the place the dialer will take.
 
 A dumb view: it renders `SessionView`s from a `SessionViewModel` and calls its intents; everything
-else goes out as signals (`connection_settings_requested`, `quit_requested`) for the app to handle.
+else goes out as signals (`connection_settings_requested`, `preferences_requested`,
+`history_requested`, `phone_picker_requested`, `quit_requested`, `hidden_to_tray`) for the app.
 
     window = MainWindow(session_vm)            # session_vm may be in any state: no network needed
-    window.set_content(dialer_widget)          # the dialer replaces the status card
+    window.set_content(dialer_widget)          # the dialer fills the window under the banners
+    window.set_close_to_tray(True)             # closing hides the window instead of quitting
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -40,7 +41,12 @@ CLEAR_CREDENTIALS = "Clear credentials: sign out, revoke the sign-in and delete 
 
 class MainWindow(QMainWindow):
     connection_settings_requested = Signal()
+    preferences_requested = Signal()
+    history_requested = Signal()
+    phone_picker_requested = Signal()
     quit_requested = Signal()
+    #: The window was closed and only hidden, because RingDesk stays in the tray.
+    hidden_to_tray = Signal()
 
     def __init__(
         self,
@@ -52,6 +58,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._session = session
         self._state_file = state_file
+        self._close_to_tray = False
         self.setWindowTitle("RingDesk")
         self.setWindowIcon(icon("ringdesk"))
         self.setMinimumSize(QSize(420, 360))
@@ -74,10 +81,8 @@ class MainWindow(QMainWindow):
         self.settings_banner.button.clicked.connect(self.settings_banner.hide)
         self.settings_banner.hide()
 
-        self.status_card = _StatusCard()
         self.content = QStackedWidget()
         self.content.setObjectName("content")
-        self.content.addWidget(self.status_card)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -122,7 +127,6 @@ class MainWindow(QMainWindow):
         self.notice_banner.set_text(view.storage_notice or "")
         self.sign_in_action.setEnabled(view.can_sign_in)
         self.sign_out_action.setEnabled(view.can_sign_out)
-        self.status_card.show_view(view)
 
     def show_settings_problems(self, problems: list[str]) -> None:
         """Sentences about the settings file (damaged, reset, overridden) until dismissed."""
@@ -133,9 +137,21 @@ class MainWindow(QMainWindow):
         self.settings_banner.show()
 
     def set_content(self, widget: QWidget) -> None:
-        """Put the main content (the dialer) where the status card is."""
+        """Put the main content (the dialer) under the banners."""
         self.content.addWidget(widget)
         self.content.setCurrentWidget(widget)
+
+    def set_close_to_tray(self, close_to_tray: bool) -> None:
+        """With a tray icon to come back from, closing the window hides it; otherwise closing quits."""
+        self._close_to_tray = close_to_tray
+
+    def show_and_raise(self) -> None:
+        """Bring the window back from the tray (or from behind other windows) with the focus in it."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def show_message(self, text: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -143,10 +159,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ Qt
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Until there is a tray icon, closing the window quits; the app shuts down in order.
         self._save_geometry()
         event.accept()
-        self.quit_requested.emit()
+        if self._close_to_tray:
+            self.hidden_to_tray.emit()
+        else:
+            # No tray to come back from: closing quits, and the app shuts down in order.
+            self.quit_requested.emit()
 
     # ------------------------------------------------------------------ building
 
@@ -164,9 +183,24 @@ class MainWindow(QMainWindow):
         self.sign_out_action.triggered.connect(self._session.sign_out)
 
         self.settings_action = QAction("&Connection settings\N{HORIZONTAL ELLIPSIS}", self)
-        self.settings_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.Preferences, "Ctrl+,"))
         self.settings_action.setStatusTip("Server, app client ID, redirect URI and login method")
         self.settings_action.triggered.connect(self.connection_settings_requested)
+
+        self.preferences_action = QAction("&Preferences\N{HORIZONTAL ELLIPSIS}", self)
+        self.preferences_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.Preferences, "Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.setStatusTip("Tray, start-up and notifications")
+        self.preferences_action.triggered.connect(self.preferences_requested)
+
+        self.history_action = QAction("Call &history\N{HORIZONTAL ELLIPSIS}", self)
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.setStatusTip("Search, call back, copy, delete and export your calls")
+        self.history_action.triggered.connect(self.history_requested)
+
+        self.phone_action = QAction("&Phone to ring first\N{HORIZONTAL ELLIPSIS}", self)
+        self.phone_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.phone_action.setStatusTip("The phone RingDesk rings first, caller ID, press 1, default country")
+        self.phone_action.triggered.connect(self.phone_picker_requested)
 
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
@@ -184,9 +218,14 @@ class MainWindow(QMainWindow):
         account.addAction(self.sign_out_action)
         account.addSeparator()
         account.addAction(self.settings_action)
+        account.addAction(self.preferences_action)
         account.addSeparator()
         account.addAction(self.quit_action)
         self.account_menu = account
+        calls = self.menuBar().addMenu("&Calls")
+        calls.addAction(self.history_action)
+        calls.addAction(self.phone_action)
+        self.calls_menu = calls
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -303,70 +342,6 @@ class _Banner(QFrame):
         self.text.setText(text)
         self.text.setVisible(bool(text))
         self.setAccessibleDescription(text)
-
-
-class _StatusCard(QFrame):
-    """A short, useful summary of the connection until the dialer takes this place."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("statusCard")
-        self.title = QLabel()
-        self.title.setObjectName("cardTitle")
-        self.server = _value_label("Server")
-        self.method = _value_label("Sign-in method")
-        self.storage = _value_label("Sign-in kept in")
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(8)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for label, value in (("Server", self.server), ("Sign-in method", self.method)):
-            form.addRow(_field_label(label), value)
-        form.addRow(_field_label("Sign-in kept in"), self.storage)
-        self.secondary = QLabel("Ready. The dialer arrives in the next version.")
-        self.secondary.setObjectName("secondary")
-        self.secondary.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.title)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.secondary)
-
-    def show_view(self, view: SessionView) -> None:
-        connection = view.connection
-        if view.signed_in:
-            self.title.setText("Connected")
-        elif view.busy:
-            self.title.setText("Working\N{HORIZONTAL ELLIPSIS}")
-        else:
-            self.title.setText("Not connected")
-        server = connection.server_label or "Not set up yet"
-        if connection.server_url:
-            server = f"{server} ({connection.server_url})"
-        self.server.setText(server)
-        self.method.setText(connection.login_method_label or "\N{EM DASH}")
-        self.storage.setText(connection.secret_storage or "Memory only (no keyring found)")
-        self.secondary.setText(
-            "Ready. The dialer arrives in the next version."
-            if view.signed_in
-            else "Call history and settings work while you are signed out."
-        )
-
-
-def _field_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("fieldLabel")
-    return label
-
-
-def _value_label(accessible_name: str) -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setAccessibleName(accessible_name)
-    return label
 
 
 def _shortcuts(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:

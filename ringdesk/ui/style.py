@@ -35,12 +35,12 @@ def stylesheet(dark: bool) -> str:
     if dark:
         warn_bg, warn_border, warn_text = "#3a2c12", "#7a5a1c", "#f3d9a4"
         info_bg, info_border, info_text = "#16283f", "#2c4f7c", "#cfe0f7"
-        card_bg, card_border, avatar_bg = "#262a30", "#3a3f47", "#2f6fc4"
+        card_border, avatar_bg = "#3a3f47", "#2f6fc4"
         secondary = "#a8afb8"
     else:
         warn_bg, warn_border, warn_text = "#fff6e5", "#f0c36d", "#5c3b00"
         info_bg, info_border, info_text = "#eef4fd", "#b7cdf0", "#1d3a66"
-        card_bg, card_border, avatar_bg = "#ffffff", "#dde1e6", "#2f6fc4"
+        card_border, avatar_bg = "#dde1e6", "#2f6fc4"
         secondary = "#5f6b7a"
     return f"""
 QFrame#header {{
@@ -59,10 +59,7 @@ QFrame#noticeBanner, QFrame#settingsBanner {{
     background: {info_bg}; border: 1px solid {info_border}; border-radius: 8px;
 }}
 QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; }}
-QFrame#statusCard {{
-    background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px;
-}}
-QLabel#bannerTitle, QLabel#cardTitle {{ font-weight: 600; font-size: 11.5pt; }}
+QLabel#bannerTitle {{ font-weight: 600; font-size: 11.5pt; }}
 """
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
@@ -82,8 +83,6 @@ def test_signed_in_header_says_who_and_which_extension(window: MainWindow, vm: S
     assert window.header.avatar.text() == "DO"
     assert not window.signed_out_banner.isVisible()
     assert not window.notice_banner.isVisible()
-    assert window.status_card.title.text() == "Connected"
-    assert window.status_card.storage.text() == "Secret Service"
     assert window.header.accessibleName() == "Signed in as Dana Operator (ext. 101)"
 
 
@@ -139,6 +138,7 @@ def test_account_menu_wording_and_shortcuts(window: MainWindow) -> None:
         "Sign in\N{HORIZONTAL ELLIPSIS}",
         "Sign out",
         "Connection settings\N{HORIZONTAL ELLIPSIS}",
+        "Preferences\N{HORIZONTAL ELLIPSIS}",
         "Quit",
     ]
     # Seed 003's names for the same actions.
@@ -146,7 +146,7 @@ def test_account_menu_wording_and_shortcuts(window: MainWindow) -> None:
     assert window.sign_out_action.toolTip().startswith("Clear credentials")
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert not window.sign_in_action.shortcut().isEmpty()
-    assert "Ctrl+," in [k.toString() for k in window.settings_action.shortcuts()]
+    assert "Ctrl+," in [k.toString() for k in window.preferences_action.shortcuts()]
 
 
 def test_menu_intents(window: MainWindow, vm: SessionViewModel, qtbot: QtBot) -> None:
@@ -167,7 +167,6 @@ def test_memory_only_notice(window: MainWindow, vm: SessionViewModel) -> None:
     assert window.notice_banner.isVisible()
     assert window.notice_banner.text.text() == MEMORY_ONLY_NOTICE
     assert "GNOME Keyring" in MEMORY_ONLY_NOTICE
-    assert window.status_card.storage.text() == "Memory only (no keyring found)"
 
 
 def test_settings_problems_banner(window: MainWindow) -> None:
@@ -180,6 +179,28 @@ def test_settings_problems_banner(window: MainWindow) -> None:
 def test_closing_the_window_asks_to_quit(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     with qtbot.waitSignal(window.quit_requested, timeout=1000):
         window.close()
+
+
+def test_with_a_tray_closing_only_hides_the_window(window: MainWindow, qtbot: QtBot) -> None:
+    window.set_close_to_tray(True)
+    quits: list[bool] = []
+    window.quit_requested.connect(lambda: quits.append(True))
+    with qtbot.waitSignal(window.hidden_to_tray, timeout=1000):
+        window.close()
+    assert not window.isVisible() and quits == []
+    window.show_and_raise()
+    assert window.isVisible()
+
+
+def test_menus_reach_history_phone_and_preferences_by_keyboard(window: MainWindow, qtbot: QtBot) -> None:
+    for action, signal, key in (
+        (window.history_action, window.history_requested, "Ctrl+H"),
+        (window.phone_action, window.phone_picker_requested, "Ctrl+P"),
+        (window.preferences_action, window.preferences_requested, "Ctrl+,"),
+    ):
+        assert QKeySequence(key) in action.shortcuts()
+        with qtbot.waitSignal(signal, timeout=1000):
+            action.trigger()
 
 
 def test_geometry_is_kept(qtbot: QtBot, vm: SessionViewModel, tmp_path: Path) -> None:
@@ -199,7 +220,6 @@ def test_controls_have_accessible_names(window: MainWindow, vm: SessionViewModel
     vm.show_status(signed_out())
     assert window.signed_out_banner.button.accessibleName()
     assert window.signed_out_banner.accessibleName() == "You are signed out"
-    assert window.status_card.server.accessibleName() == "Server"
     assert window.header.avatar.accessibleName()
 
 
