@@ -550,13 +550,16 @@ class RingOutService:
         from_label: str | None,
         caller_id: str | None,
         play_prompt: bool,
-        country_id: str | None = None,
     ) -> Call:
         """Record the attempt, then place the RingOut; the returned call is already being followed.
 
         Raises `RateLimited(sent=False)` when the Heavy budget or a penalty forbids sending,
         `NetworkError`, `InvalidRequest`, `PermissionDenied`... when placing fails; in every case
         the history record says what happened and `user_message` is the sentence to show.
+
+        No `country` is sent: the destination is always E.164 (`target.e164`), which the platform
+        dials as it is, and a number typed without a country code was already read with the
+        operator's default country when it was parsed.
         """
         from_number = _from_number(from_)
         started_at = self._wall_clock()
@@ -585,7 +588,7 @@ class RingOutService:
         placed_at = self._wall_clock()
         try:
             status = await self._client.create_ringout(
-                from_, target.e164, caller_id=caller_id, play_prompt=play_prompt, country_id=country_id
+                from_, target.e164, caller_id=caller_id, play_prompt=play_prompt
             )
         except asyncio.CancelledError:
             # Quitting mid-request: the call may be ringing; the record must not say otherwise.
