@@ -19,6 +19,7 @@ if os.name == "posix" and os.geteuid() == 0:
 
 import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApplication exists)
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ringdesk.api import PlatformClient
@@ -34,6 +35,7 @@ from ringdesk.ui.main_window import MainWindow
 from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow, UnattendedSignInDialog
 from ringdesk.ui.signed_out_prompt import SignedOutPrompt
+from ringdesk.ui.style import apply_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
@@ -113,11 +115,14 @@ def main_window_states(shots: ShotTaker) -> None:
             ConnectionInfo("RingCentral", "https://platform.ringcentral.com", "Embedded browser", None),
         ),
     ]
+    keep: list[QWidget] = []
     for name, status, info in states:
         view_model = SessionViewModel(None, connection=info)
         view_model.show_status(status)
         window = MainWindow(view_model)
-        window.resize(720, 520)
+        dialer = _dialer(signed_in=status.state is SessionState.SIGNED_IN)
+        window.set_content(DialerWidget(dialer))
+        keep.append(window)
         shots.shoot(window, name)
         window.close()
 
@@ -329,15 +334,50 @@ SCREENS: tuple[Callable[[ShotTaker], None], ...] = (
 )
 
 
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, "#2b2d31"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1f2023"),
+        (roles.AlternateBase, "#2b2d31"),
+        (roles.ToolTipBase, "#3a3d42"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.Text, "#e6e6e6"),
+        (roles.PlaceholderText, "#8a8f98"),
+        (roles.Button, "#34373c"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.BrightText, "#ff6b6b"),
+        (roles.Highlight, "#3d7bd9"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.Link, "#7fb0ff"),
+        (roles.Mid, "#45484e"),
+        (roles.Dark, "#1a1b1e"),
+        (roles.Light, "#4a4d53"),
+    ):
+        palette.setColor(role, QColor(color))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d828a"))
+    return palette
+
+
 def main(argv: list[str]) -> int:
+    """Every screen in the light palette (OUTDIR/light) and the dark one (OUTDIR/dark)."""
     out_dir = Path(argv[1] if len(argv) > 1 else "artifacts/screenshots")
-    out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication(argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    shots = ShotTaker(out_dir)
-    for render in SCREENS:
-        render(shots)
-    for path in shots.taken:
+    taken: list[Path] = []
+    for palette, folder in ((app.palette(), "light"), (dark_palette(), "dark")):
+        # The palette a desktop in dark mode hands to Fusion (Xvfb has no desktop to ask).
+        app.setPalette(palette)
+        apply_style(app)
+        shots = ShotTaker(out_dir / folder)
+        shots.out_dir.mkdir(parents=True, exist_ok=True)
+        for render in SCREENS:
+            render(shots)
+        taken += shots.taken
+    for path in taken:
         print(path)
     return 0
 

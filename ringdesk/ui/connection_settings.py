@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.config import LoginMethod, ServerKind
+from ringdesk.ui.style import problem_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 
 __all__ = ["ConnectionSettingsDialog"]
 
-_PROBLEM_STYLE = "color: #b00020;"
 _NOTE_STYLE = "color: palette(placeholder-text);"
 
 
@@ -40,7 +40,7 @@ class _Field(QWidget):
     def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.problem = _wrapping_label(_PROBLEM_STYLE)
+        self.problem = _wrapping_label(problem_style(self.palette()))
         self.problem.setObjectName("problem")
         self.note = _wrapping_label(_NOTE_STYLE)
         self.note.setObjectName("note")
@@ -164,7 +164,7 @@ class ConnectionSettingsDialog(QDialog):
             self.labels[key] = row_label
             form.addRow(row_label, field)
 
-        self.save_problem = _wrapping_label(_PROBLEM_STYLE)
+        self.save_problem = _wrapping_label(problem_style(self.palette()))
         self.save_problem.setObjectName("save_problem")
         self.save_problem.hide()
 

@@ -61,8 +61,8 @@ class MainWindow(QMainWindow):
         self._close_to_tray = False
         self.setWindowTitle("RingDesk")
         self.setWindowIcon(icon("ringdesk"))
-        self.setMinimumSize(QSize(420, 360))
-        self.resize(560, 600)
+        # No fixed minimum: the layout's own keeps every control readable (a banner adds height).
+        self.resize(560, 640)
         # Styled here as well as app-wide, so a window rendered on its own (screenshots) looks the same.
         self.setStyleSheet(stylesheet(is_dark(self.palette())))
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ringdesk.ui.style import problem_style
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 
 try:
@@ -555,7 +556,7 @@ class UnattendedSignInDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(problem_style(self.palette()))
         self.error.setAccessibleName("Sign-in problem")
         self.error.hide()
         self.activity = QLabel("Signing in\N{HORIZONTAL ELLIPSIS}")

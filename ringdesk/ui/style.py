@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["apply_style", "icon", "icon_path", "is_dark", "stylesheet"]
+__all__ = ["apply_style", "icon", "icon_path", "is_dark", "problem_style", "stylesheet"]
 
 # The repository's resources folder (the editable install and frozen onedir builds keep it there).
 _RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -68,6 +68,11 @@ def apply_style(app: QApplication) -> None:
     app.setStyle("Fusion")
     app.setWindowIcon(icon("ringdesk"))
     app.setStyleSheet(stylesheet(is_dark(app.palette())))
+
+
+def problem_style(palette: QPalette) -> str:
+    """The stylesheet of a sentence about a problem: a red that stays readable on either palette."""
+    return "color: #ff8a80;" if is_dark(palette) else "color: #b00020;"
 
 
 def secondary_color(palette: QPalette) -> QColor:
