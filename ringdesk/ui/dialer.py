@@ -11,7 +11,15 @@ entry when there is no call), Alt+P opens the phone picker, Alt+R redials, Alt+N
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -69,7 +77,8 @@ def dialer_stylesheet(dark: bool) -> str:
         call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#24904f", "#e3e6ea", "#5f6b7a"
         ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
     return f"""
-QLineEdit#numberEntry {{ font-size: 17pt; padding: 6px 8px; }}
+QLineEdit#numberEntry {{ font-size: {ENTRY_POINTS}pt; padding: 6px 8px; }}
+QLineEdit#numberEntry[long="true"] {{ font-size: {LONG_ENTRY_POINTS}pt; }}
 QLabel#preview {{ color: {secondary}; }}
 QLabel#preview[problem="true"] {{ color: {bad}; }}
 QLabel#preview[valid="true"] {{ color: {ok}; font-weight: 600; }}
@@ -98,8 +107,16 @@ QLabel#legState {{ font-weight: 600; }}
 """
 
 
+ENTRY_POINTS = 17
+LONG_ENTRY_POINTS = 12
+
+
 class NumberEntry(QLineEdit):
-    """The number field: a paste (keys or context menu) is cleaned before it is inserted."""
+    """The number field: a paste (keys or context menu) is cleaned before it is inserted.
+
+    A number with an extension can be wider than the field at the large size; then the font
+    steps down, so the whole number stays in view instead of scrolling its start away.
+    """
 
     pasted = Signal()
 
@@ -109,6 +126,23 @@ class NumberEntry(QLineEdit):
         self.setAccessibleName("Number to call")
         self.setPlaceholderText("Number to call")
         self.setClearButtonEnabled(True)
+        self.setProperty("long", False)
+        self.textChanged.connect(self._fit_text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(ENTRY_POINTS)
+        # Room for the padding and the clear button, which the text must not run under.
+        room = self.width() - 16 - self.height()
+        long = QFontMetrics(font).horizontalAdvance(self.text()) > room
+        if long != self.property("long"):
+            self.setProperty("long", long)
+            self.style().unpolish(self)
+            self.style().polish(self)
 
     def paste_text(self, text: str) -> None:
         """Insert the dialable part of `text` where the cursor is (replacing a selection)."""

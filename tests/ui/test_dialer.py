@@ -155,6 +155,19 @@ def widget(qtbot: QtBot, vm: DialerViewModel) -> DialerWidget:
 # --------------------------------------------------------------------------- entry and preview
 
 
+def test_a_number_too_wide_for_the_entry_steps_its_font_down(widget: DialerWidget) -> None:
+    entry = widget.entry
+    widget.resize(420, widget.height())
+    QTest.keyClicks(entry, "6505551234")
+    large = entry.font().pointSizeF()
+    assert entry.property("long") is False
+    QTest.keyClicks(entry, " ext. 12345 then 999")
+    assert entry.property("long") is True
+    assert entry.font().pointSizeF() < large
+    entry.clear()
+    assert entry.property("long") is False and entry.font().pointSizeF() == large
+
+
 def test_typing_shows_a_live_preview_and_enables_call(widget: DialerWidget) -> None:
     assert widget.preview.text() == "Type or paste a number, or pick one from Recent."
     assert not widget.call_button.isEnabled()
