@@ -222,7 +222,7 @@ def _dialer(
     view_model = DialerViewModel(
         preferences=prefs, service=_Budget(wait), signed_in=signed_in, spawn=_no_tasks
     )
-    view_model._take_recent(
+    view_model.show_recent(
         [
             RecentNumber("+14155550188", "+1 415-555-0188", "Ended · 09:12"),
             RecentNumber("+442079460000", "+44 20 7946 0000", "Failed · 08:55"),

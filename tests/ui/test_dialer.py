@@ -262,7 +262,7 @@ def test_signed_out_the_call_button_says_so_and_recent_still_redials_into_the_en
     vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, signed_in=False, spawn=no_spawn)
     w = DialerWidget(vm)
     qtbot.addWidget(w)
-    vm._take_recent([RecentNumber("+14155550188", "+1 415-555-0188", "Ended")])
+    vm.show_recent([RecentNumber("+14155550188", "+1 415-555-0188", "Ended")])
     assert w.call_button.text() == "Sign in to call"
     assert not w.call_button.isEnabled()
     assert w.recent.count() == 1 and w.redial_button.isEnabled()
@@ -443,3 +443,37 @@ def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tm
     vm.set_preferences(dataclasses.replace(MOBILE, default_country="US"))
     assert vm.view.preview == "That number has too many digits for United States."
     assert not vm.view.preview_valid
+
+
+async def test_recent_numbers_come_from_the_history_once_each_with_their_extension(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from ringdesk.storage.history import CallHistory
+
+    async with await CallHistory.open(tmp_path / "history.sqlite3") as history:
+        for started, destination, extension, state in (
+            (1000.0, "+16505551234", None, "ended"),
+            (2000.0, "+14155550188", "12", "failed"),
+            (3000.0, "+16505551234", None, "cancelled"),
+        ):
+            record_id = await history.record_attempt(
+                destination=destination,
+                destination_display="",
+                extension=extension,
+                from_number="+16505550122",
+                from_label="Mobile",
+                caller_id=None,
+                play_prompt=False,
+                started_at=started,
+            )
+            await history.update(record_id, state=state)
+        vm = DialerViewModel(parent=owner(qtbot), history=history, preferences=MOBILE, signed_in=True)
+        vm.refresh_recent()
+        await until(lambda: len(vm.view.recent) == 2)
+        newest, older = vm.view.recent
+        assert newest.number == "+16505551234" and newest.display == "+1 650-555-1234"
+        assert newest.detail.startswith("Cancelled \N{MIDDLE DOT} ")
+        assert older.number == "+14155550188x12" and older.display == "+1 415-555-0188 ext. 12"
+        assert vm.redial(older.number) is False  # no service: the number is in the entry, not called
+        assert vm.view.text == "+14155550188x12"
+        vm.close()

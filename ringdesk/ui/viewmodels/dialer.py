@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import enum
 import functools
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +40,7 @@ from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
 from ringdesk.qtasync import spawn as qt_spawn
+from ringdesk.storage.history import CallHistory, CallRecord
 
 __all__ = [
     "OTHER_NUMBER",
@@ -769,7 +769,7 @@ class DialerViewModel(QObject):
         self,
         *,
         preferences: DialerSettings | None = None,
-        history: Any = None,
+        history: CallHistory | None = None,
         service: _ServiceLike | None = None,
         signed_in: bool = False,
         default_region: str = "US",
@@ -832,7 +832,7 @@ class DialerViewModel(QObject):
         self._service = service
         self._check_cooldown()
 
-    def set_history(self, history: Any) -> None:
+    def set_history(self, history: CallHistory | None) -> None:
         self._history = history
         self.refresh_recent()
 
@@ -857,20 +857,14 @@ class DialerViewModel(QObject):
         history = self._history
         if history is None or self._closed:
             return
-        try:
-            # Records (newest first) give each number its outcome and time; plain numbers suffice.
-            search = getattr(history, "search", None)
-            if search is not None:
-                result = search("", RECENT_LIMIT * 6)
-            else:
-                result = history.recent_numbers(RECENT_LIMIT)
-        except Exception as error:
-            report(error, context="reading recent numbers", logger=_log)
-            return
-        if inspect.isawaitable(result):
-            self._recent_task = self._spawn(self._await_recent(result), name="read recent numbers")
-        else:
-            self._take_recent(result)
+        if self._recent_task is not None and not self._recent_task.done():
+            self._recent_task.cancel()
+        self._recent_task = self._spawn(self._load_recent(history), name="read recent numbers")
+
+    def show_recent(self, entries: Sequence[RecentNumber]) -> None:
+        """Show these recent numbers (newest first); `refresh_recent` reads them from the history."""
+        self._recent = tuple(entries[:RECENT_LIMIT])
+        self._publish()
 
     def close(self) -> None:
         """Stop timers and the call (shutdown)."""
@@ -987,30 +981,20 @@ class DialerViewModel(QObject):
             self._place_task = None
             self._check_cooldown()
 
-    async def _await_recent(self, pending: Awaitable[Any]) -> None:
+    async def _load_recent(self, history: CallHistory) -> None:
         try:
-            result = await pending
+            # Several rows per number: the same numbers are called again and again.
+            records = await history.search("", RECENT_LIMIT * 6)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             report(error, context="reading recent numbers", logger=_log)
             return
-        finally:
-            self._recent_task = None
-        self._take_recent(result)
-
-    def _take_recent(self, result: Any) -> None:
-        entries: list[RecentNumber] = []
-        seen: set[str] = set()
-        for item in result or ():
-            entry = _recent_entry(item)
-            if entry is not None and entry.number not in seen:
-                seen.add(entry.number)
-                entries.append(entry)
-            if len(entries) >= RECENT_LIMIT:
-                break
-        self._recent = tuple(entries)
-        self._publish()
+        entries: dict[str, RecentNumber] = {}
+        for record in records:
+            entry = _recent_entry(record)
+            entries.setdefault(entry.number, entry)
+        self.show_recent(list(entries.values()))
 
     def _start_cooldown(self, seconds: float) -> None:
         self._cooldown_until = max(self._cooldown_until, self._clock() + seconds)
@@ -1118,40 +1102,23 @@ def _clean_paste(text: str) -> str:
     return clean_input(text)
 
 
-def _recent_entry(item: Any) -> RecentNumber | None:
-    """One history row as a recent number; the history may give strings or records."""
-    if isinstance(item, RecentNumber):
-        return item
-    if isinstance(item, str):
-        return RecentNumber(item, format_for_display(item)) if item else None
-    number = _first_attr(item, ("destination", "e164", "number", "phone_number"))
-    if not number:
-        return None
-    display = _first_attr(item, ("destination_display", "display")) or format_for_display(number)
-    extension = _first_attr(item, ("extension",))
-    if extension:
-        number = f"{number}x{extension}"
-        display = f"{display} ext. {extension}"
-    detail = _recent_detail(item)
-    return RecentNumber(number, display, detail)
+def _recent_entry(record: CallRecord) -> RecentNumber:
+    """A history record as a recent number: redial gets the extension back (`x12`)."""
+    number, display = record.destination, record.destination_display or format_for_display(record.destination)
+    if record.extension:
+        number = f"{number}x{record.extension}"
+        display = f"{display} ext. {record.extension}"
+    state = _STATE_WORDS.get(record.state, record.state.capitalize())
+    when = time.strftime("%H:%M", time.localtime(record.started_at))
+    return RecentNumber(number, display, f"{state} \N{MIDDLE DOT} {when}")
 
 
-def _first_attr(item: Any, names: Sequence[str]) -> str | None:
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def _recent_detail(item: Any) -> str:
-    state = _first_attr(item, ("state",)) or ""
-    started = item.get("started_at") if isinstance(item, dict) else getattr(item, "started_at", None)
-    when = ""
-    if isinstance(started, (int, float)):
-        when = time.strftime("%H:%M", time.localtime(started))
-    elif started is not None and hasattr(started, "strftime"):
-        when = started.astimezone().strftime("%H:%M") if hasattr(started, "astimezone") else ""
-    words = {"ended": "Ended", "failed": "Failed", "cancelled": "Cancelled", "connected": "Connected"}
-    parts = [p for p in (words.get(state, state.capitalize() if state else ""), when) if p]
-    return " \N{MIDDLE DOT} ".join(parts)
+_STATE_WORDS = {
+    "placing": "Placing",
+    "ringing": "Ringing",
+    "connected": "Connected",
+    "ended": "Ended",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "interrupted": "Interrupted",
+}
