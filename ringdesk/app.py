@@ -36,6 +36,7 @@ from ringdesk.api import PlatformClient
 from ringdesk.auth.session import Session
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.ringout import DEFAULT_POLL_INTERVAL, RingOutService
+from ringdesk.calls.state import Phase
 from ringdesk.config import (
     DEFAULT_REDIRECT_URI,
     DEMO_CLIENT_ID,
@@ -57,6 +58,7 @@ from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import CallHistory
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.dialer import DialerWidget
+from ringdesk.ui.history_window import HistoryWindow
 from ringdesk.ui.main_window import MainWindow
 from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, UnattendedSignInDialog, embedded_window_factory
@@ -65,9 +67,11 @@ from ringdesk.ui.style import apply_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
+    CallView,
     DialerViewModel,
     PhonePickerViewModel,
 )
+from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 
@@ -204,6 +208,15 @@ class RingDeskApp:
         self.main_window.set_content(self.dialer)
         self.session_vm.changed.connect(self._session_changed)
 
+        # The history window is made once and only hidden when closed (it keeps its search).
+        self.history_vm = HistoryViewModel(parent=self.main_window)
+        self.history_window = HistoryWindow(self.history_vm)
+        self.history_vm.redial_requested.connect(self.redial)
+        self.main_window.history_requested.connect(self.show_history)
+        self.main_window.phone_picker_requested.connect(self.open_phone_picker)
+        self._shown_phase: Phase | None = None
+        self.dialer_vm.call_vm.changed.connect(self._call_changed)
+
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> int:
@@ -284,9 +297,12 @@ class RingDeskApp:
             self.sign_in_vm.close()
         with contextlib.suppress(RuntimeError):
             self.main_window.hide()
+        with contextlib.suppress(RuntimeError):
+            self.history_window.close()
         self.session_vm.close()
         self.dialer_vm.close()
         self.picker_vm.close()
+        self.history_vm.close()
         # Calls stop polling (and note in the history that RingDesk stopped following them)
         # before the tasks are cancelled, so no write is cut off half-way.
         await self._close_calls()
@@ -295,6 +311,7 @@ class RingDeskApp:
         await self._close_history()
         await self._stop_simulator()
         with contextlib.suppress(RuntimeError):
+            self.history_window.deleteLater()
             self.main_window.close()
             self.main_window.deleteLater()
         log.info("shut down")
@@ -428,11 +445,13 @@ class RingDeskApp:
         if self.history.problems:
             self.main_window.show_message(" ".join(self.history.problems), 15000)
         self.dialer_vm.set_history(self.history)
+        self.history_vm.set_history(self.history)
 
     async def _close_history(self) -> None:
         history, self.history = self.history, None
         if history is None:
             return
+        self.history_vm.set_history(None)
         try:
             await history.close()
         except Exception as error:
@@ -486,6 +505,26 @@ class RingDeskApp:
             # First sign-in: nothing to ring yet, so the picker shows itself once.
             self._picker_offered = True
             self.open_phone_picker()
+
+    def show_history(self) -> None:
+        window = self.history_window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def redial(self, number: str) -> None:
+        """Call back from the history (or the tray): the number goes into the dialer, which calls it
+        when calling is possible now and otherwise shows why not."""
+        self.main_window.show_and_raise()
+        self.dialer_vm.redial(number)
+
+    def _call_changed(self, view: CallView) -> None:
+        # The history lists the call from "In progress" to its outcome: reload on each new phase,
+        # not on every tick of the running time.
+        if view.phase is not self._shown_phase:
+            self._shown_phase = view.phase
+            if self.history_window.isVisible():
+                self.history_vm.refresh()
 
     def _phone_chosen(self, choice: DialerSettings) -> None:
         self.dialer_vm.set_preferences(choice)

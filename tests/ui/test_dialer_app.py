@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from ringdesk.app import AppOptions, RingDeskApp
@@ -368,3 +369,42 @@ async def test_a_call_placed_while_the_server_is_unreachable_is_in_the_history_w
         assert record.ringout_id is None
         assert await quit_like_a_person(app, task) == 0
     assert trouble() == []
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_the_history_window_follows_a_call_and_calls_it_back_from_the_keyboard(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    sim_control.set_rate_limits({"Light": 2000, "Heavy": 20}, reset_counters=True)
+    store_choice(jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        app.main_window.activateWindow()
+        await until(lambda: app.main_window.isActiveWindow(), what="the main window active")
+        QTest.keySequence(app.main_window, QKeySequence("Ctrl+H"))
+        history = app.history_window
+        await until(lambda: history.isVisible(), what="the history window")
+        await until(lambda: "No calls yet" in history.empty.text(), what="the empty history")
+
+        await dial(app, "(650) 555-1234")
+        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+        # The open window lists the call while it runs, and its outcome once it is over.
+        await until(lambda: history.model.rowCount() == 1, what="the call listed")
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="ended")
+        await until(
+            lambda: (row := history.model.row_at(0)) is not None and row.outcome.startswith("Ended"),
+            what="the outcome listed",
+        )
+        row = history.model.row_at(0)
+        assert row is not None
+        assert row.number == "+1 650-555-1234" and row.phone == "Mobile"
+
+        app.dialer_vm.escape()  # back to the pad
+        history.activateWindow()
+        history.table.setFocus()
+        history.table.selectRow(0)
+        QTest.keyClick(history.table, Qt.Key.Key_Return)
+        await until(lambda: app.dialer_vm.call_vm.busy, what="the call back to start")
+        assert app.dialer.entry.text() == "+16505551234"
+        await until(lambda: history.model.rowCount() == 2, what="the second call listed")
+        assert await quit_like_a_person(app, task) == 0
