@@ -199,9 +199,7 @@ def connection_settings(shots: ShotTaker) -> None:
         dialog.close()
 
 
-MOBILE = DialerSettings(
-    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
-)
+MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 DESTINATION = "+1 650-555-1234, United States"
 YOUR_PHONE = "Mobile, +1 650-555-0122"
 

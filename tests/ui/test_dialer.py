@@ -37,9 +37,7 @@ from ringdesk.ui.viewmodels.dialer import (
 
 pytestmark = pytest.mark.gui
 
-MOBILE = DialerSettings(
-    forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile"
-)
+MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 DEST = "+1 650-555-1234, United States"
 
 
