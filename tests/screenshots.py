@@ -8,11 +8,14 @@ built-in simulator's real sign-in page. Needs a screen (scripts/screenshots prov
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 if os.name == "posix" and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
@@ -28,9 +31,12 @@ from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import ConnectionSettings, DialerSettings, LoginMethod, ServerKind
+from ringdesk.numbers import format_for_display
 from ringdesk.simulator import Scenario, Simulator
+from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.dialer import DialerWidget
+from ringdesk.ui.history_window import HistoryWindow
 from ringdesk.ui.main_window import MainWindow
 from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow, UnattendedSignInDialog
@@ -43,6 +49,7 @@ from ringdesk.ui.viewmodels.dialer import (
     PhonePickerViewModel,
     RecentNumber,
 )
+from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 
@@ -323,12 +330,92 @@ def dialer_states(shots: ShotTaker) -> None:
     picker.close()
 
 
+def history_window(shots: ShotTaker) -> None:
+    """The history with calls of every kind, then a search that matches nothing, then empty."""
+    loop = asyncio.new_event_loop()
+
+    def run_now(coro: Coroutine[Any, Any, Any], *, name: str) -> None:
+        # No loop runs while screens are rendered: the history's work is done on the spot.
+        loop.run_until_complete(coro)
+
+    with tempfile.TemporaryDirectory() as folder:
+        history = loop.run_until_complete(CallHistory.open(Path(folder) / "history.sqlite3"))
+        loop.run_until_complete(_fill_history(history))
+        view_model = HistoryViewModel(history, spawn=run_now)
+        window = HistoryWindow(view_model)
+        window.resize(640, 480)
+        shots.shoot(window, "history")
+        window.table.selectRow(1)
+        shots.shoot(window, "history-selected")
+        view_model.set_search("Zurich")
+        view_model.refresh()
+        shots.shoot(window, "history-no-match")
+        window.close()
+        loop.run_until_complete(history.close())
+        empty = loop.run_until_complete(CallHistory.open(Path(folder) / "empty.sqlite3"))
+        empty_window = HistoryWindow(HistoryViewModel(empty, spawn=run_now))
+        empty_window.resize(640, 480)
+        shots.shoot(empty_window, "history-empty")
+        empty_window.close()
+        loop.run_until_complete(empty.close())
+    loop.close()
+
+
+async def _fill_history(history: CallHistory) -> None:
+    now = time.time()
+    calls: list[tuple[float, str, str | None, dict[str, Any]]] = [
+        (
+            now - 26 * 3600,
+            "+442079460000",
+            None,
+            {
+                "state": "failed",
+                "outcome": "International calling is disabled on your extension.",
+                "error_code": "InternationalDisabled",
+            },
+        ),
+        (
+            now - 5 * 3600,
+            "+16505550177",
+            "12",
+            {
+                "state": "ended",
+                "connected_at": now - 5 * 3600 + 9,
+                "ended_at": now - 5 * 3600 + 142,
+                "outcome": "The call ended.",
+            },
+        ),
+        (
+            now - 3 * 3600,
+            "+14155550188",
+            None,
+            {"state": "failed", "outcome": "The number you called was busy.", "callee_status": "Busy"},
+        ),
+        (now - 2 * 3600, "+14155550188", None, {"state": "cancelled", "outcome": "You cancelled the call."}),
+        (now - 3600, "+16505551234", None, {"state": "interrupted", "outcome": INTERRUPTED_OUTCOME}),
+        (now - 60, "+16505551234", None, {"state": "connected", "connected_at": now - 45}),
+    ]
+    for started, destination, extension, fields in calls:
+        record_id = await history.record_attempt(
+            destination=destination,
+            destination_display=format_for_display(destination),
+            extension=extension,
+            from_number="+16505550122",
+            from_label="Mobile",
+            caller_id=None,
+            play_prompt=False,
+            started_at=started,
+        )
+        await history.update(record_id, **fields)
+
+
 SCREENS: tuple[Callable[[ShotTaker], None], ...] = (
     main_window_states,
     dialer_states,
     signed_out_prompts,
     sign_in_windows,
     connection_settings,
+    history_window,
 )
 
 
