@@ -181,8 +181,6 @@ def run_foreground(host: str, port: int, scenario_path: str | None) -> int:
     except (OSError, RuntimeError) as exc:
         print(f"ringdesk sim: cannot listen on {host}:{port}: {exc}", flush=True)
         return 1
-    print(describe(simulator), flush=True)
-
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -190,6 +188,9 @@ def run_foreground(host: str, port: int, scenario_path: str | None) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
+        # Printed inside the try: a Ctrl-C right after the banner must still stop the server
+        # thread, or it would keep the process alive.
+        print(describe(simulator), flush=True)
         while not stop.is_set() and simulator.running:
             stop.wait(0.25)
     except KeyboardInterrupt:
