@@ -29,7 +29,7 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtNetwork import QNetworkInformation
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from ringdesk import __version__
 from ringdesk.api import PlatformClient
@@ -44,6 +44,7 @@ from ringdesk.config import (
     SERVER_LABELS,
     ConnectionSettings,
     DialerSettings,
+    GeneralSettings,
     LoginMethod,
     ServerKind,
     Settings,
@@ -60,10 +61,13 @@ from ringdesk.ui.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.history_window import HistoryWindow
 from ringdesk.ui.main_window import MainWindow
+from ringdesk.ui.notifications import DesktopNotifier
 from ringdesk.ui.phone_picker import PhonePickerDialog
+from ringdesk.ui.preferences import PreferencesDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, UnattendedSignInDialog, embedded_window_factory
 from ringdesk.ui.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.style import apply_style
+from ringdesk.ui.tray import TrayIcon
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
@@ -72,8 +76,10 @@ from ringdesk.ui.viewmodels.dialer import (
     PhonePickerViewModel,
 )
 from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+from ringdesk.ui.viewmodels.tray import TrayViewModel
 
 __all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "prepare_qt"]
 
@@ -133,6 +139,8 @@ class AppOptions:
     window_state: Path | bool | None = None
     #: Seconds between call status polls (default: the service's; the Light budget still rules).
     call_poll_interval: float | None = None
+    #: Use the system tray when the desktop has one (tests that expect no tray turn it off).
+    tray: bool = True
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -217,6 +225,30 @@ class RingDeskApp:
         self._shown_phase: Phase | None = None
         self.dialer_vm.call_vm.changed.connect(self._call_changed)
 
+        # The tray where the desktop has one; otherwise closing the window quits, and call
+        # notifications go to the desktop's notification service when there is one.
+        self.tray_vm = TrayViewModel(
+            self.session_vm,
+            self.dialer_vm,
+            self.settings.general,
+            window_active=self.main_window.isActiveWindow,
+            parent=self.main_window,
+        )
+        self.tray_vm.show_hide_requested.connect(self._show_or_hide)
+        self.tray_vm.quit_requested.connect(guard.request_quit)
+        self.main_window.on_screen_changed.connect(self.tray_vm.set_window_visible)
+        self.main_window.hidden_to_tray.connect(self._hidden_to_tray)
+        self.main_window.preferences_requested.connect(self.open_preferences)
+        self.tray: TrayIcon | None = None
+        self.notifier: DesktopNotifier | None = None
+        self._told_about_tray = False
+        if options.tray and TrayIcon.available():
+            self.tray = TrayIcon(self.tray_vm, parent=self.main_window)
+        elif DesktopNotifier.available():
+            self.notifier = DesktopNotifier()
+            self.tray_vm.notify.connect(self.notifier.notify)
+        self.main_window.set_close_to_tray(self.tray is not None and self.settings.general.close_to_tray)
+
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> int:
@@ -228,7 +260,10 @@ class RingDeskApp:
         return 0
 
     async def start(self) -> None:
-        self.main_window.show()
+        if self.tray is not None:
+            self.tray.show()
+        if self.tray is None or not self.settings.general.start_minimized:
+            self.main_window.show()
         self.dialer.setFocus()
         self._watch_network()
         await self._open_history()
@@ -299,6 +334,8 @@ class RingDeskApp:
             self.main_window.hide()
         with contextlib.suppress(RuntimeError):
             self.history_window.close()
+            if self.tray is not None:
+                self.tray.hide()
         self.session_vm.close()
         self.dialer_vm.close()
         self.picker_vm.close()
@@ -525,6 +562,36 @@ class RingDeskApp:
             self._shown_phase = view.phase
             if self.history_window.isVisible():
                 self.history_vm.refresh()
+
+    def _show_or_hide(self, show: bool) -> None:
+        if show:
+            self.main_window.show_and_raise()
+        else:
+            self.main_window.hide()
+
+    def _hidden_to_tray(self) -> None:
+        # Said once per run: a window that vanishes on close would otherwise look like a quit.
+        if self.tray is not None and not self._told_about_tray:
+            self._told_about_tray = True
+            self.tray.showMessage(
+                "RingDesk is still running",
+                "Calls and sign-in go on. Click the tray icon to open RingDesk; Quit is in its menu.",
+                QSystemTrayIcon.MessageIcon.Information,
+                5000,
+            )
+
+    def open_preferences(self) -> None:
+        vm = PreferencesViewModel(
+            self.settings.general, save=self._save_general, tray_available=self.tray is not None
+        )
+        dialog = PreferencesDialog(vm, self.main_window)
+        vm.setParent(dialog)
+        self._open(dialog)
+
+    def _save_general(self, general: GeneralSettings) -> None:
+        self._keep(general=general, raise_errors=True)
+        self.tray_vm.set_general(general)
+        self.main_window.set_close_to_tray(self.tray is not None and general.close_to_tray)
 
     def _phone_chosen(self, choice: DialerSettings) -> None:
         self.dialer_vm.set_preferences(choice)

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +35,7 @@ if IN_DESKTOP_SESSION:
     import PySide6.QtWebEngineWidgets  # noqa: F401
 
 from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # noqa: E402
 
 from ringdesk.config import ENV_OVERRIDES  # noqa: E402
 from ringdesk.qtasync import Application, application, new_event_loop  # noqa: E402
@@ -111,3 +114,29 @@ def ringdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 from tests.gui_gc import gui_thread_garbage_collection  # noqa: E402, F401
+
+
+@pytest.fixture(scope="module")
+def tray_host() -> Iterator[subprocess.Popen[bytes]]:
+    """trayer, a standalone XEmbed system tray, on the test's X screen."""
+    if shutil.which("trayer") is None:
+        message = "trayer is not installed (scripts/setup --test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    host = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not QSystemTrayIcon.isSystemTrayAvailable():
+            assert host.poll() is None, "trayer exited"
+            assert time.monotonic() < deadline, "Qt never saw trayer's system tray"
+            QApplication.processEvents()
+            time.sleep(0.05)
+        yield host
+    finally:
+        host.terminate()
+        host.wait(10)

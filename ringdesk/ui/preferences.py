@@ -1,0 +1,124 @@
+"""The Preferences dialog: start-up, tray and notification switches. A pure view of
+`PreferencesViewModel`; show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
+
+OK hands the switches to the view model, which saves them; the dialog closes once that succeeded
+and shows the sentence in it when it did not. Cancel (or Esc) leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ringdesk.ui.style import is_dark
+from ringdesk.ui.viewmodels.preferences import TRAY_OPTIONS, PreferencesView, PreferencesViewModel
+
+__all__ = ["PreferencesDialog"]
+
+# (option, label with its mnemonic) per group, in the order shown.
+_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Start-up", (("ask_to_sign_in_at_start", "&Ask me to sign in when RingDesk starts"),)),
+    (
+        "Tray",
+        (
+            ("close_to_tray", "&Keep running in the tray when the window is closed"),
+            ("start_minimized", "&Start in the tray, with the window hidden"),
+        ),
+    ),
+    (
+        "Notifications",
+        (
+            ("notify_connected", "When a call c&onnects"),
+            ("notify_failed", "When a call &fails, with the reason"),
+            ("notify_ended", "When a call &ends, with how long it lasted"),
+        ),
+    ),
+)
+
+
+class PreferencesDialog(QDialog):
+    """`switches[option]` is the check box for each `GeneralSettings` field."""
+
+    def __init__(self, view_model: PreferencesViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PreferencesDialog")
+        self.setWindowTitle("Preferences")
+        self._vm = view_model
+        self.switches: dict[str, QCheckBox] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        groups: dict[str, QVBoxLayout] = {}
+        for title, options in _GROUPS:
+            box = QGroupBox(title)
+            box_layout = QVBoxLayout(box)
+            groups[title] = box_layout
+            for option, label in options:
+                switch = QCheckBox(label)
+                switch.setObjectName(option)
+                switch.setAccessibleName(label.replace("&", ""))
+                # Bound to the option by name; `toggled` fires only for a person's click or key here,
+                # because `_render` blocks signals while it sets the boxes.
+                switch.toggled.connect(lambda on, name=option: view_model.set_option(name, on))
+                box_layout.addWidget(switch)
+                self.switches[option] = switch
+            layout.addWidget(box)
+
+        self.tray_reason = _note()
+        self.tray_reason.setObjectName("trayReason")
+        groups["Tray"].addWidget(self.tray_reason)
+        notifications_note = _note("Shown while the RingDesk window is not the one in front.")
+        notifications_note.setObjectName("notificationsNote")
+        groups["Notifications"].addWidget(notifications_note)
+
+        self.problem = _note()
+        self.problem.setObjectName("problem")
+        self.problem.setStyleSheet("color: #ff8a80;" if is_dark(self.palette()) else "color: #b00020;")
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(view_model.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        view_model.changed.connect(self._render)
+        view_model.saved.connect(self._saved)
+        self.setMinimumWidth(440)
+        self._render(view_model.view)
+
+    def _render(self, view: PreferencesView) -> None:
+        for option, switch in self.switches.items():
+            switch.blockSignals(True)
+            switch.setChecked(view.checked(option))
+            switch.blockSignals(False)
+            switch.setEnabled(view.enabled(option))
+            # A screen reader says why a tray switch cannot be changed.
+            if option in TRAY_OPTIONS:
+                switch.setAccessibleDescription(view.tray_reason)
+        self.tray_reason.setText(view.tray_reason)
+        self.tray_reason.setVisible(bool(view.tray_reason))
+        self.problem.setText(view.problem)
+        self.problem.setVisible(bool(view.problem))
+        self.ok_button.setEnabled(not view.saving)
+
+    def _saved(self, _general: object) -> None:
+        self.accept()
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label

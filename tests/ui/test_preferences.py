@@ -1,0 +1,148 @@
+"""The Preferences dialog and its view model: switches, saving through the app's callback, no tray."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QCheckBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from ringdesk.config import GeneralSettings
+from ringdesk.qtasync import wait_signal
+from ringdesk.ui.preferences import PreferencesDialog
+from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
+
+pytestmark = pytest.mark.gui
+
+_OWNERS: list[QWidget] = []
+
+
+def owner() -> QWidget:
+    """A parent for the view model, deleted on the GUI thread after the test."""
+    widget = QWidget()
+    _OWNERS.append(widget)
+    return widget
+
+
+@pytest.fixture(autouse=True)
+def _delete_owners() -> Iterator[None]:
+    yield
+    while _OWNERS:
+        _OWNERS.pop().deleteLater()
+
+
+def make(
+    qtbot: QtBot, general: GeneralSettings | None = None, *, tray: bool = True
+) -> tuple[PreferencesDialog, PreferencesViewModel, list[GeneralSettings]]:
+    stored: list[GeneralSettings] = []
+    vm = PreferencesViewModel(
+        general or GeneralSettings(), save=stored.append, tray_available=tray, parent=owner()
+    )
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    return dialog, vm, stored
+
+
+def test_the_switches_show_the_settings_and_ok_saves_the_changes(qtbot: QtBot) -> None:
+    general = GeneralSettings(start_minimized=True, notify_ended=False)
+    dialog, _vm, stored = make(qtbot, general)
+    dialog.open()
+    assert {name: box.isChecked() for name, box in dialog.switches.items()} == dataclasses.asdict(general)
+    assert set(dialog.switches) == set(OPTIONS)
+    assert not dialog.tray_reason.isVisible()
+
+    dialog.switches["close_to_tray"].click()
+    QTest.keyClick(dialog.switches["notify_ended"], Qt.Key.Key_Space)
+    assert stored == []  # nothing is saved before OK
+    dialog.ok_button.click()
+    assert stored == [dataclasses.replace(general, close_to_tray=False, notify_ended=True)]
+    assert dialog.result() == PreferencesDialog.DialogCode.Accepted
+    assert not dialog.isVisible()
+
+
+def test_cancel_and_escape_save_nothing(qtbot: QtBot) -> None:
+    dialog, _vm, stored = make(qtbot)
+    dialog.open()
+    dialog.switches["notify_failed"].click()
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert dialog.result() == PreferencesDialog.DialogCode.Rejected
+    assert stored == []
+
+
+def test_enter_saves(qtbot: QtBot) -> None:
+    dialog, _vm, stored = make(qtbot)
+    dialog.open()
+    dialog.switches["ask_to_sign_in_at_start"].setFocus()
+    QTest.keyClick(dialog.switches["ask_to_sign_in_at_start"], Qt.Key.Key_Space)
+    QTest.keyClick(dialog, Qt.Key.Key_Return)
+    assert stored == [GeneralSettings(ask_to_sign_in_at_start=False)]
+
+
+def test_without_a_tray_the_tray_switches_are_off_disabled_and_say_why(qtbot: QtBot) -> None:
+    general = GeneralSettings(close_to_tray=True, start_minimized=True)
+    dialog, vm, stored = make(qtbot, general, tray=False)
+    dialog.open()
+    for name in ("close_to_tray", "start_minimized"):
+        box = dialog.switches[name]
+        assert not box.isEnabled() and not box.isChecked()
+        assert box.accessibleDescription() == NO_TRAY
+    assert dialog.tray_reason.isVisible() and dialog.tray_reason.text() == NO_TRAY
+    assert dialog.switches["notify_connected"].isEnabled()
+    vm.set_option("close_to_tray", False)  # ignored: the switch cannot be changed
+    dialog.ok_button.click()
+    # The stored values are kept for a desktop that has a tray.
+    assert stored == [general]
+
+
+def test_every_switch_has_an_accessible_name_and_a_mnemonic(qtbot: QtBot) -> None:
+    dialog, _vm, _stored = make(qtbot)
+    for box in dialog.findChildren(QCheckBox):
+        assert box.accessibleName() and "&" not in box.accessibleName()
+        assert "&" in box.text()
+    mnemonics = [box.text()[box.text().index("&") + 1].lower() for box in dialog.findChildren(QCheckBox)]
+    assert len(set(mnemonics)) == len(mnemonics)
+
+
+def test_a_failed_save_keeps_the_dialog_open_with_the_sentence(qtbot: QtBot) -> None:
+    def save(_general: GeneralSettings) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    vm = PreferencesViewModel(GeneralSettings(), save=save, tray_available=True, parent=owner())
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    with qtbot.waitSignal(vm.save_failed) as failed:
+        dialog.ok_button.click()
+    assert failed.args == ["Your preferences could not be saved: Permission denied."]
+    assert dialog.isVisible()
+    assert dialog.problem.isVisible() and dialog.problem.text() == failed.args[0]
+
+
+async def test_an_async_save_callback_is_awaited_before_the_dialog_closes(qtbot: QtBot) -> None:
+    release = asyncio.Event()
+    stored: list[GeneralSettings] = []
+
+    async def save(general: GeneralSettings) -> None:
+        await release.wait()
+        stored.append(general)
+
+    vm = PreferencesViewModel(GeneralSettings(), save=save, tray_available=True, parent=owner())
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.switches["notify_connected"].click()
+    saved = wait_signal(vm.saved)
+    dialog.ok_button.click()
+    assert vm.view.saving
+    assert not dialog.ok_button.isEnabled() and not dialog.switches["notify_failed"].isEnabled()
+    assert dialog.isVisible()
+    release.set()
+    (general,) = await asyncio.wait_for(saved, 5)
+    assert general == stored[0] == GeneralSettings(notify_connected=False)
+    assert not dialog.isVisible()

@@ -1,0 +1,105 @@
+"""The tray in the whole app, with a real XEmbed tray (trayer) on the test's X screen.
+
+Start minimized, close to the tray, call the number on the clipboard from the tray menu, and quit
+from the tray, against the real simulator, signed in from a stored JWT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel
+
+from ringdesk.calls.state import Phase
+from ringdesk.config import GeneralSettings, load_settings, save_settings
+from ringdesk.simulator import SimulatorControl
+from tests.ui.test_app import trouble as trouble
+from tests.ui.test_app import until
+from tests.ui.test_dialer_app import (
+    calls_fast_enough as calls_fast_enough,  # fixtures: imported so tests here can use them
+)
+from tests.ui.test_dialer_app import (
+    jwt_settings as jwt_settings,
+)
+from tests.ui.test_dialer_app import (
+    options,
+    phase,
+    ready_to_dial,
+    running,
+    store_choice,
+)
+from tests.ui.test_dialer_app import (
+    stored_jwt as stored_jwt,
+)
+
+pytestmark = [pytest.mark.gui, pytest.mark.keyring]
+
+
+def tray_balloon_texts() -> set[str]:
+    return {
+        label.text()
+        for widget in QApplication.topLevelWidgets()
+        if widget.metaObject().className() == "QBalloonTip" and widget.isVisible()
+        for label in widget.findChildren(QLabel)
+    }
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_start_minimized_close_to_tray_call_the_clipboard_and_quit_from_the_tray(
+    ringdesk_home: Path,
+    jwt_settings: Path,
+    sim_control: SimulatorControl,
+    tray_host: subprocess.Popen[bytes],
+    trouble: Callable[[], list[str]],
+) -> None:
+    store_choice(jwt_settings)
+    stored = load_settings(jwt_settings, environ={}).settings
+    general = GeneralSettings(start_minimized=True, close_to_tray=True, ask_to_sign_in_at_start=False)
+    save_settings(dataclasses.replace(stored, general=general), jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        tray = app.tray
+        assert tray is not None and tray.isVisible()
+        assert not app.main_window.isVisible(), "started minimized to the tray"
+        assert tray.toolTip() == "RingDesk: ready"
+
+        QGuiApplication.clipboard().setText("Call me: (650) 555-1234")
+        tray.menu.aboutToShow.emit()  # what opening the menu does: read the clipboard
+        assert tray.clipboard_action.isEnabled()
+        assert "+1 650-555-1234" in tray.clipboard_action.text()
+        tray.clipboard_action.trigger()
+        await until(lambda: app.main_window.isVisible(), what="the window shown for the call")
+        await until(lambda: phase(app) is Phase.CONNECTED, within=15, what="connected")
+        await until(lambda: tray.toolTip().startswith("RingDesk: in a call with +1 650-555-1234"))
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="ended")
+        await until(lambda: tray.toolTip() == "RingDesk: ready", what="ready again")
+
+        # Closing the window keeps RingDesk running in the tray, and says so once.
+        app.main_window.close()
+        await until(lambda: not app.main_window.isVisible(), what="the window hidden")
+        await until(lambda: "RingDesk is still running" in tray_balloon_texts(), what="the tray message")
+        assert not task.done()
+        assert tray.show_hide_action.text() == "&Show RingDesk"
+
+        tray.quit_action.trigger()
+        assert await task == 0
+    assert trouble() == []
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_without_the_close_to_tray_switch_closing_quits_even_with_a_tray(
+    ringdesk_home: Path, jwt_settings: Path, tray_host: subprocess.Popen[bytes]
+) -> None:
+    stored = load_settings(jwt_settings, environ={}).settings
+    general = GeneralSettings(close_to_tray=False, ask_to_sign_in_at_start=False)
+    save_settings(dataclasses.replace(stored, general=general), jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await until(lambda: app.main_window.isVisible(), what="the window")
+        assert app.tray is not None
+        app.main_window.close()
+        assert await task == 0
