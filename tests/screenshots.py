@@ -21,7 +21,7 @@ if os.name == "posix" and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
 import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApplication exists)
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -30,7 +30,7 @@ from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumbe
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
-from ringdesk.config import ConnectionSettings, DialerSettings, LoginMethod, ServerKind
+from ringdesk.config import ConnectionSettings, DialerSettings, GeneralSettings, LoginMethod, ServerKind
 from ringdesk.numbers import format_for_display
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
@@ -39,9 +39,11 @@ from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.history_window import HistoryWindow
 from ringdesk.ui.main_window import MainWindow
 from ringdesk.ui.phone_picker import PhonePickerDialog
+from ringdesk.ui.preferences import PreferencesDialog
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow, UnattendedSignInDialog
 from ringdesk.ui.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.style import apply_style
+from ringdesk.ui.tray import TrayIcon
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import (
     AccountPhones,
@@ -50,8 +52,10 @@ from ringdesk.ui.viewmodels.dialer import (
     RecentNumber,
 )
 from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+from ringdesk.ui.viewmodels.tray import TrayViewModel
 
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
 DANA = Identity(
@@ -409,6 +413,31 @@ async def _fill_history(history: CallHistory) -> None:
         await history.update(record_id, **fields)
 
 
+def tray_and_preferences(shots: ShotTaker) -> None:
+    """The tray menu (with a number on the clipboard and recent numbers) and the Preferences dialog."""
+    keep: list[QObject] = []
+    session = SessionViewModel(None, connection=ConnectionInfo("Built-in simulator", "", "Sign-in window"))
+    session.show_status(SessionStatus(SessionState.SIGNED_IN, DANA, None, True))
+    dialer = _dialer()
+    tray_vm = TrayViewModel(session, dialer, GeneralSettings(), clipboard_text=lambda: "(650) 555-1234")
+    tray = TrayIcon(tray_vm)
+    keep += [session, dialer, tray_vm, tray]
+    tray.menu.aboutToShow.emit()
+    shots.shoot(tray.menu, "tray-menu")
+    tray.menu.hide()
+    tray.recent_menu.aboutToShow.emit()
+    shots.shoot(tray.recent_menu, "tray-menu-recent")
+    tray.recent_menu.hide()
+    for name, tray_available in (("preferences", True), ("preferences-no-tray", False)):
+        view_model = PreferencesViewModel(
+            GeneralSettings(), save=lambda _g: None, tray_available=tray_available
+        )
+        dialog = PreferencesDialog(view_model)
+        keep += [view_model, dialog]
+        shots.shoot(dialog, name)
+        dialog.close()
+
+
 SCREENS: tuple[Callable[[ShotTaker], None], ...] = (
     main_window_states,
     dialer_states,
@@ -416,6 +445,7 @@ SCREENS: tuple[Callable[[ShotTaker], None], ...] = (
     sign_in_windows,
     connection_settings,
     history_window,
+    tray_and_preferences,
 )
 
 
