@@ -117,6 +117,9 @@ class Simulator:
             access_log=False,  # uvicorn's access log would print query strings, which may hold secrets
             lifespan="off",
             timeout_graceful_shutdown=3,
+            # Longer than the client's own 5 s: with equal times, a request sent just as the
+            # server closes an idle connection meets a closed socket ("Server disconnected").
+            timeout_keep_alive=75,
             ws="none",
         )
         server = _Server(config)

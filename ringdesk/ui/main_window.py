@@ -345,7 +345,8 @@ class _Banner(QFrame):
         layout.setSpacing(12)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(texts, 1)
-        self.button = QPushButton(button_text or "")
+        # Parented at once: a parentless widget made visible is briefly a window of its own.
+        self.button = QPushButton(button_text or "", self)
         self.button.setFlat(flat_button)
         self.button.setVisible(button_text is not None)
         self.button.setAccessibleName(button_text or "")

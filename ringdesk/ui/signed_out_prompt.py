@@ -58,11 +58,11 @@ class SignedOutPrompt(QDialog):
             "call history and settings still work, and you can sign in later from the Account menu."
         )
         self.explanation.setWordWrap(True)
-        self.problem = QLabel(problem or "")
+        self.problem = QLabel(problem or "", self)
         self.problem.setObjectName("problem")
         self.problem.setWordWrap(True)
         self.problem.setVisible(bool(problem))
-        self.note = QLabel(note or "")
+        self.note = QLabel(note or "", self)
         self.note.setObjectName("note")
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))

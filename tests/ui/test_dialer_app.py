@@ -408,3 +408,60 @@ async def test_the_history_window_follows_a_call_and_calls_it_back_from_the_keyb
         assert app.dialer.entry.text() == "+16505551234"
         await until(lambda: history.model.rowCount() == 2, what="the second call listed")
         assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_keyboard_only_call_cancel_picker_preferences_history_and_quit(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl, trouble: Callable[[], list[str]]
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ringdesk.ui.preferences import PreferencesDialog
+
+    sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
+    sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
+    store_choice(jwt_settings)
+
+    def keys(sequence: str) -> None:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "something has the keyboard focus"
+        QTest.keySequence(widget, QKeySequence(sequence))
+
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        window = app.main_window
+        window.activateWindow()
+        await until(lambda: window.isActiveWindow(), what="the main window active")
+        # The number field has the focus from the start: typing goes straight in.
+        assert QApplication.focusWidget() is app.dialer.entry
+        QTest.keyClicks(app.dialer.entry, "6505551234")
+        await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled")
+        keys("Return")
+        await until(lambda: phase(app) is Phase.CALLING_YOU, within=15, what="calling you")
+        keys("Esc")
+        await until(lambda: phase(app) is Phase.CANCELLED, within=15, what="cancelled")
+        keys("Esc")
+        await until(lambda: app.dialer.pages.currentWidget() is app.dialer.pad_page, what="the pad")
+
+        for sequence, kind in (("Ctrl+P", PhonePickerDialog), ("Ctrl+,", PreferencesDialog)):
+            keys(sequence)
+            await until(lambda k=kind: visible(k), what=f"{sequence} to open its dialog")
+            dialog = visible(kind)[0]
+            await until(lambda d=dialog: d.isActiveWindow(), what="the dialog active")
+            keys("Esc")
+            await until(lambda k=kind: not visible(k), what=f"Esc to close {kind.__name__}")
+            # A window manager hands the focus back to the main window; Xvfb has none.
+            window.activateWindow()
+            await until(lambda: window.isActiveWindow(), what="the main window active again")
+
+        keys("Ctrl+H")
+        history = app.history_window
+        await until(lambda: history.isActiveWindow(), what="the history window active")
+        await until(lambda: history.model.rowCount() == 1, what="the cancelled call listed")
+        keys("Esc")
+        await until(lambda: not history.isVisible(), what="Esc to close the history")
+        window.activateWindow()
+        await until(lambda: window.isActiveWindow(), what="the main window active again")
+        keys("Ctrl+Q")
+        assert await asyncio.wait_for(task, 20) == 0
+    assert trouble() == []

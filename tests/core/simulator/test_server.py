@@ -59,6 +59,9 @@ def test_run_foreground_prints_and_stops_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a shell without job control starts background commands (a test run
+        # with `&`) with Ctrl-C ignored, and the simulator would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
@@ -81,7 +84,15 @@ def test_run_foreground_prints_and_stops_on_ctrl_c() -> None:
             assert needle in banner
         assert httpx.get(base_url.group(1) + "/_sim/").status_code == 200
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
+        try:
+            # communicate() drains both pipes: a child blocked on a full pipe could never exit.
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            raise AssertionError(f"no exit after Ctrl-C; stdout: {out!r}; stderr: {err[-3000:]!r}") from None
+        assert process.returncode == 0, err
+        assert "Stopping the simulator" in out
     finally:
         if process.poll() is None:
             process.kill()
