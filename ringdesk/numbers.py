@@ -24,16 +24,16 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult, geocoder, shortnumberinfo
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult, shortnumberinfo
 
 from ringdesk.errors import RingDeskError
+from ringdesk.regions import region_name
 
 __all__ = [
     "DialTarget",
@@ -371,11 +371,8 @@ def _parse_error(error: NumberParseException, number: str, region: str) -> Inval
     return InvalidNumber("That does not look like a phone number.")
 
 
-@functools.lru_cache(maxsize=64)
 def _region_name(region_code: str | None) -> str:
-    """The English name of a region ("United States"), or its code when libphonenumber has none."""
+    """The English name of a region ("United States"), or its code when there is none."""
     if not region_code or region_code in (_UNKNOWN_REGION, _NON_GEOGRAPHIC):
         return "International service"
-    example = phonenumbers.example_number(region_code)
-    name = geocoder.country_name_for_number(example, "en") if example is not None else ""
-    return name or region_code
+    return region_name(region_code)

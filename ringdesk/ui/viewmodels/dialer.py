@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import phonenumbers
-from phonenumbers import geocoder
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ringdesk.api.models import Extension, ForwardingNumber, PhoneNumber
@@ -40,6 +39,7 @@ from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
 from ringdesk.qtasync import spawn as qt_spawn
+from ringdesk.regions import region_name
 from ringdesk.storage.history import CallHistory, CallRecord
 
 __all__ = [
@@ -357,9 +357,7 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     """(ISO code, English name) for every region libphonenumber knows, sorted by name."""
     choices: list[tuple[str, str]] = []
     for code in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(code)
-        name = geocoder.country_name_for_number(example, "en") if example is not None else ""
-        choices.append((code, name or code))
+        choices.append((code, region_name(code)))
     return tuple(sorted(choices, key=lambda c: c[1].casefold()))
 
 
