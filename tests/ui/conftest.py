@@ -140,3 +140,13 @@ def tray_host() -> Iterator[subprocess.Popen[bytes]]:
     finally:
         host.terminate()
         host.wait(10)
+
+
+@pytest.fixture(autouse=True)
+def _delete_owners() -> Iterator[None]:
+    """Delete the parents `tests.ui.doubles.owner()` made, on the GUI thread, after each test."""
+    from tests.ui.doubles import OWNERS
+
+    yield
+    while OWNERS:
+        OWNERS.pop().deleteLater()

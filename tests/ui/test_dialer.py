@@ -9,22 +9,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from ringdesk.api.models import ForwardingNumber, RingOutStatus
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
-from ringdesk.numbers import DialTarget
 from ringdesk.qtasync import wait_signal
 from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.viewmodels.dialer import (
@@ -34,85 +30,12 @@ from ringdesk.ui.viewmodels.dialer import (
     RecentNumber,
     ringout_from,
 )
+from tests.ui.doubles import FakeService, no_spawn, owner, until
 
 pytestmark = pytest.mark.gui
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 DEST = "+1 650-555-1234, United States"
-
-
-class FakeCall:
-    def __init__(self, state: CallState) -> None:
-        self.state = state
-        self.listeners: list[Callable[[CallState], None]] = []
-        self.cancels = 0
-        self.closed = False
-
-    def subscribe(self, listener: Callable[[CallState], None]) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
-
-    def publish(self, state: CallState) -> None:
-        self.state = state
-        for listener in list(self.listeners):
-            listener(state)
-
-    async def cancel(self) -> None:
-        self.cancels += 1
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-class FakeService:
-    def __init__(self, wait: float = 0.0, error: Exception | None = None) -> None:
-        self.wait = wait
-        self.error = error
-        self.placed: list[tuple[DialTarget, dict[str, Any]]] = []
-        self.calls: list[FakeCall] = []
-
-    def next_call_possible_in(self) -> float:
-        return self.wait
-
-    async def place(self, target: DialTarget, **kwargs: Any) -> FakeCall:
-        self.placed.append((target, kwargs))
-        if self.error is not None:
-            raise self.error
-        call = FakeCall(placing_state(target.display))
-        self.calls.append(call)
-        return call
-
-
-async def until(condition: Callable[[], object], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        await asyncio.sleep(0.02)
-
-
-_OWNERS: list[QWidget] = []
-
-
-def owner(qtbot: QtBot) -> QWidget:
-    """A parent deleted after the test on the GUI thread, with the view model and its timers.
-
-    Left to Python's garbage collector, a view model with a running timer may be destroyed on
-    whichever thread happens to collect (the simulator's, for one), leaving Qt a dangling timer.
-    """
-    widget = QWidget()
-    _OWNERS.append(widget)
-    return widget
-
-
-@pytest.fixture(autouse=True)
-def _delete_owners() -> Iterator[None]:
-    yield
-    while _OWNERS:
-        _OWNERS.pop().deleteLater()
-
-
-def no_spawn(coro: Any, *, name: str) -> None:
-    coro.close()
 
 
 def ringing(play_prompt: bool = False) -> CallState:
@@ -138,7 +61,7 @@ def connected(call_control: bool = True, at: float = 1000.0) -> CallState:
 @pytest.fixture
 def vm(qtbot: QtBot) -> DialerViewModel:
     return DialerViewModel(
-        parent=owner(qtbot), preferences=MOBILE, service=FakeService(), signed_in=True, spawn=no_spawn
+        parent=owner(), preferences=MOBILE, service=FakeService(), signed_in=True, spawn=no_spawn
     )
 
 
@@ -257,7 +180,7 @@ def test_every_control_has_an_accessible_name(widget: DialerWidget) -> None:
 
 
 def test_signed_out_the_call_button_says_so_and_recent_still_redials_into_the_entry(qtbot: QtBot) -> None:
-    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, signed_in=False, spawn=no_spawn)
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, signed_in=False, spawn=no_spawn)
     w = DialerWidget(vm)
     qtbot.addWidget(w)
     vm.show_recent([RecentNumber("+14155550188", "+1 415-555-0188", "Ended")])
@@ -272,7 +195,7 @@ def test_signed_out_the_call_button_says_so_and_recent_still_redials_into_the_en
 
 def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
     vm = DialerViewModel(
-        parent=owner(qtbot),
+        parent=owner(),
         preferences=DialerSettings(),
         service=FakeService(),
         signed_in=True,
@@ -290,9 +213,7 @@ def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
 
 def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
     service = FakeService(wait=3.2)
-    vm = DialerViewModel(
-        parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True, spawn=no_spawn
-    )
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True, spawn=no_spawn)
     vm.set_text("6505551234")
     assert vm.view.call_label == "Next call possible in 4 s"
     assert not vm.view.call_enabled
@@ -311,7 +232,7 @@ def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
 
 async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot) -> None:
     service = FakeService()
-    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True)
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True)
     w = DialerWidget(vm)
     qtbot.addWidget(w)
     w.show()
@@ -353,7 +274,7 @@ async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
             "Cannot reach the phone service, so the call was not placed.", may_have_reached_server=False
         )
     )
-    vm = DialerViewModel(parent=owner(qtbot), preferences=MOBILE, service=service, signed_in=True)
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True)
     vm.set_text("6505551234")
     assert vm.call()
     await asyncio.wait_for(wait_signal(vm.call_vm.finished), 5)
@@ -366,9 +287,7 @@ async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
 
 async def test_a_rate_limit_before_sending_goes_back_to_the_pad_and_counts_down(qtbot: QtBot) -> None:
     error = RateLimited("Too many calls", retry_after=5.0, group="Heavy", sent=False)
-    vm = DialerViewModel(
-        parent=owner(qtbot), preferences=MOBILE, service=FakeService(error=error), signed_in=True
-    )
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=FakeService(error=error), signed_in=True)
     vm.set_text("6505551234")
     assert vm.call()
     await until(lambda: vm.view.cooldown > 0)
@@ -382,7 +301,7 @@ async def test_a_rate_limit_before_sending_goes_back_to_the_pad_and_counts_down(
 
 def test_connected_without_call_control_explains_the_disabled_hang_up(qtbot: QtBot) -> None:
     now = [1083.0]
-    cvm = CallViewModel(parent=owner(qtbot), spawn=no_spawn, wall_clock=lambda: now[0])
+    cvm = CallViewModel(parent=owner(), spawn=no_spawn, wall_clock=lambda: now[0])
     cvm.show_state(connected(call_control=False), destination=DEST, your_phone="Mobile, +1 650-555-0122")
     view = cvm.view
     assert view.headline == "Connected 01:23"
@@ -396,7 +315,7 @@ def test_connected_without_call_control_explains_the_disabled_hang_up(qtbot: QtB
 
 
 def test_press_1_and_ended_views(qtbot: QtBot) -> None:
-    cvm = CallViewModel(parent=owner(qtbot), spawn=no_spawn)
+    cvm = CallViewModel(parent=owner(), spawn=no_spawn)
     state = next_state(
         ringing(True),
         RingOutStatus("1", "InProgress", "Success", "InProgress"),
@@ -434,7 +353,7 @@ def test_ringout_rings_the_record_by_id_and_a_plain_number_by_number() -> None:
 
 
 def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tmp_path: Path) -> None:
-    vm = DialerViewModel(parent=owner(qtbot), signed_in=True, spawn=no_spawn)
+    vm = DialerViewModel(parent=owner(), signed_in=True, spawn=no_spawn)
     vm.set_home_region("GB")
     vm.set_text("020 7946 0000")
     assert vm.view.preview == "+44 20 7946 0000, United Kingdom"
@@ -465,7 +384,7 @@ async def test_recent_numbers_come_from_the_history_once_each_with_their_extensi
                 started_at=started,
             )
             await history.update(record_id, state=state)
-        vm = DialerViewModel(parent=owner(qtbot), history=history, preferences=MOBILE, signed_in=True)
+        vm = DialerViewModel(parent=owner(), history=history, preferences=MOBILE, signed_in=True)
         vm.refresh_recent()
         await until(lambda: len(vm.view.recent) == 2)
         newest, older = vm.view.recent

@@ -7,7 +7,7 @@ so they wait with `until`, never with qtbot's nested loops.
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMessageBox,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -32,6 +31,7 @@ from ringdesk.ui.history_window import HistoryTableModel, HistoryWindow, default
 from ringdesk.ui.viewmodels import history as history_viewmodel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
 from tests.ui.app_harness import until
+from tests.ui.doubles import owner
 
 pytestmark = pytest.mark.gui
 
@@ -144,16 +144,6 @@ async def calls(history: CallHistory) -> dict[str, int]:
     return ids
 
 
-_OWNERS: list[QWidget] = []
-
-
-@pytest.fixture(autouse=True)
-def _delete_owners() -> Iterator[None]:
-    yield
-    while _OWNERS:
-        _OWNERS.pop().deleteLater()
-
-
 MakeWindow = Callable[..., Awaitable[tuple[HistoryWindow, HistoryViewModel]]]
 
 
@@ -163,11 +153,7 @@ async def make_window(qtbot: QtBot) -> AsyncIterator[MakeWindow]:
     models: list[HistoryViewModel] = []
 
     async def make(history: CallHistory | None) -> tuple[HistoryWindow, HistoryViewModel]:
-        # A parent deleted on the GUI thread after the test: a view model with a timer left to
-        # Python's collector might be destroyed on another thread, leaving Qt a dangling timer.
-        owner = QWidget()
-        _OWNERS.append(owner)
-        vm = HistoryViewModel(history, clock=lambda: NOW, parent=owner)
+        vm = HistoryViewModel(history, clock=lambda: NOW, parent=owner())
         models.append(vm)
         window = HistoryWindow(vm)
         qtbot.addWidget(window)

@@ -4,8 +4,6 @@ press 1, default country, refresh, and what is stored. No network: the lists are
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -22,6 +20,7 @@ from ringdesk.ui.viewmodels.dialer import (
     PickerChoice,
     ringout_from,
 )
+from tests.ui.doubles import no_spawn, until
 
 pytestmark = pytest.mark.gui
 
@@ -43,10 +42,6 @@ PHONES = AccountPhones(
         PhoneNumber("3", "+16505550109", usage_type="CompanyFaxNumber", features=()),
     ),
 )
-
-
-def no_spawn(coro: object, *, name: str) -> None:
-    coro.close()  # type: ignore[attr-defined]
 
 
 def picker(prefs: DialerSettings | None = None, phones: AccountPhones = PHONES) -> PhonePickerViewModel:
@@ -170,13 +165,6 @@ def test_a_stored_choice_is_shown_as_stored(qtbot: QtBot) -> None:
     assert dialog.caller_id.currentData() == "+16505550100"
     assert dialog.play_prompt.isChecked()
     assert dialog.country.currentData() == "CA"
-
-
-async def until(condition: Callable[[], object], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        await asyncio.sleep(0.02)
 
 
 async def test_refresh_reloads_the_lists_and_says_when_it_cannot(qtbot: QtBot) -> None:

@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QCheckBox
 from pytestqt.qtbot import QtBot
 
 from ringdesk.config import GeneralSettings
 from ringdesk.qtasync import wait_signal
 from ringdesk.ui.preferences import PreferencesDialog
 from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
+from tests.ui.doubles import owner
 
 pytestmark = pytest.mark.gui
-
-_OWNERS: list[QWidget] = []
-
-
-def owner() -> QWidget:
-    """A parent for the view model, deleted on the GUI thread after the test."""
-    widget = QWidget()
-    _OWNERS.append(widget)
-    return widget
-
-
-@pytest.fixture(autouse=True)
-def _delete_owners() -> Iterator[None]:
-    yield
-    while _OWNERS:
-        _OWNERS.pop().deleteLater()
 
 
 def make(

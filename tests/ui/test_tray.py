@@ -12,7 +12,7 @@ import asyncio
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import DialerSettings, GeneralSettings
 from ringdesk.errors import NetworkError
-from ringdesk.numbers import DialTarget, format_for_display
+from ringdesk.numbers import format_for_display
 from ringdesk.ui.tray import TrayIcon
 from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
 from ringdesk.ui.viewmodels.session import SessionViewModel
@@ -37,6 +37,7 @@ from ringdesk.ui.viewmodels.tray import (
     TrayState,
     TrayViewModel,
 )
+from tests.ui.doubles import FakeCall, FakeService, no_spawn, owner, until
 
 pytestmark = pytest.mark.gui
 
@@ -47,45 +48,6 @@ NUMBER = "+1 650-555-1234"
 
 
 # --------------------------------------------------------------------------- fakes and helpers
-
-
-class FakeCall:
-    def __init__(self, state: CallState) -> None:
-        self.state = state
-        self.listeners: list[Callable[[CallState], None]] = []
-
-    def subscribe(self, listener: Callable[[CallState], None]) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
-
-    def publish(self, state: CallState) -> None:
-        self.state = state
-        for listener in list(self.listeners):
-            listener(state)
-
-    async def cancel(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
-
-
-class FakeService:
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
-        self.placed: list[DialTarget] = []
-        self.calls: list[FakeCall] = []
-
-    def next_call_possible_in(self) -> float:
-        return 0.0
-
-    async def place(self, target: DialTarget, **_kwargs: Any) -> FakeCall:
-        self.placed.append(target)
-        if self.error is not None:
-            raise self.error
-        call = FakeCall(placing_state(target.display))
-        self.calls.append(call)
-        return call
 
 
 def recent(*numbers: str) -> list[RecentNumber]:
@@ -136,34 +98,6 @@ def cancelled() -> CallState:
     return next_state(
         ringing(), None, gone=True, cancelled=True, play_prompt=False, now=1002.0, call_control=True
     )
-
-
-async def until(condition: Callable[[], object], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
-        await asyncio.sleep(0.02)
-
-
-def no_spawn(coro: Any, *, name: str) -> None:
-    coro.close()
-
-
-_OWNERS: list[QWidget] = []
-
-
-def owner() -> QWidget:
-    """A parent deleted after the test on the GUI thread, with the view models and their timers."""
-    widget = QWidget()
-    _OWNERS.append(widget)
-    return widget
-
-
-@pytest.fixture(autouse=True)
-def _delete_owners() -> Iterator[None]:
-    yield
-    while _OWNERS:
-        _OWNERS.pop().deleteLater()
 
 
 class Setup:
@@ -298,7 +232,7 @@ async def test_calling_the_clipboard_pastes_calls_and_shows_the_window(qtbot: Qt
     assert s.show_requests == [True]
     assert s.dialer.view.text == "6505551234"
     await until(lambda: s.service.placed)
-    assert s.service.placed[0].e164 == "+16505551234"
+    assert s.service.placed[0][0].e164 == "+16505551234"
     s.clipboard = "no number"
     assert not s.vm.call_clipboard()
     assert s.vm.view.clipboard_label == "No number on the clipboard"
@@ -315,7 +249,7 @@ async def test_recent_numbers_up_to_eight_and_redial(qtbot: QtBot) -> None:
     assert s.vm.redial(numbers[3])
     assert s.show_requests == [True]
     await until(lambda: s.service.placed)
-    assert s.service.placed[0].e164 == numbers[3]
+    assert s.service.placed[0][0].e164 == numbers[3]
     s.dialer.close()
 
 
@@ -393,7 +327,7 @@ async def test_a_failed_call_notifies_the_reason(qtbot: QtBot) -> None:
 
 async def test_a_call_refused_before_it_rang_notifies_the_sentence(qtbot: QtBot) -> None:
     sentence = "Cannot reach the phone service, so the call was not placed."
-    s = Setup(service=FakeService(NetworkError(sentence, may_have_reached_server=False)))
+    s = Setup(service=FakeService(error=NetworkError(sentence, may_have_reached_server=False)))
     s.dialer.set_text("6505551234")
     assert s.dialer.call()
     await until(lambda: s.notes)
