@@ -38,9 +38,8 @@ __all__ = [
 _log = logging.getLogger("ringdesk.ui.session")
 
 MEMORY_ONLY_NOTICE = (
-    "No keyring was found on this computer, so your sign-in is kept in memory only and you will need "
-    "to sign in each time RingDesk starts. Install a Secret Service such as GNOME Keyring to stay "
-    "signed in."
+    "No keyring was found, so you will sign in each time RingDesk starts. Install a Secret Service "
+    "such as GNOME Keyring to stay signed in."
 )
 
 SIGNED_OUT = "Signed out"
