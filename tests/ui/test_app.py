@@ -208,6 +208,18 @@ async def test_demo_signs_in_through_the_real_sign_in_window(
         assert app.main_window.header.headline.text() == "Signed in as Dana Operator (ext. 101)"
         await until(lambda: not visible(SignInWindow), what="the sign-in window to close")
 
+        # The demo starts with no phone chosen: the picker opens, and the choice stays in memory.
+        from ringdesk.ui.phone_picker import PhonePickerDialog
+
+        await until(lambda: visible(PhonePickerDialog), what="the phone picker")
+        picker: PhonePickerDialog = visible(PhonePickerDialog)[0]
+        await until(lambda: len(picker.phone_buttons) == 5, what="the demo account's phones")
+        next(b for b in picker.phone_buttons.values() if b.text().startswith("Mobile")).click()
+        picker.save_button.click()
+        await until(lambda: app.dialer.call_button.text() == "&Call", what="ready to call")
+        assert app.dialer.phone_line.text() == "Rings your Mobile, +1 650-555-0122 first"
+        assert not (ringdesk_home / "config" / "settings.json").exists(), "the demo's phone is not saved"
+
         store = app.store
         assert store is not None
         assert await quit_like_a_person(app, task) == 0
