@@ -617,10 +617,22 @@ class UnattendedSignInDialog(QDialog):
         self.activity.setVisible(busy)
         if busy:
             self.error.hide()
+        self._grow_to_fit()
 
     def _failed(self, sentence: str) -> None:
         self.error.setText(sentence)
         self.error.show()
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        # A sentence shown after the dialog opened must not squeeze the fields above it.
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _succeeded(self, _identity: object) -> None:
         # The secret fields are cleared so the credential does not linger in widget memory.

@@ -21,6 +21,7 @@ if os.name == "posix" and os.geteuid() == 0:
 # Imported before pytest-qt makes the QApplication: QtWebEngine insists on that order.
 import shiboken6
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.ui.sign_in_window import SignInWindow, describe_address
@@ -190,3 +191,30 @@ def test_problem_panel_and_closing(qtbot, window) -> None:
 )
 def test_the_address_line_names_the_host(url: str, text: str) -> None:
     assert describe_address(url) == text
+
+
+async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtbot: QtBot) -> None:
+    from ringdesk.api import PlatformClient
+    from ringdesk.ui.sign_in_window import UnattendedSignInDialog
+    from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+    from tests.ui.doubles import no_spawn, owner
+
+    async with PlatformClient("https://platform.ringcentral.com", "preview") as client:
+        vm = SignInViewModel(
+            object(), client, redirect_uri="http://127.0.0.1:53682/oauth/callback", spawn=no_spawn
+        )
+        vm.setParent(owner())
+        dialog = UnattendedSignInDialog(vm)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        layout = dialog.layout()
+        assert layout is not None
+        # Opened just tall enough for the form, as it is at its natural width.
+        before = layout.totalHeightForWidth(dialog.width())
+        dialog.resize(dialog.width(), before)
+        vm.failed.emit("The JWT credential was not accepted; it may have expired or been revoked.")
+        assert dialog.error.isVisible()
+        needed = layout.totalHeightForWidth(dialog.width())
+        assert needed > before, "the sentence needs room the opened dialog did not have"
+        assert dialog.height() >= needed
