@@ -304,6 +304,7 @@ def dialer_states(shots: ShotTaker) -> None:
         shots.shoot(window, name)
         window.close()
     view_model = _dialer()
+    view_model.call_vm.begin(DESTINATION, your_phone=YOUR_PHONE)
     view_model.call_vm.show_failure("Cannot reach the phone service, so the call was not placed.")
     window = _dialer_window(view_model)
     keep.append(window)
