@@ -352,6 +352,8 @@ async def test_a_call_placed_while_the_server_is_unreachable_is_in_the_history_w
     store_choice(jwt_settings)
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
+        # Nothing in flight when the server goes: the phone lists load after sign-in.
+        await until(lambda: app.picker_vm.view.phones, what="the phone lists")
         await dial(app, "6505551234")
         await asyncio.to_thread(sim.stop)  # the server goes away: connections are refused
         app.dialer.call_button.click()
