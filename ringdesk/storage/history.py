@@ -40,6 +40,7 @@ from ringdesk.errors import RingDeskError
 __all__ = [
     "CALL_STATES",
     "INTERRUPTED_OUTCOME",
+    "LIVE_STATES",
     "SCHEMA_VERSION",
     "CallHistory",
     "CallRecord",
@@ -193,7 +194,7 @@ class CallHistory:
         return _record(rows[0]) if rows else None
 
     async def search(self, text: str = "", limit: int = 200) -> list[CallRecord]:
-        """Records matching `text`, newest first.
+        """Records matching `text`, newest first; at most `limit` of them (a negative limit: all).
 
         Text that looks like a phone number matches the digits of the numbers whatever their
         formatting ("(650) 555-12" finds +16505551234); other words must each appear in some
