@@ -139,8 +139,6 @@ class AppOptions:
     window_state: Path | bool | None = None
     #: Seconds between call status polls (default: the service's; the Light budget still rules).
     call_poll_interval: float | None = None
-    #: Use the system tray when the desktop has one (tests that expect no tray turn it off).
-    tray: bool = True
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -242,7 +240,7 @@ class RingDeskApp:
         self.tray: TrayIcon | None = None
         self.notifier: DesktopNotifier | None = None
         self._told_about_tray = False
-        if options.tray and TrayIcon.available():
+        if TrayIcon.available():
             self.tray = TrayIcon(self.tray_vm, parent=self.main_window)
         elif DesktopNotifier.available():
             self.notifier = DesktopNotifier()
