@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="RingDesk: click a number, the platform rings your phone, then connects the call.",
     )
     parser.add_argument("--version", action="version", version=f"RingDesk {__version__}")
-    parser.add_argument("--debug", action="store_true", help="log in detail (secrets are still removed)")
+    parser.add_argument(
+        "--debug", action="store_true", help="log in detail, also to the terminal (secrets are still removed)"
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -50,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.INFO
-    setup_logging(app_paths().log_file, level, console=args.command == "sim")
+    setup_logging(app_paths().log_file, level, console=args.command == "sim" or args.debug)
     if args.command == "sim":
         from ringdesk.simulator import run_foreground
 
