@@ -58,6 +58,7 @@ __all__ = [
     "RecentNumber",
     "Tone",
     "country_choices",
+    "format_duration",
     "ringout_from",
 ]
 
@@ -633,7 +634,7 @@ class CallViewModel(QObject):
             return _HIDDEN
         phase = state.phase
         duration = state.duration(self._wall_clock())
-        elapsed = _mm_ss(duration) if duration is not None else ""
+        elapsed = format_duration(duration) if duration is not None else ""
         details: list[str] = []
         if phase is Phase.ENDED and elapsed:
             details.append(f"The call lasted {elapsed}.")
@@ -693,7 +694,8 @@ class CallViewModel(QObject):
         )
 
 
-def _mm_ss(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """A call's length as the windows show it: "02:13", or "1:02:13" past an hour."""
     total = int(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -29,6 +29,7 @@ from ringdesk.errors import friendly_message, report
 from ringdesk.numbers import format_for_display
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHistory, CallRecord
+from ringdesk.ui.viewmodels.dialer import format_duration
 
 __all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel"]
 
@@ -388,7 +389,7 @@ def _outcome(record: CallRecord) -> tuple[str, str]:
         duration = record.duration
         if duration is None:
             return "Ended", sentence
-        return f"Ended \N{MIDDLE DOT} {_duration(duration)}", sentence
+        return f"Ended \N{MIDDLE DOT} {format_duration(duration)}", sentence
     if state == "failed":
         reason = sentence or friendly_message(record.error_code) or ""
         return (f"Failed: {reason}" if reason else "Failed"), ""
@@ -398,13 +399,6 @@ def _outcome(record: CallRecord) -> tuple[str, str]:
         return f"Interrupted: {sentence or INTERRUPTED_OUTCOME}", ""
     # A state written by a newer RingDesk: shown as it is stored rather than hidden.
     return state.capitalize(), sentence
-
-
-def _duration(seconds: float) -> str:
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _when(started_at: float, now: float) -> str:

@@ -27,7 +27,7 @@ from ringdesk.auth.session import SessionState
 from ringdesk.calls.state import CallState, Phase
 from ringdesk.config import GeneralSettings
 from ringdesk.numbers import InvalidNumber, parse_dial_input
-from ringdesk.ui.viewmodels.dialer import CallView, DialerView, DialerViewModel, RecentNumber
+from ringdesk.ui.viewmodels.dialer import CallView, DialerView, DialerViewModel, RecentNumber, format_duration
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 
 __all__ = [
@@ -214,7 +214,7 @@ class TrayViewModel(QObject):
             self._send(NotificationKind.FAILED, "Call failed", state.outcome or state.headline)
         elif state.phase is Phase.ENDED:
             duration = state.duration()
-            body = f"{number} \N{MIDDLE DOT} {_mm_ss(duration)}" if duration is not None else number
+            body = f"{number} \N{MIDDLE DOT} {format_duration(duration)}" if duration is not None else number
             self._send(NotificationKind.ENDED, "Call ended", body)
 
     def _send(self, kind: NotificationKind, title: str, body: str) -> None:
@@ -283,10 +283,3 @@ class TrayViewModel(QObject):
 def _system_clipboard_text() -> str:
     clipboard = QGuiApplication.clipboard()
     return clipboard.text() if clipboard is not None else ""
-
-
-def _mm_ss(seconds: float) -> str:
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
