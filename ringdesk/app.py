@@ -32,7 +32,6 @@ from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon
 
 from ringdesk import __version__
-from ringdesk.api import PlatformClient
 from ringdesk.auth.session import Session
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.ringout import DEFAULT_POLL_INTERVAL, RingOutService
@@ -54,6 +53,7 @@ from ringdesk.config import (
 )
 from ringdesk.errors import RingDeskError, report
 from ringdesk.paths import app_paths
+from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import CallHistory

@@ -4,9 +4,9 @@ Every error carries `user_message`: one sentence a person can act on. View model
 logs get `str(error)`, which adds the technical detail (HTTP status, platform error code, the
 server's own text) but never a token, because no layer puts one into an error.
 
-Platform errors are built from responses by `ringdesk.api`; nothing else parses error bodies.
-Callers branch on the class and on `error_code` (the platform's stable code such as
-`TEL-109`), never on message text, which the platform may change at any time.
+Platform errors are built from responses by the platform packages (`ringdesk.platforms.*`);
+nothing else parses error bodies. Callers branch on the class and on `error_code` (the
+platform's stable code such as `TEL-109`), never on message text, which the platform may change at any time.
 """
 
 from __future__ import annotations

@@ -25,13 +25,19 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ringdesk.api import PlatformClient
-from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumber, RingOutStatus
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import ConnectionSettings, DialerSettings, GeneralSettings, LoginMethod, ServerKind
 from ringdesk.numbers import format_for_display
+from ringdesk.platforms.ringcentral import PlatformClient
+from ringdesk.platforms.ringcentral.models import (
+    Country,
+    Extension,
+    ForwardingNumber,
+    PhoneNumber,
+    RingOutStatus,
+)
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
 from ringdesk.ui.connection_settings import ConnectionSettingsDialog

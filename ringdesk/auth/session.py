@@ -29,8 +29,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ringdesk.api.client import PlatformClient
-from ringdesk.api.models import Extension, TokenSet
 from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.errors import (
@@ -41,6 +39,9 @@ from ringdesk.errors import (
     RingDeskError,
     ServerError,
 )
+from ringdesk.platforms.oauth import TokenSet
+from ringdesk.platforms.ringcentral.client import PlatformClient
+from ringdesk.platforms.ringcentral.models import Extension
 
 __all__ = [
     "EXPIRED_PROBLEM",
@@ -116,7 +117,7 @@ class SessionStatus:
 
 
 class Session:
-    """Implements `ringdesk.api.AuthHook` for `client`; see the module docstring for the rules."""
+    """Signs in and keeps `client` signed in (it is the client's auth hook); rules in the module docstring."""
 
     def __init__(
         self,

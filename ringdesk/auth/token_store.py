@@ -40,8 +40,8 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail
 
-from ringdesk.api.models import TokenSet
 from ringdesk.errors import MalformedResponse
+from ringdesk.platforms.oauth import TokenSet
 
 __all__ = ["KEYRING_SERVICE", "SecretName", "TokenStore"]
 

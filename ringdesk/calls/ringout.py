@@ -34,8 +34,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from ringdesk.api.client import PlatformClient
-from ringdesk.api.models import ActiveCall, ForwardingNumber, RingOutStatus
 from ringdesk.calls.state import (
     CALL_CONTROL_MISSING,
     CONNECTION_TROUBLE,
@@ -56,6 +54,8 @@ from ringdesk.errors import (
     ServerError,
 )
 from ringdesk.numbers import DialTarget
+from ringdesk.platforms.ringcentral.client import PlatformClient
+from ringdesk.platforms.ringcentral.models import ActiveCall, ForwardingNumber, RingOutStatus
 from ringdesk.storage.history import INTERRUPTED_OUTCOME
 
 __all__ = [

@@ -40,8 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ringdesk.api.models import RingOutStatus
 from ringdesk.errors import friendly_message
+from ringdesk.platforms.ringcentral.models import RingOutStatus
 
 __all__ = [
     "CALL_CONTROL_MISSING",

@@ -18,8 +18,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from ringdesk.api import PlatformClient, StaticTokenAuth
 from ringdesk.errors import RateLimited
+from ringdesk.platforms.ringcentral import PlatformClient, StaticTokenAuth
 from ringdesk.simulator import RateLimits, Scenario, Simulator, SimulatorControl, Timings
 
 CLIENT_ID = "ringdesk-demo"

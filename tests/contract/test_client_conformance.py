@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from ringdesk.api import ForwardingNumber, PlatformClient, StaticTokenAuth, TokenSet
 from ringdesk.errors import InvalidRequest, NotFound, OAuthError
+from ringdesk.platforms.ringcentral import ForwardingNumber, PlatformClient, StaticTokenAuth, TokenSet
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.simulator.scenario import ClientApp, User
 from tests.contract.openapi_check import ContractChecker, ValidatingTransport

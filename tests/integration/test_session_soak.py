@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from ringdesk.api import PlatformClient, TokenSet
 from ringdesk.auth import Session, SessionState, TokenStore, refresh_delay
+from ringdesk.platforms.ringcentral import PlatformClient, TokenSet
 from ringdesk.simulator import Simulator
 
 pytestmark = pytest.mark.keyring

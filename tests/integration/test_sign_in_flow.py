@@ -22,11 +22,11 @@ import shiboken6
 from PySide6.QtCore import QEventLoop, QUrl
 
 from ringdesk import qtasync
-from ringdesk.api.client import PlatformClient
 from ringdesk.auth import pkce
 from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.auth.session import Session, SessionState
 from ringdesk.auth.token_store import TokenStore
+from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow
 from ringdesk.ui.viewmodels.sign_in import CANCELLED, DENIED, STATE_MISMATCH, SignInViewModel
 

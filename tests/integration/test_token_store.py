@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import keyring
 import pytest
 
-from ringdesk.api import TokenSet
 from ringdesk.auth import TokenStore
 from ringdesk.auth.token_store import KEYRING_SERVICE
+from ringdesk.platforms.ringcentral import TokenSet
 
 pytestmark = pytest.mark.keyring
 

@@ -17,10 +17,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from ringdesk.api.models import ForwardingNumber, RingOutStatus
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
+from ringdesk.platforms.ringcentral.models import ForwardingNumber, RingOutStatus
 from ringdesk.qtasync import wait_signal
 from ringdesk.ui.dialer import DialerWidget
 from ringdesk.ui.viewmodels.dialer import (

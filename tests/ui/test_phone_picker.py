@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from ringdesk.api.models import Country, Extension, ForwardingNumber, PhoneNumber
 from ringdesk.config import DialerSettings
 from ringdesk.errors import NetworkError
+from ringdesk.platforms.ringcentral.models import Country, Extension, ForwardingNumber, PhoneNumber
 from ringdesk.ui.phone_picker import PhonePickerDialog
 from ringdesk.ui.viewmodels.dialer import (
     OTHER_NUMBER,

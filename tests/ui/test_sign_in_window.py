@@ -194,7 +194,7 @@ def test_the_address_line_names_the_host(url: str, text: str) -> None:
 
 
 async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtbot: QtBot) -> None:
-    from ringdesk.api import PlatformClient
+    from ringdesk.platforms.ringcentral import PlatformClient
     from ringdesk.ui.sign_in_window import UnattendedSignInDialog
     from ringdesk.ui.viewmodels.sign_in import SignInViewModel
     from tests.ui.doubles import no_spawn, owner

@@ -22,12 +22,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
-from ringdesk.api.models import RingOutStatus
 from ringdesk.auth.session import Identity, SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import DialerSettings, GeneralSettings
 from ringdesk.errors import NetworkError
 from ringdesk.numbers import format_for_display
+from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.ui.tray import TrayIcon
 from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
 from ringdesk.ui.viewmodels.session import SessionViewModel

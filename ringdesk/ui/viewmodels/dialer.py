@@ -33,11 +33,11 @@ from typing import Any, Protocol
 import phonenumbers
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ringdesk.api.models import Extension, ForwardingNumber, PhoneNumber
 from ringdesk.calls.state import CallState, Phase, placing_state
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
+from ringdesk.platforms.ringcentral.models import Extension, ForwardingNumber, PhoneNumber
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.regions import region_name
 from ringdesk.storage.history import CallHistory, CallRecord

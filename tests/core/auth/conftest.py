@@ -16,8 +16,8 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from ringdesk.api import PlatformClient
 from ringdesk.auth import Session, TokenStore
+from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.simulator import Simulator
 
 CLIENT_ID = "ringdesk-demo"

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from ringdesk.api import TokenSet
 from ringdesk.auth import (
     EXPIRED_PROBLEM,
     SessionState,
@@ -25,6 +24,7 @@ from ringdesk.auth import (
     refresh_delay,
 )
 from ringdesk.errors import AuthenticationError, NetworkError, OAuthError, PermissionDenied
+from ringdesk.platforms.ringcentral import TokenSet
 from ringdesk.simulator import Simulator
 
 from .conftest import Rig, eventually, settle
@@ -581,9 +581,9 @@ async def test_no_secret_reaches_the_log(
 async def test_granted_reads_the_sign_in_scope(sim, sim_control) -> None:
     from keyring.backends.fail import Keyring as NoKeyring
 
-    from ringdesk.api import PlatformClient
     from ringdesk.auth.session import Session
     from ringdesk.auth.token_store import TokenStore
+    from ringdesk.platforms.ringcentral import PlatformClient
 
     async with PlatformClient(sim.base_url, "ringdesk-demo") as client:
         session = Session(client, TokenStore(sim.base_url, "ringdesk-demo", backend=NoKeyring()))

@@ -11,9 +11,9 @@ import keyring.errors
 import pytest
 from keyring.backends import chainer, fail
 
-from ringdesk.api import TokenSet
 from ringdesk.auth import TokenStore
 from ringdesk.auth.token_store import KEYRING_SERVICE
+from ringdesk.platforms.ringcentral import TokenSet
 
 from .conftest import MemoryKeyring
 

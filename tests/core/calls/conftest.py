@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ringdesk.api import PlatformClient, RateLimitLedger, RetryPolicy, StaticTokenAuth
 from ringdesk.calls import Call, CallState, Phase, RingOutService
 from ringdesk.numbers import DialTarget
+from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, RetryPolicy, StaticTokenAuth
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.storage.history import CallHistory
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from ringdesk.api import ForwardingNumber, PlatformClient
 from ringdesk.calls import CallActionUnavailable, Phase, RingOutService, failure_sentence
 from ringdesk.calls.ringout import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CONNECTION_TROUBLE
 from ringdesk.errors import InvalidRequest, NetworkError, NotFound, RateLimited
+from ringdesk.platforms.ringcentral import ForwardingNumber, PlatformClient
 from ringdesk.simulator import SimulatorControl
 from ringdesk.storage.history import INTERRUPTED_OUTCOME
 
@@ -251,7 +251,7 @@ async def test_connection_lost_while_placing_is_never_resent(
     roomy: SimulatorControl, make_client: Callable[..., PlatformClient], make_service: Factory,
     history: OrderedHistory,
 ) -> None:  # fmt: skip
-    from ringdesk.api import RetryPolicy
+    from ringdesk.platforms.ringcentral import RetryPolicy
 
     roomy.drop_next("*/ring-out", method="POST")
     # Even with a client that retries what is safe to retry, a RingOut POST is sent once.

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ringdesk.api import PlatformClient, RateLimitLedger, StaticTokenAuth
 from ringdesk.calls import Phase, PollingStatusSource, RingOutService
+from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, StaticTokenAuth
 from ringdesk.storage.history import CallHistory
 
 from .conftest import TARGET, TO_E164

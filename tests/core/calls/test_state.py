@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ringdesk.api.models import RingOutStatus
 from ringdesk.calls.state import (
     CALL_CONTROL_MISSING,
     CREATE_ERROR_SENTENCES,
@@ -17,6 +16,7 @@ from ringdesk.calls.state import (
     placing_state,
 )
 from ringdesk.errors import friendly_message
+from ringdesk.platforms.ringcentral.models import RingOutStatus
 
 DEST = "+1 650-555-1234"
 T0 = 1_800_000_000.0

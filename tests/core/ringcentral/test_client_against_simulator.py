@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from ringdesk.api import PlatformClient, RetryPolicy, RingOutStatus, StaticTokenAuth, TokenSet
 from ringdesk.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -22,6 +21,13 @@ from ringdesk.errors import (
     OAuthError,
     RateLimited,
     ServerError,
+)
+from ringdesk.platforms.ringcentral import (
+    PlatformClient,
+    RetryPolicy,
+    RingOutStatus,
+    StaticTokenAuth,
+    TokenSet,
 )
 
 from .conftest import FakeClock

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from ringdesk.api.errormap import error_from_response, parse_error_body
 from ringdesk.errors import (
     ApiError,
     AuthenticationError,
@@ -23,6 +22,7 @@ from ringdesk.errors import (
     friendly_message,
     report,
 )
+from ringdesk.platforms.ringcentral.errormap import error_from_response, parse_error_body
 
 
 def body(data: object) -> bytes:

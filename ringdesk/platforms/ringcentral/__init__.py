@@ -1,13 +1,14 @@
 """The async, Qt-free client for the RingCentral platform.
 
 `PlatformClient` is the only way RingDesk talks to the platform; its errors come from
-`ringdesk.errors`, its replies are the frozen models in `ringdesk.api.models`.
+`ringdesk.errors`, its replies are the frozen models in `ringdesk.platforms.ringcentral.models`.
 """
 
-from ringdesk.api.auth_hook import AuthHook, StaticTokenAuth
-from ringdesk.api.client import DEFAULT_TIMEOUT, PlatformClient, RetryPolicy
-from ringdesk.api.endpoints import ENDPOINTS, Endpoint, RateGroup
-from ringdesk.api.models import (
+from ringdesk.platforms.oauth import TokenSet
+from ringdesk.platforms.ringcentral.auth_hook import AuthHook, StaticTokenAuth
+from ringdesk.platforms.ringcentral.client import DEFAULT_TIMEOUT, PlatformClient, RetryPolicy
+from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint, RateGroup
+from ringdesk.platforms.ringcentral.models import (
     ActiveCall,
     CallParty,
     CallSession,
@@ -19,9 +20,8 @@ from ringdesk.api.models import (
     Presence,
     RingOutStatus,
     ServiceFeature,
-    TokenSet,
 )
-from ringdesk.api.ratelimit import GroupState, RateLimitLedger
+from ringdesk.platforms.ringcentral.ratelimit import GroupState, RateLimitLedger
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ringdesk.api import PlatformClient, RetryPolicy, StaticTokenAuth
+from ringdesk.platforms.ringcentral import PlatformClient, RetryPolicy, StaticTokenAuth
 
 SERVER = "https://platform.example.test"
 EXT = "/restapi/v1.0/account/~/extension/~"

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from ringdesk.api.models import (
+from ringdesk.errors import MalformedResponse
+from ringdesk.platforms.oauth import TokenSet
+from ringdesk.platforms.ringcentral.models import (
     CallSession,
     Device,
     Extension,
@@ -14,9 +16,7 @@ from ringdesk.api.models import (
     PhoneNumber,
     Presence,
     RingOutStatus,
-    TokenSet,
 )
-from ringdesk.errors import MalformedResponse
 
 TOKEN_JSON: dict[str, Any] = {
     "access_token": "AT-secret-value",

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from ringdesk.api import ForwardingNumber, PlatformClient, StaticTokenAuth
 from ringdesk.errors import AuthenticationError, MalformedResponse, OAuthError
+from ringdesk.platforms.ringcentral import ForwardingNumber, PlatformClient, StaticTokenAuth
 
 from .conftest import EXT, SERVER, WALL_EPOCH, FakeClock, Script, json_response, ringout_json
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringdesk.api.ratelimit import DEFAULT_LIMITS, RateLimitLedger
+from ringdesk.platforms.ringcentral.ratelimit import DEFAULT_LIMITS, RateLimitLedger
 
 from .conftest import FakeClock
 

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ringdesk.api.endpoints import RateGroup
+from ringdesk.platforms.ringcentral.endpoints import RateGroup
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_RETRY_AFTER", "DEFAULT_WINDOW", "GroupState", "RateLimitLedger"]
 

@@ -40,10 +40,17 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 
 from ringdesk import __version__
-from ringdesk.api.auth_hook import AuthHook
-from ringdesk.api.endpoints import ENDPOINTS, Endpoint
-from ringdesk.api.errormap import error_from_response
-from ringdesk.api.models import (
+from ringdesk.errors import (
+    AuthenticationError,
+    MalformedResponse,
+    NetworkError,
+    RateLimited,
+)
+from ringdesk.platforms.oauth import TokenSet
+from ringdesk.platforms.ringcentral.auth_hook import AuthHook
+from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint
+from ringdesk.platforms.ringcentral.errormap import error_from_response
+from ringdesk.platforms.ringcentral.models import (
     CallSession,
     Device,
     Extension,
@@ -51,15 +58,8 @@ from ringdesk.api.models import (
     PhoneNumber,
     Presence,
     RingOutStatus,
-    TokenSet,
 )
-from ringdesk.api.ratelimit import RateLimitLedger
-from ringdesk.errors import (
-    AuthenticationError,
-    MalformedResponse,
-    NetworkError,
-    RateLimited,
-)
+from ringdesk.platforms.ringcentral.ratelimit import RateLimitLedger
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -71,7 +71,7 @@ __all__ = [
     "RetryPolicy",
 ]
 
-_log = logging.getLogger("ringdesk.api")
+_log = logging.getLogger("ringdesk.platforms.ringcentral")
 
 T = TypeVar("T")
 

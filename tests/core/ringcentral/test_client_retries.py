@@ -7,7 +7,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from ringdesk.api import PlatformClient, RetryPolicy, StaticTokenAuth
 from ringdesk.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -17,6 +16,7 @@ from ringdesk.errors import (
     RateLimited,
     ServerError,
 )
+from ringdesk.platforms.ringcentral import PlatformClient, RetryPolicy, StaticTokenAuth
 
 from .conftest import EXT, FakeClock, Script, error_json, json_response, ringout_json
 

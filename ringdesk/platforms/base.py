@@ -1,0 +1,279 @@
+"""The seam between RingDesk's core and a calling platform: one protocol and the neutral words it speaks.
+
+A calling platform is a cloud phone system that can "ring the operator's phone, then connect the
+destination" (RingCentral's RingOut; RingCloud's originate). The core (`ringdesk.auth`,
+`ringdesk.calls`, `ringdesk.connection`) and the windows know only what is here; each platform
+package (`ringdesk.platforms.ringcentral`) turns its own requests, records and status words into
+these types.
+
+    platform.identity()                 -> Identity        who is signed in
+    platform.account_phones()           -> AccountPhones   the phones it can ring first, caller IDs
+    platform.place_call(...)            -> CallProgress    the call as placed
+    platform.call_progress(call_id)     -> CallProgress    the call now (NotFound once it is gone)
+    platform.cancel_call(call_id)                          stop it while it rings
+    platform.hang_up(call)                                 end it once connected
+    platform.budget(Action.PLACE)       -> Budget          how often each may be done
+    platform.place_failure(error)       -> (sentence, code) for a call that could not be placed
+
+Sign-in is separate (`OAuthPlatform`), because how a platform signs in differs more than how it
+calls: RingCentral uses OAuth 2.0, RingCloud an API key.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from ringdesk.errors import RingDeskError
+from ringdesk.platforms.oauth import TokenSet
+
+__all__ = [
+    "AccountPhones",
+    "Action",
+    "Budget",
+    "CallHandle",
+    "CallNotFound",
+    "CallProgress",
+    "CallerId",
+    "CallingPlatform",
+    "Failure",
+    "Identity",
+    "Leg",
+    "LegStatus",
+    "OAuthPlatform",
+    "Phone",
+    "PlatformKind",
+]
+
+
+class PlatformKind(StrEnum):
+    """Which platform a connection, a call record or a call id belongs to (stored as this text)."""
+
+    RINGCENTRAL = "ringcentral"
+
+
+# --------------------------------------------------------------------------- who and which phones
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is signed in. `account_id` is empty when the platform's answers did not name it."""
+
+    account_id: str
+    extension_id: str
+    extension_number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One of the operator's own phones that the platform can ring first.
+
+    `id` is the platform's key for it (RingCentral's forwarding-number id) when it has one; a
+    phone without an id is rung by its number.
+    """
+
+    id: str | None
+    number: str | None
+    label: str | None = None
+    kind: str | None = None
+    """"desk", "home", "mobile", "work", "other", "pager", "softphone", or the platform's own word."""
+
+
+@dataclass(frozen=True)
+class CallerId:
+    """A number the operator may show to the person called."""
+
+    number: str
+    label: str | None = None
+    usage: str | None = None
+    """"main company number", "direct number", "company number", or None."""
+
+
+@dataclass(frozen=True)
+class AccountPhones:
+    """What the phone picker lists, as loaded from the platform after sign-in."""
+
+    home_country: str | None
+    """The account's ISO country code, the default for numbers typed without one."""
+    phones: tuple[Phone, ...]
+    caller_ids: tuple[CallerId, ...]
+
+
+# --------------------------------------------------------------------------- a call in progress
+
+
+class LegStatus(enum.Enum):
+    """Where one leg of a call (or the call as a whole) stands."""
+
+    PENDING = "pending"
+    """Not answered yet: about to ring or ringing (or nothing said yet)."""
+    ANSWERED = "answered"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Failure(enum.Enum):
+    """Why a leg failed, in the platform-neutral words the call state machine has sentences for."""
+
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    DECLINED = "declined"
+    INTERNATIONAL_DISABLED = "international_disabled"
+    BLOCKED = "blocked"
+    NETWORK_ERROR = "network_error"
+    NOT_ENOUGH_FUNDS = "not_enough_funds"
+    UNREACHABLE = "unreachable"
+    LOST = "lost"
+    UNCLEAR = "unclear"
+    SERVICE_ERROR = "service_error"
+    SERVICE_FAILED = "service_failed"
+    NOT_SUPPORTED = "not_supported"
+    NO_SUCH_NUMBER = "no_such_number"
+    UNSPECIFIED = "unspecified"
+    UNRECOGNISED = "unrecognised"
+    """A word the platform added that RingDesk does not know yet; `Leg.word` holds it."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg's status, with the platform's own word for it (kept for the history and error codes)."""
+
+    status: LegStatus = LegStatus.PENDING
+    failure: Failure | None = None
+    word: str = ""
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """A placed call as the platform reports it at one moment.
+
+    `caller` is the operator's phone (rung first), `callee` the destination, `call` the whole call.
+    """
+
+    call_id: str
+    call: Leg = Leg()
+    caller: Leg = Leg()
+    callee: Leg = Leg()
+
+    @property
+    def words(self) -> tuple[str, str, str]:
+        """(call, caller, callee) as the platform spelled them."""
+        return (self.call.word, self.caller.word, self.callee.word)
+
+
+@dataclass(frozen=True)
+class CallHandle:
+    """What a platform may need to find a placed call again (to hang it up)."""
+
+    call_id: str
+    destination: str
+    """E.164."""
+    from_number: str
+    """The operator's phone, as dialled."""
+    placed_at: float
+    """Wall-clock time the call was placed."""
+
+
+# --------------------------------------------------------------------------- budgets and errors
+
+
+class Action(enum.Enum):
+    """The kinds of request whose rate the platform limits separately."""
+
+    PLACE = "place"
+    """Placing (and cancelling) a call."""
+    STATUS = "status"
+    """Asking how a call stands."""
+    SIGN_IN = "sign_in"
+    """Token requests: sign-in, renewal, sign-out."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How often an action may be done, as far as RingDesk knows now."""
+
+    limit: int | None
+    """Requests allowed per `window` (None: not known)."""
+    window: float
+    next_send_in: float
+    """Seconds until the next request may be sent (0.0: now)."""
+
+
+class CallingPlatform(Protocol):
+    """Everything the core needs of a platform to place and follow calls.
+
+    Errors are `ringdesk.errors` types (`NotFound` once a call is gone, `RateLimited`,
+    `NetworkError`, `InvalidRequest`...); no platform-specific exception crosses the seam.
+    """
+
+    @property
+    def kind(self) -> PlatformKind: ...
+
+    @property
+    def hang_up_permission(self) -> str | None:
+        """The sign-in permission hanging up needs (None: no special one)."""
+        ...
+
+    async def identity(self) -> Identity: ...
+
+    async def account_phones(self) -> AccountPhones: ...
+
+    async def place_call(
+        self, from_: Phone | str, to: str, *, caller_id: str | None, play_prompt: bool
+    ) -> CallProgress:
+        """Place a call from the operator's phone to `to` (E.164). Never retried: it may ring."""
+        ...
+
+    async def call_progress(self, call_id: str) -> CallProgress: ...
+
+    async def cancel_call(self, call_id: str) -> None:
+        """Stop a call that has not connected; `InvalidRequest(status=409)` once it has."""
+        ...
+
+    async def hang_up(self, call: CallHandle) -> None:
+        """End a connected call; raises `CallNotFound` when the platform cannot find it."""
+        ...
+
+    def budget(self, action: Action) -> Budget: ...
+
+    def place_failure(self, error: RingDeskError) -> tuple[str, str | None] | None:
+        """The sentence and error code for a call this platform refused to place, when it knows one."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class CallNotFound(RingDeskError):
+    default_user_message = (
+        "RingDesk could not find this call on the phone service to hang it up; hang up on your phone."
+    )
+
+
+class OAuthPlatform(Protocol):
+    """What `ringdesk.auth.Session` needs of a platform that signs in with OAuth 2.0.
+
+    The session sets `auth` to itself so that every request carries its access token.
+    """
+
+    auth: object
+
+    def authorize_url(
+        self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None
+    ) -> str: ...
+
+    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet: ...
+
+    async def refresh_tokens(self, refresh_token: str) -> TokenSet: ...
+
+    async def login_jwt(self, assertion: str) -> TokenSet: ...
+
+    async def login_password(self, username: str, extension: str | None, password: str) -> TokenSet: ...
+
+    async def revoke(self, token: str) -> None: ...
+
+    async def identity(self) -> Identity: ...
+
+    def budget(self, action: Action) -> Budget: ...
