@@ -1,45 +1,43 @@
-"""The composition root: builds settings, services, view models and windows, and wires them together.
+"""The composition root: builds settings, connections, view models and windows, and wires them together.
 
-This is the only module that knows all the parts. Start-up (seed 003):
+This is the only module that knows all the parts; it makes no requests and keeps no rules of
+its own beyond the order things start and stop in. Start-up (seed 003):
 
-1. settings are loaded (a damaged file is kept aside and reported in the window);
-2. the platform client, token store and session are built for the configured server (for the
-   built-in simulator, or `--demo`, the simulator is started in this process first);
-3. `session.restore()`: stored tokens that still work sign in silently; with the JWT method a
-   stored JWT signs in without any window;
+1. settings are loaded (`SettingsKeeper`; a damaged file is kept aside and reported in the window);
+2. the call history is opened, then a `Connection` is built for the configured server by the
+   `Connector` (which starts the built-in simulator first when the settings name it, or `--demo`);
+3. `Connection.sign_in_at_start`: stored tokens that still work sign in silently; with the JWT
+   method a stored JWT signs in without any window;
 4. otherwise the signed-out prompt asks "Sign in now" / "Continue signed out" (with `--demo`
    the real sign-in window opens at once, on the simulator's page that shows the demo account).
 
 Quitting from anywhere (menu, window close, Ctrl-C, SIGTERM, session end) goes through
-`QuitGuard`: windows close, tasks are cancelled, then session, client and simulator are closed
-while the loop still runs.
+`QuitGuard`: windows close, tasks are cancelled, then the connection, history and simulator are
+closed while the loop still runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtNetwork import QNetworkInformation
-from PySide6.QtWidgets import QDialog, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
 from ringdesk import __version__
-from ringdesk.auth.session import Session
 from ringdesk.auth.token_store import TokenStore
-from ringdesk.calls.ringout import DEFAULT_POLL_INTERVAL, RingOutService
+from ringdesk.calls.service import DEFAULT_POLL_INTERVAL
 from ringdesk.calls.state import Phase
 from ringdesk.config import (
     DEFAULT_REDIRECT_URI,
     DEMO_CLIENT_ID,
-    LOGIN_METHOD_LABELS,
     SERVER_LABELS,
     ConnectionSettings,
     DialerSettings,
@@ -47,41 +45,47 @@ from ringdesk.config import (
     LoginMethod,
     ServerKind,
     Settings,
-    load_settings,
-    save_settings,
     validate_connection,
 )
-from ringdesk.errors import RingDeskError, report
-from ringdesk.paths import app_paths
-from ringdesk.platforms.ringcentral import PlatformClient
-from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
-from ringdesk.simulator import Scenario, Simulator
-from ringdesk.storage.history import CallHistory
-from ringdesk.ui.connection_settings import ConnectionSettingsDialog
-from ringdesk.ui.dialer import DialerWidget
-from ringdesk.ui.history_window import HistoryWindow
-from ringdesk.ui.main_window import MainWindow
-from ringdesk.ui.notifications import DesktopNotifier
-from ringdesk.ui.phone_picker import PhonePickerDialog
-from ringdesk.ui.preferences import PreferencesDialog
-from ringdesk.ui.sign_in_window import BrowserWaitWindow, UnattendedSignInDialog, embedded_window_factory
-from ringdesk.ui.signed_out_prompt import SignedOutPrompt
-from ringdesk.ui.style import apply_style
-from ringdesk.ui.tray import TrayIcon
-from ringdesk.ui.viewmodels.connection import ConnectionViewModel
-from ringdesk.ui.viewmodels.dialer import (
-    AccountPhones,
-    CallView,
-    DialerViewModel,
-    PhonePickerViewModel,
+from ringdesk.connection import (
+    Connection,
+    ConnectionDescription,
+    Connector,
+    NotSetUp,
+    NotSignedIn,
+    StartUpSignIn,
 )
+from ringdesk.errors import report
+from ringdesk.paths import app_paths
+from ringdesk.platforms.base import AccountPhones
+from ringdesk.platforms.ringcentral.codes import error_code_sentence
+from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
+from ringdesk.settings_keeper import SettingsKeeper
+from ringdesk.simulator import Scenario
+from ringdesk.storage.history import CallHistory
+from ringdesk.ui.desktop_notifier import DesktopNotifier
+from ringdesk.ui.viewmodels.call import CallView
+from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.viewmodels.dialer import DialerViewModel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
 from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
+from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.widgets.dialer import DialerWidget
+from ringdesk.ui.widgets.history_window import HistoryWindow
+from ringdesk.ui.widgets.main_window import MainWindow
+from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
+from ringdesk.ui.widgets.preferences import PreferencesDialog
+from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, embedded_window_factory
+from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
+from ringdesk.ui.widgets.style import apply_style
+from ringdesk.ui.widgets.tray import TrayIcon
+from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
 
-__all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "prepare_qt"]
+__all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "make_application", "prepare_qt"]
 
 log = logging.getLogger("ringdesk.app")
 
@@ -107,10 +111,12 @@ def prepare_qt() -> bool:
     return True
 
 
-def main(*, demo: bool = False) -> int:
-    """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI)."""
-    web_engine = prepare_qt()
+def make_application() -> tuple[QApplication, bool]:
+    """The QApplication as RingDesk runs in it (names, desktop file, style), and whether QtWebEngine works.
 
+    The one set-up for the app, the benchmark and any other program that shows RingDesk's windows.
+    """
+    web_engine = prepare_qt()
     app = application()
     app.setApplicationName("RingDesk")
     app.setApplicationDisplayName("RingDesk")
@@ -118,6 +124,12 @@ def main(*, demo: bool = False) -> int:
     app.setOrganizationName("RingDesk")
     app.setDesktopFileName("ringdesk")
     apply_style(app)
+    return app, web_engine
+
+
+def main(*, demo: bool = False) -> int:
+    """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI)."""
+    app, web_engine = make_application()
     options = AppOptions(demo=demo, web_engine=web_engine)
     return run_app(lambda guard: RingDeskApp(options, guard).run(), app=app)
 
@@ -135,10 +147,12 @@ class AppOptions:
     scenario: Scenario | None = None
     #: A keyring backend for the token store (tests use keyring's fail backend for "no keyring").
     keyring_backend: KeyringBackend | None = None
-    #: Where window geometry is kept; default: next to the settings file. False: nowhere.
-    window_state: Path | bool | None = None
-    #: Seconds between call status polls (default: the service's; the Light budget still rules).
-    call_poll_interval: float | None = None
+    #: Whether window sizes and positions are kept between runs.
+    remember_windows: bool = True
+    #: Where they are kept; default: `window-state.ini` next to the settings file.
+    window_state_file: Path | None = None
+    #: Seconds between call status polls (the platform's status budget still rules).
+    call_poll_interval: float = DEFAULT_POLL_INTERVAL
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -157,53 +171,53 @@ class RingDeskApp:
     def __init__(self, options: AppOptions, guard: QuitGuard) -> None:
         self.options = options
         self.guard = guard
-        paths = app_paths()
-        self.settings_path = options.settings_path or paths.settings_file
-        self.loaded = load_settings(self.settings_path, environ=options.environ)
-        self.settings = self.loaded.settings
-        if options.demo:
-            # In memory only: the person's saved settings stay as they were. The demo account's
-            # phones are not theirs, so the demo starts with no phone chosen.
-            self.settings = replace(
-                self.settings, connection=demo_connection(options.web_engine), dialer=DialerSettings()
-            )
-
-        self.simulator: Simulator | None = None
-        self.client: PlatformClient | None = None
-        self.store: TokenStore | None = None
-        self.session: Session | None = None
+        settings_path = options.settings_path or app_paths().settings_file
+        self.keeper = SettingsKeeper.load(
+            settings_path,
+            environ=options.environ,
+            demo_connection=demo_connection(options.web_engine) if options.demo else None,
+        )
+        self.history: CallHistory | None = None
+        self.connector: Connector | None = None
+        self.connection: Connection | None = None
         self.sign_in_vm: SignInViewModel | None = None
         self.signed_out_prompt: SignedOutPrompt | None = None
         # Dialogs shown with open() live until they finish; Python must hold them meanwhile.
         self._dialogs: set[QDialog] = set()
         self._reconnecting: asyncio.Task[None] | None = None
-
-        self.session_vm = SessionViewModel()
-        self.session_vm.sign_in_requested.connect(self.begin_sign_in)
-        state: Path | None
-        if options.window_state is False:
-            state = None
-        elif isinstance(options.window_state, Path):
-            state = options.window_state
-        else:
-            state = self.settings_path.with_name("window-state.ini")
-        self.main_window = MainWindow(self.session_vm, state_file=state)
-        self.main_window.quit_requested.connect(guard.request_quit)
-        self.main_window.connection_settings_requested.connect(self.open_connection_settings)
-        problems = list(self.loaded.problems)
-        if self.loaded.overrides:
-            problems.append("Set by the environment for this run: " + ", ".join(self.loaded.overrides) + ".")
-        self.main_window.show_settings_problems(problems)
-
-        # The dialer is there signed out too: history and redial work without a session.
-        self.history: CallHistory | None = None
-        self.ringout: RingOutService | None = None
         self._account_task: asyncio.Task[None] | None = None
         self._account_loaded_for: str | None = None
         self._picker_offered = False
         self.phone_picker: PhonePickerDialog | None = None
+        self._shown_phase: Phase | None = None
+        self._told_about_tray = False
+        self._build_main_window(settings_path)
+        self._build_dialer()
+        self._build_history_window()
+        self._build_tray()
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use (the keeper owns them)."""
+        return self.keeper.settings
+
+    # ------------------------------------------------------------------ building the windows
+
+    def _build_main_window(self, settings_path: Path) -> None:
+        self.session_vm = SessionViewModel()
+        self.session_vm.sign_in_requested.connect(self.begin_sign_in)
+        state_file = None
+        if self.options.remember_windows:
+            state_file = self.options.window_state_file or settings_path.with_name("window-state.ini")
+        self.main_window = MainWindow(self.session_vm, state_file=state_file)
+        self.main_window.quit_requested.connect(self.guard.request_quit)
+        self.main_window.connection_settings_requested.connect(self.open_connection_settings)
+        self.main_window.show_settings_problems(self.keeper.problems)
+
+    def _build_dialer(self) -> None:
         # Owned by the window (deleted with it, by Qt): view models with timers must not be left
-        # for Python's garbage collector to destroy at an arbitrary moment.
+        # for Python's garbage collector to destroy at an arbitrary moment. The dialer is there
+        # signed out too: history and redial work without a session.
         self.dialer_vm = DialerViewModel(preferences=self.settings.dialer, parent=self.main_window)
         self.picker_vm = PhonePickerViewModel(
             self._load_account_phones, self.settings.dialer, parent=self.main_window
@@ -212,17 +226,18 @@ class RingDeskApp:
         self.dialer_vm.phone_picker_requested.connect(self.open_phone_picker)
         self.dialer = DialerWidget(self.dialer_vm)
         self.main_window.set_content(self.dialer)
+        self.main_window.phone_picker_requested.connect(self.open_phone_picker)
         self.session_vm.changed.connect(self._session_changed)
+        self.dialer_vm.call_vm.changed.connect(self._call_changed)
 
-        # The history window is made once and only hidden when closed (it keeps its search).
-        self.history_vm = HistoryViewModel(parent=self.main_window)
+    def _build_history_window(self) -> None:
+        # Made once and only hidden when closed (it keeps its search).
+        self.history_vm = HistoryViewModel(error_sentence=error_code_sentence, parent=self.main_window)
         self.history_window = HistoryWindow(self.history_vm)
         self.history_vm.redial_requested.connect(self.redial)
         self.main_window.history_requested.connect(self.show_history)
-        self.main_window.phone_picker_requested.connect(self.open_phone_picker)
-        self._shown_phase: Phase | None = None
-        self.dialer_vm.call_vm.changed.connect(self._call_changed)
 
+    def _build_tray(self) -> None:
         # The tray where the desktop has one; otherwise closing the window quits, and call
         # notifications go to the desktop's notification service when there is one.
         self.tray_vm = TrayViewModel(
@@ -233,13 +248,12 @@ class RingDeskApp:
             parent=self.main_window,
         )
         self.tray_vm.show_hide_requested.connect(self._show_or_hide)
-        self.tray_vm.quit_requested.connect(guard.request_quit)
+        self.tray_vm.quit_requested.connect(self.guard.request_quit)
         self.main_window.on_screen_changed.connect(self.tray_vm.set_window_visible)
         self.main_window.hidden_to_tray.connect(self._hidden_to_tray)
         self.main_window.preferences_requested.connect(self.open_preferences)
         self.tray: TrayIcon | None = None
         self.notifier: DesktopNotifier | None = None
-        self._told_about_tray = False
         if TrayIcon.available():
             self.tray = TrayIcon(self.tray_vm, parent=self.main_window)
         elif DesktopNotifier.available():
@@ -265,8 +279,15 @@ class RingDeskApp:
         self.dialer.setFocus()
         self._watch_network()
         await self._open_history()
+        self.connector = Connector(
+            history=self.history,
+            demo=self.options.demo,
+            scenario=self.options.scenario,
+            keyring_backend=self.options.keyring_backend,
+            poll_interval=self.options.call_poll_interval,
+        )
         try:
-            await self.connect(self.settings)
+            await self.connect(self.settings.connection)
         except Exception as error:
             # The window stays usable (settings, history); the person reads what went wrong.
             sentence = report(error, context="connecting at start", logger=log)
@@ -288,39 +309,24 @@ class RingDeskApp:
             info.reachabilityChanged.connect(self.network_reachability_changed)
 
     def network_reachability_changed(self, reachability: QNetworkInformation.Reachability) -> None:
-        if reachability == QNetworkInformation.Reachability.Online and self.session is not None:
+        if reachability == QNetworkInformation.Reachability.Online and self.connection is not None:
             log.info("network is back; checking the sign-in now")
-            self.session.check_now()
+            self.connection.session.check_now()
 
     async def startup_sign_in(self) -> None:
         """Seed 003: stored tokens that still work mean no question at all."""
-        if self.session is None or self.store is None:
+        connection = self.connection
+        if connection is None:
             self.ask_to_sign_in(note=self._setup_note())
             return
-        problem: str | None = None
-        try:
-            if await self.session.restore():
-                log.info("signed in with the stored sign-in")
-                return
-        except Exception as error:
-            problem = report(error, context="restoring the sign-in", logger=log)
-        if self.settings.connection.login_method is LoginMethod.JWT:
-            jwt = await self.store.load_secret("jwt")
-            if jwt:
-                try:
-                    await self.session.sign_in_with_jwt(jwt, remember=True)
-                    log.info("signed in with the stored JWT credential")
-                    return
-                except Exception as error:
-                    problem = report(error, context="JWT sign-in at start", logger=log)
-        if self.options.demo and not validate_connection(self.settings.connection):
+        outcome = await connection.sign_in_at_start(self.settings, demo=self.options.demo)
+        if outcome is StartUpSignIn.OPEN_SIGN_IN:
             self.begin_sign_in()
-            return
-        if self.settings.general.ask_to_sign_in_at_start:
-            self.ask_to_sign_in(problem=problem or self.session.status.problem)
+        elif outcome is StartUpSignIn.ASK:
+            self.ask_to_sign_in(problem=connection.start_up_problem)
 
     async def shutdown(self) -> None:
-        """Close windows, stop tasks, then the session, client and simulator; never raises."""
+        """Close windows, stop tasks, then the connection, history and simulator; never raises."""
         log.info("shutting down")
         for dialog in list(self._dialogs):
             with contextlib.suppress(RuntimeError):
@@ -340,135 +346,74 @@ class RingDeskApp:
         self.history_vm.close()
         # Calls stop polling (and note in the history that RingDesk stopped following them)
         # before the tasks are cancelled, so no write is cut off half-way.
-        await self._close_calls()
+        if self.connection is not None and self.connection.calls is not None:
+            with contextlib.suppress(Exception):
+                await self.connection.calls.aclose()
         await cancel_spawned()
         await self.disconnect()
         await self._close_history()
-        await self._stop_simulator()
+        if self.connector is not None:
+            await self.connector.aclose()
         with contextlib.suppress(RuntimeError):
             self.history_window.deleteLater()
             self.main_window.close()
             self.main_window.deleteLater()
         log.info("shut down")
 
-    # ------------------------------------------------------------------ services
+    # ------------------------------------------------------------------ the connection
 
-    async def connect(self, settings: Settings) -> None:
-        """Build client, token store, session and sign-in view model for `settings.connection`."""
-        connection = settings.connection
-        if connection.server is ServerKind.SIMULATOR:
-            await self._start_simulator()
-        else:
-            await self._stop_simulator()
-        server_url = connection.server_url(self.simulator.base_url if self.simulator else None)
-        problems = validate_connection(connection)
-        info = ConnectionInfo(
-            server_label=SERVER_LABELS[connection.server],
-            server_url=server_url or "",
-            login_method_label=LOGIN_METHOD_LABELS[connection.login_method],
-        )
-        if problems or not server_url:
-            log.info("connection not set up: %s", " ".join(problems))
-            self.session_vm.bind(None, connection=info)
+    async def connect(self, settings: ConnectionSettings) -> None:
+        """Build the connection for `settings` and bind the window and the sign-in to it."""
+        assert self.connector is not None
+        built = await self.connector.connect(settings)
+        if isinstance(built, NotSetUp):
+            self.session_vm.bind(None, connection=_info(built.description))
             return
-        store = self.store = self._make_store(server_url, connection.client_id)
-        secret: str | None = None
-        if connection.use_client_secret:
-            secret = await store.load_secret("client_secret")
-            if not secret:
-                self.main_window.show_message(
-                    "The client secret is missing from the keyring; enter it in Connection settings."
-                )
-        self.client = PlatformClient(server_url, connection.client_id, client_secret=secret)
-        self.session = Session(self.client, store)
-        if self.history is not None:
-            self.ringout = RingOutService(
-                self.client,
-                self.history,
-                call_control=self._call_control,
-                poll_interval=self.options.call_poll_interval or DEFAULT_POLL_INTERVAL,
-            )
-        storage = store.backend_name if store.persistent else None
-        self.session_vm.bind(self.session, connection=dataclasses.replace(info, secret_storage=storage))
-        self.sign_in_vm = self._make_sign_in_vm(connection)
+        self.connection = built
+        if built.notice:
+            self.main_window.show_message(built.notice)
+        self.session_vm.bind(built.session, connection=_info(built.description))
+        self.sign_in_vm = self._make_sign_in_vm(built)
 
     async def disconnect(self) -> None:
-        await self._close_calls()
         self.dialer_vm.set_service(None)
-        self.ringout = None
         self._account_loaded_for = None
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
             self.sign_in_vm.deleteLater()
             self.sign_in_vm = None
-        session, self.session = self.session, None
-        client, self.client = self.client, None
-        store, self.store = self.store, None
-        if session is not None:
-            if self.options.demo and store is not None:
-                # The demo's simulator gets a new port each run: its tokens would only pile up.
-                with contextlib.suppress(Exception):
-                    await store.clear()
-            try:
-                await session.aclose()
-            except Exception as error:
-                report(error, context="closing the session", logger=log)
-        if client is not None:
-            try:
-                await client.aclose()
-            except Exception as error:
-                report(error, context="closing the platform client", logger=log)
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            await connection.aclose()
 
-    async def reconnect(self, settings: Settings) -> None:
-        """After the connection settings changed: a fresh session for the new server and app."""
+    async def reconnect(self, settings: ConnectionSettings) -> None:
+        """After the connection settings changed: a fresh connection for the new server and app."""
         self.session_vm.bind(None)
         await self.disconnect()
-        self.settings = settings
         await self.connect(settings)
-        if self.session is not None:
+        if self.connection is not None:
             try:
-                await self.session.restore()
+                await self.connection.session.restore()
             except Exception as error:
                 report(error, context="restoring the sign-in", logger=log)
 
-    def _make_store(self, server_url: str, client_id: str) -> TokenStore:
-        if self.options.keyring_backend is not None:
-            return TokenStore(server_url, client_id, backend=self.options.keyring_backend)
-        return TokenStore(server_url, client_id)
-
-    def _make_sign_in_vm(self, connection: ConnectionSettings) -> SignInViewModel:
-        assert self.session is not None and self.client is not None
+    def _make_sign_in_vm(self, connection: Connection) -> SignInViewModel:
+        settings = connection.settings
         vm = SignInViewModel(
-            self.session,
-            self.client,
-            redirect_uri=connection.redirect_uri,
-            login_method=connection.login_method,
-            allow_password_grant=connection.allow_password_grant,
+            connection.session,
+            connection.platform,
+            redirect_uri=settings.redirect_uri,
+            login_method=settings.login_method,
+            allow_password_grant=settings.allow_password_grant,
             window_factory=embedded_window_factory() if self.options.web_engine else None,
             wait_window_factory=BrowserWaitWindow,
-            store=self.store,
+            store=connection.store,
         )
         vm.succeeded.connect(lambda _identity: self.main_window.show_message("Signed in."))
         vm.failed.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
         return vm
 
-    async def _start_simulator(self) -> None:
-        if self.simulator is not None:
-            return
-        scenario = self.options.scenario or Scenario(demo_mode=True)
-        simulator = Simulator(scenario)
-        # Starting waits for the server thread to listen; keep the window responsive meanwhile.
-        await asyncio.to_thread(simulator.start)
-        self.simulator = simulator
-        log.info("built-in simulator listening at %s", simulator.base_url)
-
-    async def _stop_simulator(self) -> None:
-        simulator, self.simulator = self.simulator, None
-        if simulator is not None:
-            await asyncio.to_thread(simulator.stop)
-            log.info("built-in simulator stopped")
-
-    # ------------------------------------------------------------------ dialer
+    # ------------------------------------------------------------------ history, phones and calls
 
     async def _open_history(self) -> None:
         try:
@@ -492,40 +437,26 @@ class RingDeskApp:
         except Exception as error:
             report(error, context="closing the call history", logger=log)
 
-    async def _close_calls(self) -> None:
-        if self.ringout is not None:
-            try:
-                await self.ringout.aclose()
-            except Exception as error:
-                report(error, context="stopping the calls", logger=log)
-
-    def _call_control(self) -> bool:
-        """Whether the signed-in token carries the Call Control permission (hang up from the app)."""
-        return self.session is not None and self.session.granted("CallControl")
-
     def _session_changed(self, view: SessionView) -> None:
         self.dialer_vm.set_signed_in(view.signed_in)
-        if not view.signed_in:
+        connection = self.connection
+        if not view.signed_in or connection is None:
             self.dialer_vm.set_service(None)
             return
-        self.dialer_vm.set_service(self.ringout)
-        identity = self.session.status.identity if self.session is not None else None
+        self.dialer_vm.set_service(connection.calls)
+        identity = connection.identity
         who = identity.extension_id if identity is not None else "?"
         if who != self._account_loaded_for and (self._account_task is None or self._account_task.done()):
             self._account_loaded_for = who
             self._account_task = spawn(self._load_account_after_sign_in(), name="load phones after sign-in")
 
     async def _load_account_phones(self) -> AccountPhones:
-        """The extension and its phone lists, for the picker and the default country."""
-        client = self.client
-        if client is None or self.session is None or not self.session_vm.view.signed_in:
+        """The operator's phones and caller IDs, for the picker and the default country."""
+        if self.connection is None or not self.session_vm.view.signed_in:
             raise NotSignedIn()
-        extension, forwarding, numbers = await asyncio.gather(
-            client.get_extension(), client.list_forwarding_numbers(), client.list_phone_numbers()
-        )
-        country = extension.home_country.iso_code if extension.home_country else None
-        self.dialer_vm.set_home_region(country)
-        return AccountPhones(extension, tuple(forwarding), tuple(numbers))
+        phones = await self.connection.account_phones()
+        self.dialer_vm.set_home_region(phones.home_country)
+        return phones
 
     async def _load_account_after_sign_in(self) -> None:
         try:
@@ -541,6 +472,16 @@ class RingDeskApp:
             self._picker_offered = True
             self.open_phone_picker()
 
+    def _call_changed(self, view: CallView) -> None:
+        # The history lists the call from "In progress" to its outcome: reload on each new phase,
+        # not on every tick of the running time.
+        if view.phase is not self._shown_phase:
+            self._shown_phase = view.phase
+            if self.history_window.isVisible():
+                self.history_vm.refresh()
+
+    # ------------------------------------------------------------------ intents from the windows
+
     def show_history(self) -> None:
         window = self.history_window
         window.show()
@@ -552,14 +493,6 @@ class RingDeskApp:
         when calling is possible now and otherwise shows why not."""
         self.main_window.show_and_raise()
         self.dialer_vm.redial(number)
-
-    def _call_changed(self, view: CallView) -> None:
-        # The history lists the call from "In progress" to its outcome: reload on each new phase,
-        # not on every tick of the running time.
-        if view.phase is not self._shown_phase:
-            self._shown_phase = view.phase
-            if self.history_window.isVisible():
-                self.history_vm.refresh()
 
     def _show_or_hide(self, show: bool) -> None:
         if show:
@@ -587,13 +520,14 @@ class RingDeskApp:
         self._open(dialog)
 
     def _save_general(self, general: GeneralSettings) -> None:
-        self._keep(general=general, raise_errors=True)
+        # The dialog says so itself when the file cannot be written.
+        self.keeper.save_general(general)
         self.tray_vm.set_general(general)
         self.main_window.set_close_to_tray(self.tray is not None and general.close_to_tray)
 
     def _phone_chosen(self, choice: DialerSettings) -> None:
         self.dialer_vm.set_preferences(choice)
-        self._keep(dialer=choice)
+        self._save_quietly(lambda: self.keeper.save_dialer(choice))
 
     def open_phone_picker(self) -> None:
         """The gear: choose the phone, caller ID, press 1 and default country."""
@@ -612,8 +546,6 @@ class RingDeskApp:
         self._open(dialog)
         if not self.picker_vm.view.phones and self.session_vm.view.signed_in:
             self.picker_vm.refresh()
-
-    # ------------------------------------------------------------------ intents from the windows
 
     def begin_sign_in(self) -> None:
         """Sign in..., "Get credentials" or "Sign in again": the configured sign-in flow."""
@@ -640,7 +572,8 @@ class RingDeskApp:
 
         def answered(sign_in_now: bool) -> None:
             if prompt.ask_at_start != self.settings.general.ask_to_sign_in_at_start:
-                self._remember_ask_at_start(prompt.ask_at_start)
+                general = replace(self.settings.general, ask_to_sign_in_at_start=prompt.ask_at_start)
+                self._save_quietly(lambda: self.keeper.save_general(general))
             if sign_in_now:
                 self.begin_sign_in()
 
@@ -658,6 +591,29 @@ class RingDeskApp:
         vm.setParent(dialog)
         self._open(dialog)
 
+    async def _save_connection(self, connection: ConnectionSettings) -> None:
+        before = self.settings.connection
+        # The dialog says so itself when the file cannot be written.
+        self.keeper.save_connection(connection)
+        if connection != before:
+            self.main_window.show_message("Connection settings saved; connecting again.")
+            self._reconnecting = spawn(self.reconnect(connection), name="reconnect after settings change")
+
+    def _store_for(self, settings: ConnectionSettings) -> TokenStore | None:
+        """The token store the settings dialog keeps a client secret in; None until the address is known."""
+        if self.connector is None or not settings.client_id.strip():
+            return None
+        url = self.connector.server_url(settings)
+        if not url:
+            return None
+        connection = self.connection
+        if connection is not None and (connection.server_url, connection.settings.client_id) == (
+            url.rstrip("/"),
+            settings.client_id,
+        ):
+            return connection.store
+        return self.connector.store_for(settings, url)
+
     # ------------------------------------------------------------------ helpers
 
     def _open(self, dialog: QDialog) -> None:
@@ -672,54 +628,20 @@ class RingDeskApp:
         first = problems[0] if problems else "The connection is not set up yet."
         return f'Set up the connection first: {first} "Sign in now" opens the connection settings.'
 
-    def _store_for(self, connection: ConnectionSettings) -> TokenStore | None:
-        url = connection.server_url(self.simulator.base_url if self.simulator else None)
-        if connection.server is ServerKind.SIMULATOR and url is None:
-            return None
-        if not url or not connection.client_id.strip():
-            return None
-        if (
-            self.store is not None
-            and self.client is not None
-            and (self.client.server_url == url.rstrip("/") and self.client.client_id == connection.client_id)
-        ):
-            return self.store
-        return self._make_store(url, connection.client_id.strip())
-
-    async def _save_connection(self, connection: ConnectionSettings) -> None:
-        before = self.settings.connection
-        # The dialog says so itself when the file cannot be written.
-        self._keep(connection=connection, raise_errors=True)
-        if connection != before:
-            self.main_window.show_message("Connection settings saved; connecting again.")
-            self._reconnecting = spawn(self.reconnect(self.settings), name="reconnect after settings change")
-
-    def _remember_ask_at_start(self, ask: bool) -> None:
-        self._keep(general=replace(self.settings.general, ask_to_sign_in_at_start=ask))
-
-    def _keep(self, *, raise_errors: bool = False, **sections: object) -> None:
-        """Use changed settings sections at once and save them to the settings file.
-
-        Environment overrides were for this run only and never reach the file. With `--demo` the
-        connection and the phone choice belong to the demo account and stay in memory.
-        """
-        self.settings = replace(self.settings, **sections)  # type: ignore[arg-type]
-        if self.options.demo:
-            saved = {name: value for name, value in sections.items() if name not in ("connection", "dialer")}
-            if not saved:
-                return
-            to_save = replace(self.loaded.stored or Settings(), **saved)  # type: ignore[arg-type]
-        else:
-            to_save = self.loaded.without_overrides(self.settings)
+    def _save_quietly(self, save: Callable[[], None]) -> None:
+        """Save where no dialog is open to show the trouble: a status line says it instead."""
         try:
-            save_settings(to_save, self.settings_path)
+            save()
         except OSError as error:
-            if raise_errors:
-                raise
             log.warning("could not save settings: %s", error)
             reason = error.strerror or str(error)
             self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
 
 
-class NotSignedIn(RingDeskError):
-    default_user_message = "Sign in to load your phones and numbers."
+def _info(description: ConnectionDescription) -> ConnectionInfo:
+    return ConnectionInfo(
+        server_label=description.server_label,
+        server_url=description.server_url,
+        login_method_label=description.login_method_label,
+        secret_storage=description.secret_storage,
+    )

@@ -7,13 +7,13 @@ and `sim` stay quick and work on machines without a display.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import sys
 from collections.abc import Sequence
 
 from ringdesk import __version__
 from ringdesk.log import setup_logging
+from ringdesk.net import listen_address
 from ringdesk.paths import app_paths
 
 log = logging.getLogger("ringdesk.cli")
@@ -68,13 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _loopback_host(value: str) -> str:
     # The simulator's control API trusts its callers; it must never listen beyond this machine.
-    host = "127.0.0.1" if value == "localhost" else value
     try:
-        if ipaddress.ip_address(host).is_loopback:
-            return host
+        return listen_address(value)
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"{value!r} is not a loopback address; use 127.0.0.1 or ::1")
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a loopback address; use 127.0.0.1 or ::1"
+        ) from None
 
 
 def _port(value: str) -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import ipaddress
 import json
 import logging
 import os
@@ -33,7 +32,9 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from ringdesk.net import is_loopback
 from ringdesk.paths import app_paths
+from ringdesk.platforms.base import PlatformKind
 
 log = logging.getLogger("ringdesk.config")
 
@@ -96,8 +97,13 @@ ENV_OVERRIDES: Final = (ENV_SERVER_URL, ENV_CLIENT_ID, ENV_REDIRECT_URI, ENV_LOG
 
 @dataclass(frozen=True)
 class ConnectionSettings:
-    """Where and how RingDesk signs in. No secrets: see the module docstring."""
+    """Which calling platform, where, and how RingDesk signs in. No secrets: see the module docstring.
 
+    The fields after `platform` are RingCentral's (OAuth 2.0: a server, an app's client id, a
+    redirect and a login method); another platform adds the fields it needs.
+    """
+
+    platform: PlatformKind = PlatformKind.RINGCENTRAL
     server: ServerKind = ServerKind.RINGCENTRAL
     #: Used only when `server` is CUSTOM.
     custom_server_url: str = ""
@@ -239,7 +245,7 @@ def validate_server_url(url: str) -> list[str]:
     if parts.scheme == "https":
         pass
     elif parts.scheme == "http":
-        if not _is_loopback(parts.hostname):
+        if not is_loopback(parts.hostname):
             return ["The server address must start with https:// (or http:// for 127.0.0.1)."]
     else:
         return ["The server address must start with https:// (or http:// for 127.0.0.1)."]
@@ -278,7 +284,7 @@ def validate_redirect_uri(uri: str, login_method: LoginMethod = LoginMethod.EMBE
         except ValueError:
             return ["The redirect URI has a port that is not a number between 0 and 65535."]
         if login_method is LoginMethod.SYSTEM_BROWSER and (
-            parts.scheme != "http" or not _is_loopback(parts.hostname) or not port
+            parts.scheme != "http" or not is_loopback(parts.hostname) or not port
         ):
             # RFC 8252: the system browser hands the code to a listener on this machine.
             return [
@@ -297,17 +303,6 @@ def validate_redirect_uri(uri: str, login_method: LoginMethod = LoginMethod.EMBE
 
 def validate_settings(settings: Settings) -> list[str]:
     return validate_connection(settings.connection)
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- file -----------------------------------------------------------------------------------------------
@@ -479,6 +474,7 @@ _SECTION_TYPES: Final[Mapping[str, type[Any]]] = MappingProxyType(
 
 _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
+        "platform": "phone system",
         "server": "server",
         "custom_server_url": "custom server address",
         "client_id": "client ID",

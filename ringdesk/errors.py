@@ -5,8 +5,10 @@ logs get `str(error)`, which adds the technical detail (HTTP status, platform er
 server's own text) but never a token, because no layer puts one into an error.
 
 Platform errors are built from responses by the platform packages (`ringdesk.platforms.*`);
-nothing else parses error bodies. Callers branch on the class and on `error_code` (the
-platform's stable code such as `TEL-109`), never on message text, which the platform may change at any time.
+nothing else parses error bodies, and only the platform package knows what its error codes mean,
+so it picks the sentence for a code when it builds the error. Callers branch on the class and on
+`error_code` (the platform's stable code such as `TEL-109`), never on message text, which the
+platform may change at any time.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ __all__ = [
     "RingDeskError",
     "ServerError",
     "api_error_for_status",
-    "friendly_message",
     "report",
 ]
 
@@ -81,6 +82,8 @@ class ApiError(RingDeskError):
     `status` is the HTTP status (None when no response was involved, for example a request
     that the client refused to send); `error_code` the platform's code (`CMN-102`, `OAU-128`);
     `message` the server's own text; `parameter_name` the request field it blamed, if any.
+    Without a `user_message` (the platform package passes its sentence for the code) the
+    class's default sentence is shown.
     """
 
     default_user_message = "The phone service could not complete the request."
@@ -107,7 +110,7 @@ class ApiError(RingDeskError):
         self.request_id = request_id
         self.method = method
         self.path = path
-        super().__init__(user_message or friendly_message(error_code, parameter_name) or None)
+        super().__init__(user_message)
 
     def __str__(self) -> str:
         parts: list[str] = []
@@ -236,8 +239,7 @@ class ServerError(ApiError):
         **kwargs: Unpack[ApiErrorFields],
     ) -> None:
         self.retry_after = retry_after
-        # A 5xx carries codes like CMN-201 whose friendly text would say nothing more useful.
-        super().__init__(user_message or self.default_user_message, **kwargs)
+        super().__init__(user_message, **kwargs)
 
 
 class MalformedResponse(ApiError):
@@ -280,56 +282,6 @@ class NetworkError(RingDeskError):
         where = f"{method} {path}" if method and path else None
         parts = [part for part in (where, detail) if part]
         super().__init__(user_message, detail=": ".join(parts) or None)
-
-
-# Platform error codes that mean something a person can act on. Keys are the platform's stable
-# codes; the texts say what happened and, where possible, what to do.
-_CODE_MESSAGES: dict[str, str] = {
-    "TEL-101": "The number you are calling is blocked.",
-    "TEL-102": "The number you are calling is blocked.",
-    "TEL-107": "The caller ID you chose is not allowed for your extension.",
-    "RNG-102": "The caller ID you chose is not allowed for your extension.",
-    "TEL-108": "The phone number RingDesk should ring first is not valid.",
-    "TEL-109": "The number you are calling is not valid.",
-    "BIL-103": "RingOut calls are not available on your account or extension.",
-    "CMN-112": "RingOut calls are not available on your account or extension.",
-    "CMN-102": "Something the request refers to no longer exists; refresh and try again.",
-    "CMN-101": "The phone service did not accept one of the values sent.",
-    "CMN-401": "RingDesk lacks a permission for this on your account; ask your administrator.",
-    "CMN-403": "You do not have permission to do this.",
-    "CMN-408": "You do not have permission to do this.",
-    "CMN-301": "Too many requests in a short time; please wait a moment.",
-    "CMN-302": "Too many requests in a short time; please wait a moment.",
-    "CMN-405": "You are not signed in. Please sign in.",
-    "OAU-128": "Your sign-in has expired. Please sign in again.",
-    "OAU-129": "Your sign-in is not valid. Please sign in again.",
-    "OAU-213": "Your sign-in is no longer valid. Please sign in again.",
-    "OAU-211": "Your sign-in is no longer valid. Please sign in again.",
-}
-
-# Some codes blame a parameter; the parameter tells which number was wrong.
-_PARAMETER_MESSAGES: dict[tuple[str, str], str] = {
-    ("CMN-102", "forwardingNumberId"): (
-        "The phone you chose to be rung first no longer exists; refresh your phone list."
-    ),
-    ("TEL-108", "to.phoneNumber"): "The number you are calling is not valid.",
-    ("TEL-109", "from.phoneNumber"): "The phone number RingDesk should ring first is not valid.",
-    ("TEL-108", "from.phoneNumber"): "The phone number RingDesk should ring first is not valid.",
-    ("TEL-109", "to.phoneNumber"): "The number you are calling is not valid.",
-    ("TEL-107", "callerId.phoneNumber"): "The caller ID you chose is not allowed for your extension.",
-}
-
-
-def friendly_message(error_code: str | None, parameter_name: str | None = None) -> str | None:
-    """The sentence for a platform error code, or None when the code has none."""
-    if not error_code:
-        return None
-    code = error_code.upper()
-    if parameter_name:
-        for (known_code, known_param), text in _PARAMETER_MESSAGES.items():
-            if known_code == code and parameter_name.endswith(known_param):
-                return text
-    return _CODE_MESSAGES.get(code)
 
 
 _OAUTH_MESSAGES: dict[str, str] = {

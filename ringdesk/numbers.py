@@ -39,6 +39,7 @@ __all__ = [
     "DialTarget",
     "InvalidNumber",
     "clean_input",
+    "digits_of",
     "format_for_display",
     "parse_dial_input",
     "parse_tel_uri",
@@ -166,6 +167,15 @@ def parse_tel_uri(uri: str) -> str:
     if not any(ch.isdigit() for ch in number):
         raise InvalidNumber("That link does not contain a phone number.")
     return f"{number}x{extension}" if extension else number
+
+
+def digits_of(text: str | None) -> str:
+    """Only the digits of `text` ("+1 (650) 555-1234" -> "16505551234"); "" for None.
+
+    For comparing and searching numbers written in different ways, not for dialling: the plus,
+    `*`, `#` and an extension marker are dropped with everything else (`clean_input` keeps them).
+    """
+    return "".join(ch for ch in text or "" if ch.isdigit())
 
 
 def format_for_display(e164: str) -> str:
@@ -342,7 +352,7 @@ def _split_uri(text: str) -> tuple[str, str] | None:
         name, _, value = param.partition("=")
         name = name.strip().lower()
         if name == "ext":
-            extension = "".join(ch for ch in value if ch.isdigit())[:_MAX_EXTENSION_DIGITS]
+            extension = digits_of(value)[:_MAX_EXTENSION_DIGITS]
         elif name == "phone-context" and value.strip().startswith("+") and not number.strip().startswith("+"):
             # RFC 3966 local number: the global context is its prefix (tel:7946-0958;phone-context=+44-20).
             number = value.strip() + number

@@ -6,12 +6,23 @@
         httpx.post(f"{sim.base_url}/restapi/v1.0/account/~/extension/~/ring-out", ...)
 
 Override `sim_scenario` in a test module (or use `make_sim`) to serve a different account or behaviour.
+
+Every test has one tier, by what it needs (README, "Where a new test goes"), selected with `-m`:
+
+- `core`: no screen and no Qt. Every test in tests/core and tests/contract.
+- `viewmodels`: Qt without a screen (`QT_QPA_PLATFORM=offscreen`): view models and Qt plumbing.
+  Marked explicitly, module by module or test by test, in tests/ui.
+- `desktop`: a screen, D-Bus, a Secret Service and a system tray, as `scripts/desktop-session`
+  gives them: widgets, the whole app, the tray, the keyring, the browser engine. Every other test
+  in tests/ui, and tests/integration. Outside that session these are skipped (in CI, an error).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +31,50 @@ import pytest
 from ringdesk.simulator import Scenario, Simulator, SimulatorControl, Timings
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+TESTS = Path(__file__).parent
+TIERS = ("core", "viewmodels", "desktop")
+#: The tier of a test that neither it nor its module marks, by its folder in tests/.
+FOLDER_TIERS = {"core": "core", "contract": "core", "ui": "desktop", "integration": "desktop"}
+#: pytest-qt's fixtures: a core test that asks for one is not a core test.
+QT_FIXTURES = {"qapp", "qtbot"}
+IN_DESKTOP_SESSION = bool(os.environ.get("RINGDESK_DESKTOP_SESSION"))
+NEEDS_DESKTOP_SESSION = "desktop tier: needs scripts/desktop-session (Xvfb, D-Bus, GNOME Keyring, a tray)"
+
+if not IN_DESKTOP_SESSION:
+    # Outside the session only tiers without a screen run, so Qt never needs one, wherever pytest runs.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """Gives every test its tier before `-m` selects, then skips the desktop tier outside its session."""
+    for item in items:
+        _mark_tier(item)
+    yield
+    desktop = [item for item in items if item.get_closest_marker("desktop")]
+    if not desktop or IN_DESKTOP_SESSION:
+        return
+    if os.environ.get("CI"):
+        # In CI a skipped desktop test would be a silent hole: the run must use the session.
+        raise pytest.UsageError(f"CI must run the desktop tier through scripts/desktop-session ({desktop[0].nodeid})")
+    skip = pytest.mark.skip(reason=NEEDS_DESKTOP_SESSION)
+    for item in desktop:
+        item.add_marker(skip)
+
+
+def _mark_tier(item: pytest.Item) -> None:
+    marked = sorted({mark.name for mark in item.iter_markers() if mark.name in TIERS})
+    if len(marked) > 1:
+        # `-m` sees a module's mark on each of its tests, so a test cannot take back its module's tier.
+        raise pytest.UsageError(f"{item.nodeid} is marked {' and '.join(marked)}: a test has one tier")
+    tier = marked[0] if marked else FOLDER_TIERS.get(item.path.relative_to(TESTS).parts[0])
+    if tier is None:
+        raise pytest.UsageError(f"{item.nodeid} has no tier: mark it with one of {', '.join(TIERS)}")
+    if tier == "core" and QT_FIXTURES & set(getattr(item, "fixturenames", ())):
+        raise pytest.UsageError(f"{item.nodeid} uses Qt: the core tier runs without it (mark it viewmodels)")
+    if not marked:
+        item.add_marker(tier)
 
 
 def fast_scenario(**overrides: Any) -> Scenario:

@@ -24,13 +24,26 @@ import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApp
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.widgets.dialer import DialerWidget
+from ringdesk.ui.widgets.history_window import HistoryWindow
+from ringdesk.ui.widgets.main_window import MainWindow
+from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
+from ringdesk.ui.widgets.preferences import PreferencesDialog
+from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
+from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
+from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
+from ringdesk.ui.widgets.style import apply_style
+from ringdesk.ui.widgets.tray import TrayIcon
 
 from ringdesk.auth.pkce import matches_redirect, new_attempt
-from ringdesk.auth.session import Identity, SessionState, SessionStatus
+from ringdesk.auth.session import SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import ConnectionSettings, DialerSettings, GeneralSettings, LoginMethod, ServerKind
 from ringdesk.numbers import format_for_display
+from ringdesk.platforms.base import Identity
 from ringdesk.platforms.ringcentral import PlatformClient
+from ringdesk.platforms.ringcentral.codes import error_code_sentence
 from ringdesk.platforms.ringcentral.models import (
     Country,
     Extension,
@@ -38,25 +51,12 @@ from ringdesk.platforms.ringcentral.models import (
     PhoneNumber,
     RingOutStatus,
 )
+from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
-from ringdesk.ui.connection_settings import ConnectionSettingsDialog
-from ringdesk.ui.dialer import DialerWidget
-from ringdesk.ui.history_window import HistoryWindow
-from ringdesk.ui.main_window import MainWindow
-from ringdesk.ui.phone_picker import PhonePickerDialog
-from ringdesk.ui.preferences import PreferencesDialog
-from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow, UnattendedSignInDialog
-from ringdesk.ui.signed_out_prompt import SignedOutPrompt
-from ringdesk.ui.style import apply_style
-from ringdesk.ui.tray import TrayIcon
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
-from ringdesk.ui.viewmodels.dialer import (
-    AccountPhones,
-    DialerViewModel,
-    PhonePickerViewModel,
-    RecentNumber,
-)
+from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
+from ringdesk.ui.viewmodels.phone_picker import AccountPhones, PhonePickerViewModel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
@@ -263,8 +263,8 @@ def _call(statuses: tuple[str, str, str] | None, *, prompt: bool = False, contro
     if statuses is None:
         return state
     started = time.time() - 83  # so "Connected" shows a running time
-    status = RingOutStatus("1", *statuses)
-    return next_state(state, status, play_prompt=prompt, now=started, call_control=control)
+    progress = progress_from_ringout(RingOutStatus("1", *statuses))
+    return next_state(state, progress, play_prompt=prompt, now=started, call_control=control)
 
 
 def dialer_states(shots: ShotTaker) -> None:
@@ -296,7 +296,7 @@ def dialer_states(shots: ShotTaker) -> None:
         "call-failed-unknown-status": _call(("CannotReach", "Success", "SomeNewStatus")),
         "call-ended": next_state(
             connected,
-            RingOutStatus("1", "Finished", "Finished", "Finished"),
+            progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),
             play_prompt=False,
             now=time.time(),
             call_control=True,
@@ -352,7 +352,7 @@ def history_window(shots: ShotTaker) -> None:
     with tempfile.TemporaryDirectory() as folder:
         history = loop.run_until_complete(CallHistory.open(Path(folder) / "history.sqlite3"))
         loop.run_until_complete(_fill_history(history))
-        view_model = HistoryViewModel(history, spawn=run_now)
+        view_model = HistoryViewModel(history, spawn=run_now, error_sentence=error_code_sentence)
         window = HistoryWindow(view_model)
         window.resize(640, 480)
         shots.shoot(window, "history")
@@ -408,6 +408,7 @@ async def _fill_history(history: CallHistory) -> None:
     ]
     for started, destination, extension, fields in calls:
         record_id = await history.record_attempt(
+            platform="ringcentral",
             destination=destination,
             destination_display=format_for_display(destination),
             extension=extension,

@@ -16,13 +16,13 @@ from ringdesk.auth.pkce import (
 )
 from ringdesk.auth.session import (
     EXPIRED_PROBLEM,
-    Identity,
     Session,
     SessionState,
     SessionStatus,
     refresh_delay,
 )
 from ringdesk.auth.token_store import TokenStore
+from ringdesk.platforms.base import Identity
 
 __all__ = [
     "EXPIRED_PROBLEM",

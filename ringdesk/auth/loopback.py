@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 
 from ringdesk.auth.errors import SignInFailed
 from ringdesk.auth.pkce import matches_redirect
+from ringdesk.net import is_loopback, listen_address
 
 __all__ = ["LoopbackRedirectListener"]
 
 _log = logging.getLogger("ringdesk.auth")
 
-_LOOPBACK_HOSTS = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 # A browser sends its request at once; anything slower is not a browser we are waiting for.
 _REQUEST_HEAD_TIMEOUT = 10.0
 _MAX_HEAD_BYTES = 16 * 1024
@@ -55,7 +55,7 @@ class LoopbackRedirectListener:
         except ValueError as exc:
             raise ValueError(f"redirect URI has an invalid port: {redirect_uri!r}") from exc
         host = parts.hostname or ""
-        if parts.scheme != "http" or host not in _LOOPBACK_HOSTS:
+        if parts.scheme != "http" or not is_loopback(host):
             raise ValueError(
                 f"a loopback redirect URI must be http://127.0.0.1:PORT/..., got {redirect_uri!r}"
             )
@@ -64,7 +64,7 @@ class LoopbackRedirectListener:
             raise ValueError(f"a loopback redirect URI needs a fixed, non-zero port: {redirect_uri!r}")
         self.redirect_uri = redirect_uri
         self._host = host
-        self._bind_host = _LOOPBACK_HOSTS[host]
+        self._bind_host = listen_address(host)
         self._port = port
         self._server: asyncio.Server | None = None
         self._result: asyncio.Future[str] | None = None

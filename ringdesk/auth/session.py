@@ -39,13 +39,11 @@ from ringdesk.errors import (
     RingDeskError,
     ServerError,
 )
+from ringdesk.platforms.base import Action, Identity, OAuthPlatform
 from ringdesk.platforms.oauth import TokenSet
-from ringdesk.platforms.ringcentral.client import PlatformClient
-from ringdesk.platforms.ringcentral.models import Extension
 
 __all__ = [
     "EXPIRED_PROBLEM",
-    "Identity",
     "Session",
     "SessionState",
     "SessionStatus",
@@ -98,16 +96,6 @@ class SessionState(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Who is signed in. `account_id` is empty when the platform's answers did not name it."""
-
-    account_id: str
-    extension_id: str
-    extension_number: str
-    name: str
-
-
-@dataclass(frozen=True)
 class SessionStatus:
     state: SessionState
     identity: Identity | None
@@ -117,18 +105,18 @@ class SessionStatus:
 
 
 class Session:
-    """Signs in and keeps `client` signed in (it is the client's auth hook); rules in the module docstring."""
+    """Signs in to `platform` and keeps it signed in (its auth hook); rules in the module docstring."""
 
     def __init__(
         self,
-        client: PlatformClient,
+        platform: OAuthPlatform,
         store: TokenStore,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._client = client
+        self._platform = platform
         self._store = store
         self._clock = clock
         self._wall_clock = wall_clock
@@ -153,7 +141,7 @@ class Session:
         self._wake = asyncio.Event()
         self._sign_in_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
-        client.auth = self
+        platform.auth = self
 
     # ------------------------------------------------------------------ state for the UI
 
@@ -207,12 +195,12 @@ class Session:
         """Exchange the authorization code of `attempt` (from `read_redirect`) and sign in."""
         return await self._sign_in(
             "authorization code",
-            lambda: self._client.exchange_code(code, attempt.redirect_uri, attempt.code_verifier),
+            lambda: self._platform.exchange_code(code, attempt.redirect_uri, attempt.code_verifier),
         )
 
     async def sign_in_with_jwt(self, jwt: str, *, remember: bool = True) -> Identity:
         """JWT credential login (unattended). `remember` keeps the JWT in the keyring; False forgets it."""
-        identity = await self._sign_in("JWT", lambda: self._client.login_jwt(jwt))
+        identity = await self._sign_in("JWT", lambda: self._platform.login_jwt(jwt))
         if remember:
             await self._store.save_secret("jwt", jwt)
         else:
@@ -223,7 +211,7 @@ class Session:
     async def sign_in_with_password(self, username: str, extension: str | None, password: str) -> Identity:
         """The legacy password grant (being retired by the platform). The password is never stored."""
         return await self._sign_in(
-            "password", lambda: self._client.login_password(username, extension, password)
+            "password", lambda: self._platform.login_password(username, extension, password)
         )
 
     async def sign_out(self) -> None:
@@ -371,14 +359,13 @@ class Session:
                     name=stored.get("name", ""),
                 )
         try:
-            extension = await self._client.get_extension()
+            identity = await self._platform.identity()
         except (NetworkError, ServerError, RateLimited) as exc:
             if not cached:
                 raise
             # Starting offline must not cost the stored sign-in; the header shows the id for now.
             _log.info("who is signed in is unknown for now (%s)", type(exc).__name__)
             return Identity("", tokens.owner_id or "", "", "")
-        identity = _identity_of(extension)
         await self._store.save_identity(
             account,
             {
@@ -399,7 +386,7 @@ class Session:
         token = tokens.refresh_token or tokens.access_token
         try:
             async with asyncio.timeout(REVOKE_TIMEOUT):
-                await self._client.revoke(token)
+                await self._platform.revoke(token)
         except (RingDeskError, TimeoutError) as exc:
             _log.info(
                 "revoking the session at the server failed (%s); it is forgotten here anyway",
@@ -436,7 +423,7 @@ class Session:
                 await self._expire(generation, "the refresh token has expired")
                 return
             try:
-                new = await self._client.refresh_tokens(tokens.refresh_token)
+                new = await self._platform.refresh_tokens(tokens.refresh_token)
             except OAuthError as exc:
                 if exc.refresh_token_dead:
                     await self._expire(
@@ -449,7 +436,7 @@ class Session:
                     )
                 return
             except RateLimited as exc:
-                self._backoff(exc, max(exc.retry_after, self._client.next_send_in("Auth")))
+                self._backoff(exc, max(exc.retry_after, self._platform.budget(Action.SIGN_IN).next_send_in))
                 return
             except RingDeskError as exc:  # NetworkError, ServerError, MalformedResponse
                 self._backoff(exc)
@@ -480,7 +467,7 @@ class Session:
         if wait is None:
             wait = min(BACKOFF_MAX, BACKOFF_INITIAL * 2 ** (self._failures - 1))
             # A 503 puts the Auth group in a penalty; trying before it ends would send nothing.
-            wait = max(wait, self._client.next_send_in("Auth"))
+            wait = max(wait, self._platform.budget(Action.SIGN_IN).next_send_in)
         self._retry_at = self._clock() + wait
         self._last_error = error
         _log.warning(
@@ -643,14 +630,3 @@ class Session:
         task = asyncio.create_task(run(), name="ringdesk-auth-cleanup")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-
-def _identity_of(extension: Extension) -> Identity:
-    # The extension model may learn the account id later; until then it is left empty.
-    account = getattr(extension, "account_id", None)
-    return Identity(
-        account_id=str(account) if account else "",
-        extension_id=extension.id,
-        extension_number=extension.extension_number or "",
-        name=extension.name or "",
-    )

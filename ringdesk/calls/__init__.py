@@ -1,18 +1,17 @@
-"""Calls, Qt-free: the call state machine (`state`) and the RingOut service (`ringout`)."""
+"""Calls, Qt-free: the call state machine (`state`) and the service that places and follows calls."""
 
-from ringdesk.calls.ringout import (
+from ringdesk.calls.service import (
     Call,
     CallActionUnavailable,
     CallHistoryLike,
+    CallService,
     PollingStatusSource,
-    RingOutService,
     StatusSink,
     StatusSource,
 )
 from ringdesk.calls.state import (
     CallState,
     Phase,
-    create_error_sentence,
     failure_sentence,
     next_state,
 )
@@ -21,13 +20,12 @@ __all__ = [
     "Call",
     "CallActionUnavailable",
     "CallHistoryLike",
+    "CallService",
     "CallState",
     "Phase",
     "PollingStatusSource",
-    "RingOutService",
     "StatusSink",
     "StatusSource",
-    "create_error_sentence",
     "failure_sentence",
     "next_state",
 ]

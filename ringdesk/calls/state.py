@@ -1,35 +1,43 @@
-"""The one call state machine: the platform's RingOut statuses in, a plain-words `CallState` out.
+"""The one call state machine: a platform's `CallProgress` in, a plain-words `CallState` out.
 
-Pure: no I/O, no clock of its own, no Qt. Every status source (polling now, push events later)
-feeds `next_state`, and every view renders the `CallState` it returns.
+Pure: no I/O, no clock of its own, no Qt, and nothing of any one platform. Every status source
+(polling now, push events later, on any platform) feeds `next_state`, and every view renders the
+`CallState` it returns.
 
-How the platform's three statuses (`callStatus`, `callerStatus`, `calleeStatus`, compared without
-regard to case) become a phase, in this order:
+A call is reported as three neutral legs (`ringdesk.platforms.base.Leg`): `call` (the whole call),
+`caller` (the operator's phone, rung first) and `callee` (the destination). Each platform maps its
+own status words onto a `LegStatus` and, for a failed leg, a `Failure` (RingCentral's RingOut
+words: `ringdesk.platforms.ringcentral.progress`), and keeps each word in `Leg.word`: the state
+carries the three as `raw` and a failed leg's word as `error_code`, so the call history stores
+what the platform said. The legs become a phase in this order:
 
-1. Any value RingDesk does not know -> FAILED, showing the raw text (the platform adds values).
+1. An UNRECOGNISED failure on any leg -> FAILED, showing the platform's word (platforms add words).
 2. A failure on the operator's leg -> FAILED, "Your phone ..."; then a failure on the destination's
-   leg -> FAILED, "The number you called ..."; then a failure only in `callStatus` -> FAILED with a
+   leg -> FAILED, "The number you called ..."; then a failure only on the call -> FAILED with a
    sentence about the call. The legs come first because they say whose phone it was.
-3. `Finished` (the platform's "In Progress > Success > Finished") -> ENDED.
-4. `callStatus` Success, or both legs Success -> CONNECTED (`connected_at` is set once).
-5. Operator's leg Success, destination's leg InProgress -> WAITING_FOR_PRESS_1 when the call was
-   placed with "press 1", else CALLING_DESTINATION. RingOut statuses cannot tell "waiting for the
-   press" from "destination ringing after the press" (both are Success/InProgress), so with the
+3. The call FINISHED, or one leg FINISHED and the other FINISHED or ANSWERED -> ENDED.
+4. The call ANSWERED, or both legs ANSWERED -> CONNECTED (`connected_at` is set once).
+5. Operator's leg ANSWERED, destination's PENDING -> WAITING_FOR_PRESS_1 when the call was placed
+   with "press 1", else CALLING_DESTINATION. The legs cannot tell "waiting for the press" from
+   "destination ringing after the press" (RingOut reports both as Success/InProgress), so with the
    prompt the call stays in WAITING_FOR_PRESS_1 until it connects; its words cover both.
 6. Otherwise -> CALLING_YOU.
 
-YOU_ANSWERED is never produced from RingOut statuses: without the prompt the platform dials the
-destination the moment the operator answers, so the state would only flash. It exists for push
-events (a telephony session whose initiator has answered and whose target is not yet set up).
+`next_state` never produces YOU_ANSWERED: the legs cannot tell it from CALLING_DESTINATION, and
+without the prompt RingOut dials the destination the moment the operator answers, so the state
+would only flash. It exists for push events, which can tell (a telephony session whose initiator
+has answered and whose target is not yet set up).
 
-The RingOut disappearing (`gone=True`, a 404 on status) means ENDED after the call connected,
-CANCELLED when RingDesk cancelled it, and FAILED ("The call ended before it connected.") otherwise.
+The call disappearing (`gone=True`: the platform no longer knows it) means ENDED after the call
+connected, CANCELLED when RingDesk cancelled it, and FAILED ("The call ended before it connected.")
+otherwise.
 
 States never go backwards: a stale or reordered status that would move the phase back is ignored,
 and ENDED, FAILED and CANCELLED are final.
 
-Times (`connected_at`, `ended_at`) are whatever clock the caller passes as `now`; the RingOut
-service passes the wall clock (seconds since the epoch) so the call history can store them as is.
+Times (`connected_at`, `ended_at`) are whatever clock the caller passes as `now`; the service that
+follows a call passes the wall clock (seconds since the epoch) so the call history can store them
+as is.
 """
 
 from __future__ import annotations
@@ -40,18 +48,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ringdesk.errors import friendly_message
-from ringdesk.platforms.ringcentral.models import RingOutStatus
+from ringdesk.platforms.base import CallProgress, Failure, Leg, LegStatus
 
 __all__ = [
     "CALL_CONTROL_MISSING",
     "CONNECTION_TROUBLE",
-    "CREATE_ERROR_SENTENCES",
     "ENDED_BEFORE_CONNECT",
-    "KNOWN_STATUSES",
     "CallState",
     "Phase",
-    "create_error_sentence",
     "failure_sentence",
     "initial_state",
     "next_state",
@@ -79,7 +83,7 @@ class Phase(enum.Enum):
 
     @property
     def ringing(self) -> bool:
-        """Placed and not yet connected: the phases in which a RingOut can still be cancelled."""
+        """Placed and not yet connected: the phases in which the call can still be cancelled."""
         return self in _RINGING
 
     @property
@@ -141,11 +145,13 @@ class CallState:
     their_leg: str
     """The destination's phone in plain words."""
     outcome: str | None = None
-    """One sentence for how the call ended (always set for FAILED; raw text for unknown values)."""
+    """One sentence for how the call ended (always set for FAILED; shows an unrecognised word as is)."""
     error_code: str | None = None
-    """The status value or platform error code behind a failure (`Busy`, `TEL-109`)."""
+    """The platform's word or error code behind a failure (`Busy`, `TEL-109`)."""
     raw: tuple[str, str, str] | None = None
-    """The last (callStatus, callerStatus, calleeStatus) seen, as the platform spelled them."""
+    """The last (call, caller, callee) words seen, as the platform spelled them (`progress.words`)."""
+    progress: CallProgress | None = None
+    """The last progress taken in (None before the first); what a vanished call's legs were."""
     connected_at: float | None = None
     ended_at: float | None = None
     can_cancel: bool = False
@@ -174,13 +180,13 @@ def initial_state(destination: str = "") -> CallState:
 
 
 def placing_state(destination: str) -> CallState:
-    """The state while the RingOut request is on its way (nothing is ringing yet)."""
+    """The state while the request to place the call is on its way (nothing is ringing yet)."""
     return _make(Phase.PLACING, destination, call_control=False)
 
 
 def next_state(
     previous: CallState,
-    status: RingOutStatus | None,
+    progress: CallProgress | None,
     *,
     play_prompt: bool,
     now: float,
@@ -188,27 +194,29 @@ def next_state(
     call_control: bool,
     cancelled: bool = False,
 ) -> CallState:
-    """The state after `status` (or after the RingOut vanished, `gone=True`).
+    """The state after `progress` (or after the call vanished, `gone=True`).
 
-    `cancelled` says RingDesk asked to cancel this call, so its disappearance (or a `Rejected`
-    leg, which is how the platform reports a cancel) is a cancel, not a failure. `status=None`
+    `cancelled` says RingDesk asked to cancel this call, so its disappearance (or a DECLINED
+    leg, which is how RingOut reports a cancel) is a cancel, not a failure. `progress=None`
     without `gone` changes nothing except the hang-up permission. See the module docstring.
     """
     if previous.phase.final:
         return previous
     if gone:
         candidate = _gone_state(previous, now, call_control=call_control, cancelled=cancelled)
-    elif status is None:
+    elif progress is None:
         return _with_permission(previous, call_control)
     else:
-        candidate = _state_for(previous, status, play_prompt=play_prompt, now=now, call_control=call_control)
-        if cancelled and candidate.phase is Phase.FAILED and _rejected(status):
+        candidate = _state_for(
+            previous, progress, play_prompt=play_prompt, now=now, call_control=call_control
+        )
+        if cancelled and candidate.phase is Phase.FAILED and _declined(progress):
             candidate = _make(
                 Phase.CANCELLED,
                 previous.destination,
                 call_control=call_control,
                 outcome=_CANCELLED,
-                raw=candidate.raw,
+                progress=progress,
                 connected_at=previous.connected_at,
                 ended_at=now,
             )
@@ -216,79 +224,40 @@ def next_state(
         # A stale answer (polls and pushes can arrive out of order): keep what we know.
         return _with_permission(previous, call_control)
     if candidate.phase is previous.phase and candidate.phase is not Phase.FAILED:
-        # Same phase: keep the first `connected_at` and update only what the status adds.
+        # Same phase: keep the first `connected_at` and update only what the progress adds.
         return dataclasses.replace(
             previous,
             raw=candidate.raw or previous.raw,
+            progress=candidate.progress or previous.progress,
             can_hang_up=candidate.can_hang_up,
             hang_up_unavailable_reason=candidate.hang_up_unavailable_reason,
         )
     return candidate
 
 
-def failure_sentence(leg: str, status: str, *, previous: Phase | None = None) -> str:
-    """The one sentence for a failure `status` on `leg` ("caller", "callee" or "call")."""
-    entry = _FAILURES.get(_fold(status))
-    if entry is None:
-        return f"The call failed with a status RingDesk does not know: {status}"
+def failure_sentence(leg: str, failure: Failure, word: str = "", *, previous: Phase | None = None) -> str:
+    """The one sentence for `failure` on `leg` ("caller", "callee" or "call").
+
+    `word` is the platform's own word, which only an UNRECOGNISED failure shows (it has no sentence
+    of its own). `previous` is the phase the call was in: the operator's phone not answering while
+    RingDesk waited for "press 1" means nobody pressed 1 in time.
+    """
+    if failure is Failure.UNRECOGNISED:
+        return f"The call failed with a status RingDesk does not know: {word}"
+    words = _FAILURES[failure]
     if leg == "caller":
-        if _fold(status) == "noanswer" and previous is Phase.WAITING_FOR_PRESS_1:
+        if failure is Failure.NO_ANSWER and previous is Phase.WAITING_FOR_PRESS_1:
             return _PRESS_1_TIMEOUT
-        return entry.yours
+        return words.yours
     if leg == "callee":
-        return entry.theirs
-    return entry.call
+        return words.theirs
+    return words.call
 
 
-# --------------------------------------------------------------------------- RingOut create errors
-
-# Codes the platform returns when a RingOut cannot be placed. The sentences themselves live in
-# `ringdesk.errors` (one place for every error text); this table only adds what placing a RingOut
-# implies: which parameter a bare `CMN-102` is about, and what a missing permission means here.
-_CREATE_IMPLIED_PARAMETER: Mapping[str, str] = {"CMN-102": "from.forwardingNumberId"}
-_CREATE_OWN_SENTENCES: Mapping[str, str] = {
-    "CMN-401": (
-        "RingDesk is not allowed to place RingOut calls on your account; ask your administrator to "
-        "give the app the RingOut permission."
-    ),
-}
-_CREATE_CODES = (
-    "TEL-108",
-    "TEL-109",
-    "TEL-107",
-    "RNG-102",
-    "CMN-102",
-    "CMN-401",
-    "CMN-112",
-    "BIL-103",
-    "TEL-101",
-    "TEL-102",
-)
+# --------------------------------------------------------------------------- failures
 
 
-def create_error_sentence(error_code: str | None, parameter_name: str | None = None) -> str | None:
-    """The sentence for an error code met when placing a RingOut, or None for other codes."""
-    if not error_code:
-        return None
-    code = error_code.upper()
-    own = _CREATE_OWN_SENTENCES.get(code)
-    if own is not None:
-        return own
-    if code not in _CREATE_CODES:
-        return None
-    return friendly_message(code, parameter_name or _CREATE_IMPLIED_PARAMETER.get(code))
-
-
-CREATE_ERROR_SENTENCES: Mapping[str, str] = {
-    code: sentence for code in _CREATE_CODES if (sentence := create_error_sentence(code)) is not None
-}
-"""Every RingOut create error code with its sentence (for views and documentation)."""
-
-
-# --------------------------------------------------------------------------- statuses
-
-
-class _Failure(NamedTuple):
+class _FailureWords(NamedTuple):
     word: str
     """The leg in a word or two, for the per-leg lines."""
     yours: str
@@ -296,186 +265,185 @@ class _Failure(NamedTuple):
     call: str
 
 
-_FAILURE_LIST: dict[str, _Failure] = {
-    "Busy": _Failure(
+_FAILURES: Mapping[Failure, _FailureWords] = {
+    Failure.BUSY: _FailureWords(
         "Busy",
         "Your phone was busy.",
         "The number you called was busy.",
         "The line was busy.",
     ),
-    "NoAnswer": _Failure(
+    Failure.NO_ANSWER: _FailureWords(
         "No answer",
         "You did not answer your phone.",
         "The number you called did not answer.",
         "Nobody answered.",
     ),
-    "Rejected": _Failure(
+    Failure.DECLINED: _FailureWords(
         "Declined",
         "The call was declined on your phone.",
         "The number you called declined the call.",
         "The call was declined.",
     ),
-    "InternationalDisabled": _Failure(
+    Failure.INTERNATIONAL_DISABLED: _FailureWords(
         "Calling not allowed",
         "Ringing your phone needs international calling, which is disabled on your extension.",
         "International calling is disabled on your extension.",
         "International calling is disabled on your extension.",
     ),
-    "DestinationBlocked": _Failure(
+    Failure.BLOCKED: _FailureWords(
         "Blocked",
         "Calls to your phone's number are blocked on your account.",
         "Calls to the number you called are blocked on your account.",
         "Calls to this number are blocked on your account.",
     ),
-    "GenericError": _Failure(
+    Failure.NETWORK_ERROR: _FailureWords(
         "Error",
         "The phone network reported an error while ringing your phone.",
         "The phone network reported an error while calling the number.",
         "The phone network reported an error.",
     ),
-    "NotEnoughFunds": _Failure(
+    Failure.NOT_ENOUGH_FUNDS: _FailureWords(
         "Not enough funds",
         "Your account does not have enough funds for this call.",
         "Your account does not have enough funds for this call.",
         "Your account does not have enough funds for this call.",
     ),
-    "CannotReach": _Failure(
+    Failure.UNREACHABLE: _FailureWords(
         "Unreachable",
         "Your phone could not be reached.",
         "The number you called could not be reached.",
         "The call could not be connected.",
     ),
-    "NoSessionFound": _Failure(
+    Failure.LOST: _FailureWords(
         "Lost",
         "The phone service lost track of the call to your phone.",
         "The phone service lost track of the call to the number.",
         "The phone service lost track of the call.",
     ),
-    "Invalid": _Failure(
+    Failure.UNCLEAR: _FailureWords(
         "Error",
         "The phone service could not tell what happened to your phone's call.",
         "The phone service could not tell what happened to the call to the number.",
         "The phone service could not tell what happened to the call.",
     ),
-    "Error": _Failure(
+    Failure.SERVICE_ERROR: _FailureWords(
         "Error",
         "The phone service reported an error while ringing your phone.",
         "The phone service reported an error while calling the number.",
         "The phone service reported an error.",
     ),
-    "NoAnsweringMachine": _Failure(
+    Failure.SERVICE_FAILED: _FailureWords(
         "Error",
         "The phone service failed while ringing your phone.",
         "The phone service failed while calling the number.",
         "The phone service failed while connecting the call.",
     ),
-    "RingOutFromThisNumberIsNotSupported": _Failure(
+    Failure.NOT_SUPPORTED: _FailureWords(
         "Not supported",
         "RingOut cannot ring the phone you chose; choose another phone.",
         "RingOut cannot call this number.",
         "RingOut cannot ring the phone you chose; choose another phone.",
     ),
-    "NoSuchUser": _Failure(
+    Failure.NO_SUCH_NUMBER: _FailureWords(
         "No such number",
         "The phone you chose to be rung does not exist.",
         "The number you called does not exist.",
         "The number does not exist.",
     ),
-    "Unknown": _Failure(
+    Failure.UNSPECIFIED: _FailureWords(
         "Failed",
         "The call to your phone failed for a reason the phone service did not give.",
         "The call to the number failed for a reason the phone service did not give.",
         "The call failed for a reason the phone service did not give.",
     ),
 }
-# Case-folded, so `NosuchUser` (the spec) and `NoSuchUser` (older docs) are one entry.
-_FAILURES: dict[str, _Failure] = {name.casefold(): entry for name, entry in _FAILURE_LIST.items()}
-_PROGRESS = frozenset({"inprogress", "success", "finished"})
-KNOWN_STATUSES: frozenset[str] = frozenset(_FAILURE_LIST) | {"InProgress", "Success", "Finished"}
-"""Every status value RingDesk understands, as the platform documents them."""
+"""Every failure but UNRECOGNISED, whose sentence shows the platform's word instead."""
+
+_PROGRESS_WORDS: Mapping[LegStatus, str] = {
+    LegStatus.PENDING: "Not connected",
+    LegStatus.ANSWERED: "Answered",
+    LegStatus.FINISHED: "Ended",
+}
 
 
-def _fold(status: str | None) -> str:
-    return (status or "").strip().casefold()
+def _failure_of(leg: Leg) -> Failure | None:
+    """Why `leg` failed, or None while it has not; a failure without a reason is UNSPECIFIED."""
+    if leg.status is not LegStatus.FAILED:
+        return None
+    return leg.failure or Failure.UNSPECIFIED
 
 
-def _known(status: str | None) -> bool:
-    folded = _fold(status)
-    return folded == "" or folded in _PROGRESS or folded in _FAILURES
+def _declined(progress: CallProgress) -> bool:
+    return Failure.DECLINED in (_failure_of(progress.caller), _failure_of(progress.callee))
 
 
-def _rejected(status: RingOutStatus) -> bool:
-    return status.caller_status_is("Rejected") or status.callee_status_is("Rejected")
-
-
-def _leg_word(status: str | None) -> str:
-    folded = _fold(status)
-    if folded in ("", "inprogress"):
-        return "Not connected"
-    if folded == "success":
-        return "Answered"
-    if folded == "finished":
-        return "Ended"
-    entry = _FAILURES.get(folded)
-    return entry.word if entry is not None else (status or "")
+def _leg_word(leg: Leg | None) -> str:
+    if leg is None:
+        return _PROGRESS_WORDS[LegStatus.PENDING]
+    failure = _failure_of(leg)
+    if failure is None:
+        return _PROGRESS_WORDS[leg.status]
+    if failure is Failure.UNRECOGNISED:
+        return leg.word
+    return _FAILURES[failure].word
 
 
 def _state_for(
-    previous: CallState, status: RingOutStatus, *, play_prompt: bool, now: float, call_control: bool
+    previous: CallState, progress: CallProgress, *, play_prompt: bool, now: float, call_control: bool
 ) -> CallState:
-    raw = (status.call_status or "", status.caller_status or "", status.callee_status or "")
     destination = previous.destination
     connected_at = previous.connected_at
 
-    def failed(outcome: str, code: str) -> CallState:
+    def failed(leg_name: str, leg: Leg, failure: Failure) -> CallState:
+        outcome = failure_sentence(leg_name, failure, leg.word, previous=previous.phase)
         return _make(
             Phase.FAILED,
             destination,
             call_control=call_control,
             outcome=outcome,
-            error_code=code,
-            raw=raw,
+            error_code=leg.word or None,
+            progress=progress,
             connected_at=connected_at,
             ended_at=now,
-            your_leg=_leg_word(status.caller_status),
-            their_leg=_leg_word(status.callee_status),
+            your_leg=_leg_word(progress.caller),
+            their_leg=_leg_word(progress.callee),
         )
 
-    for value in (status.caller_status, status.callee_status, status.call_status):
-        if not _known(value):
-            assert value is not None
-            return failed(f"The call failed with a status RingDesk does not know: {value}", value)
-    legs = (("caller", status.caller_status), ("callee", status.callee_status), ("call", status.call_status))
-    for leg, value in legs:
-        if _fold(value) in _FAILURES:
-            assert value is not None
-            return failed(failure_sentence(leg, value, previous=previous.phase), value)
+    legs = (("caller", progress.caller), ("callee", progress.callee), ("call", progress.call))
+    for leg_name, leg in legs:
+        if _failure_of(leg) is Failure.UNRECOGNISED:
+            return failed(leg_name, leg, Failure.UNRECOGNISED)
+    for leg_name, leg in legs:
+        failure = _failure_of(leg)
+        if failure is not None:
+            return failed(leg_name, leg, failure)
 
-    call, caller, callee = (
-        _fold(v) for v in (status.call_status, status.caller_status, status.callee_status)
-    )
-    if call == "finished" or ("finished" in (caller, callee) and {caller, callee} <= {"finished", "success"}):
+    call, caller, callee = progress.call.status, progress.caller.status, progress.callee.status
+    answered_or_finished = {LegStatus.ANSWERED, LegStatus.FINISHED}
+    if call is LegStatus.FINISHED or (
+        LegStatus.FINISHED in (caller, callee) and {caller, callee} <= answered_or_finished
+    ):
         return _make(
             Phase.ENDED,
             destination,
             call_control=call_control,
             outcome=_ENDED,
-            raw=raw,
+            progress=progress,
             connected_at=connected_at,
             ended_at=now,
         )
-    if call == "success" or (caller == "success" and callee == "success"):
+    if call is LegStatus.ANSWERED or (caller is LegStatus.ANSWERED and callee is LegStatus.ANSWERED):
         return _make(
             Phase.CONNECTED,
             destination,
             call_control=call_control,
-            raw=raw,
+            progress=progress,
             connected_at=connected_at if connected_at is not None else now,
         )
-    if caller == "success":
+    if caller is LegStatus.ANSWERED:
         phase = Phase.WAITING_FOR_PRESS_1 if play_prompt else Phase.CALLING_DESTINATION
-        return _make(phase, destination, call_control=call_control, raw=raw)
-    return _make(Phase.CALLING_YOU, destination, call_control=call_control, raw=raw)
+        return _make(phase, destination, call_control=call_control, progress=progress)
+    return _make(Phase.CALLING_YOU, destination, call_control=call_control, progress=progress)
 
 
 def _gone_state(previous: CallState, now: float, *, call_control: bool, cancelled: bool) -> CallState:
@@ -485,6 +453,7 @@ def _gone_state(previous: CallState, now: float, *, call_control: bool, cancelle
             previous.destination,
             call_control=call_control,
             outcome=_ENDED,
+            progress=previous.progress,
             raw=previous.raw,
             connected_at=previous.connected_at,
             ended_at=now,
@@ -495,6 +464,7 @@ def _gone_state(previous: CallState, now: float, *, call_control: bool, cancelle
             previous.destination,
             call_control=call_control,
             outcome=_CANCELLED,
+            progress=previous.progress,
             raw=previous.raw,
             ended_at=now,
         )
@@ -504,10 +474,11 @@ def _gone_state(previous: CallState, now: float, *, call_control: bool, cancelle
         call_control=call_control,
         outcome=ENDED_BEFORE_CONNECT,
         error_code="NotFound",
+        progress=previous.progress,
         raw=previous.raw,
         ended_at=now,
-        your_leg=_leg_word(previous.raw[1] if previous.raw else None),
-        their_leg=_leg_word(previous.raw[2] if previous.raw else None),
+        your_leg=_leg_word(previous.progress.caller if previous.progress else None),
+        their_leg=_leg_word(previous.progress.callee if previous.progress else None),
     )
 
 
@@ -549,12 +520,14 @@ def _make(
     call_control: bool,
     outcome: str | None = None,
     error_code: str | None = None,
+    progress: CallProgress | None = None,
     raw: tuple[str, str, str] | None = None,
     connected_at: float | None = None,
     ended_at: float | None = None,
     your_leg: str | None = None,
     their_leg: str | None = None,
 ) -> CallState:
+    """A fresh state for `phase`; `raw` is the progress's words unless given."""
     default_yours, default_theirs = _LEGS[phase]
     state = CallState(
         phase=phase,
@@ -563,7 +536,8 @@ def _make(
         their_leg=their_leg if their_leg is not None else default_theirs,
         outcome=outcome,
         error_code=error_code,
-        raw=raw,
+        raw=raw if raw is not None else (progress.words if progress is not None else None),
+        progress=progress,
         connected_at=connected_at,
         ended_at=ended_at,
         can_cancel=phase.ringing,

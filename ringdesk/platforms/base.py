@@ -116,30 +116,50 @@ class LegStatus(enum.Enum):
 
 
 class Failure(enum.Enum):
-    """Why a leg failed, in the platform-neutral words the call state machine has sentences for."""
+    """Why a leg failed, in the platform-neutral words the call state machine has sentences for.
+
+    Each platform maps its own failure words onto these; a word that fits none of them is
+    UNRECOGNISED (never dropped), so that a failure the platform adds still ends the call visibly.
+    """
 
     BUSY = "busy"
     NO_ANSWER = "no_answer"
+    """It rang and nobody answered."""
     DECLINED = "declined"
+    """Someone declined the call; also how a platform may report a cancel while ringing."""
     INTERNATIONAL_DISABLED = "international_disabled"
+    """The number needs international calling, which is off for the operator."""
     BLOCKED = "blocked"
+    """The account blocks calls to this number."""
     NETWORK_ERROR = "network_error"
+    """The phone network (a carrier) reported an error."""
     NOT_ENOUGH_FUNDS = "not_enough_funds"
     UNREACHABLE = "unreachable"
+    """The phone could not be reached at all (switched off, no signal, no route)."""
     LOST = "lost"
+    """The platform lost track of the call."""
     UNCLEAR = "unclear"
+    """The platform could not tell what happened."""
     SERVICE_ERROR = "service_error"
+    """The platform reported an error of its own."""
     SERVICE_FAILED = "service_failed"
+    """Part of the platform failed while connecting (a component, not the network)."""
     NOT_SUPPORTED = "not_supported"
+    """The platform cannot ring this phone, or call this number, this way."""
     NO_SUCH_NUMBER = "no_such_number"
     UNSPECIFIED = "unspecified"
+    """The platform said the call failed without saying why."""
     UNRECOGNISED = "unrecognised"
     """A word the platform added that RingDesk does not know yet; `Leg.word` holds it."""
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One leg's status, with the platform's own word for it (kept for the history and error codes)."""
+    """One leg's status, with the platform's own word for it (kept for the history and error codes).
+
+    `failure` says why a FAILED leg failed; a FAILED leg without one counts as UNSPECIFIED, and
+    a leg that has not failed has none.
+    """
 
     status: LegStatus = LegStatus.PENDING
     failure: Failure | None = None
@@ -200,6 +220,8 @@ class Budget:
     window: float
     next_send_in: float
     """Seconds until the next request may be sent (0.0: now)."""
+    name: str | None = None
+    """The platform's own name for this budget (RingCentral's rate group: "Heavy"), for logs and errors."""
 
 
 class CallingPlatform(Protocol):

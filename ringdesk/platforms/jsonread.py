@@ -25,8 +25,6 @@ __all__ = [
     "read_str_tuple",
 ]
 
-# Each reader names what it was reading, so a MalformedResponse says which field was wrong.
-
 
 def read_object(data: object, what: str) -> Mapping[str, object]:
     if not isinstance(data, Mapping):

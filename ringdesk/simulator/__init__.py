@@ -14,7 +14,8 @@ telephony sessions, detailed presence, the platform's rate limits, and a loopbac
 
 from __future__ import annotations
 
-from ringdesk.simulator.app import is_loopback
+# The control API's gate: only a client's address counts, never a name (unlike `ringdesk.net.is_loopback`).
+from ringdesk.net import is_loopback_address as is_loopback
 from ringdesk.simulator.client import SimulatorControl
 from ringdesk.simulator.scenario import (
     Account,

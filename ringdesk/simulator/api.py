@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from ringdesk.simulator.app import RequestContext, api_endpoint
 from ringdesk.simulator.calls import Phase
 from ringdesk.simulator.responses import api_error
-from ringdesk.simulator.scenario import ForwardingNumber, Timings, User
+from ringdesk.simulator.scenario import Country, ForwardingNumber, Timings, User
 
 log = logging.getLogger("ringdesk.simulator")
 
@@ -80,9 +80,7 @@ async def read_extension(request: Request, ctx: RequestContext) -> Response:
         },
         "regionalSettings": {
             "homeCountry": {
-                "id": country.id,
-                "uri": f"{base}/restapi/v1.0/dictionary/country/{country.id}",
-                "name": country.name,
+                **_country_reference(base, country),
                 "isoCode": country.iso_code,
                 "callingCode": country.calling_code,
             },
@@ -124,11 +122,7 @@ async def list_phone_numbers(request: Request, ctx: RequestContext) -> Response:
             "id": number.id,
             "uri": f"{base}/restapi/v1.0/account/{account.id}/phone-number/{number.id}",
             "phoneNumber": number.phone_number,
-            "country": {
-                "id": country.id,
-                "uri": f"{base}/restapi/v1.0/dictionary/country/{country.id}",
-                "name": country.name,
-            },
+            "country": _country_reference(base, country),
             "paymentType": number.payment_type,
             "primary": number.primary,
             "status": "Normal",
@@ -139,11 +133,7 @@ async def list_phone_numbers(request: Request, ctx: RequestContext) -> Response:
         if number.label:
             record["label"] = number.label
         if number.usage_type == "DirectNumber":
-            record["extension"] = {
-                "id": user.extension_id,
-                "uri": f"{base}{_extension_path(ctx, user)}",
-                "extensionNumber": user.extension_number,
-            }
+            record["extension"] = _extension_reference(ctx, user)
         records.append(record)
     return _paged(request, ctx, records)
 
@@ -162,11 +152,7 @@ async def list_devices(request: Request, ctx: RequestContext) -> Response:
             "type": device.type,
             "name": device.name,
             "status": device.status,
-            "extension": {
-                "id": user.extension_id,
-                "uri": f"{base}{_extension_path(ctx, user)}",
-                "extensionNumber": user.extension_number,
-            },
+            "extension": _extension_reference(ctx, user),
         }
         if device.serial:
             record["serial"] = device.serial
@@ -375,11 +361,7 @@ async def read_presence(request: Request, ctx: RequestContext) -> Response:
     base = ctx.base_url
     body: dict[str, Any] = {
         "uri": f"{base}{_extension_path(ctx, user)}/presence",
-        "extension": {
-            "id": user.extension_id,
-            "uri": f"{base}{_extension_path(ctx, user)}",
-            "extensionNumber": user.extension_number,
-        },
+        "extension": _extension_reference(ctx, user),
         "presenceStatus": "Busy" if entries else "Available",
         "telephonyStatus": telephony,
         "userStatus": "Available",
@@ -428,6 +410,24 @@ def _resolve(request: Request, ctx: RequestContext) -> User | Response:
 
 def _extension_path(ctx: RequestContext, user: User) -> str:
     return f"/restapi/v1.0/account/{ctx.sim.scenario.account.id}/extension/{user.extension_id}"
+
+
+def _extension_reference(ctx: RequestContext, user: User) -> dict[str, Any]:
+    """How another record points at an extension: its id, its URI and its number."""
+    return {
+        "id": user.extension_id,
+        "uri": f"{ctx.base_url}{_extension_path(ctx, user)}",
+        "extensionNumber": user.extension_number,
+    }
+
+
+def _country_reference(base: str, country: Country) -> dict[str, Any]:
+    """How a record points at a country of the dictionary: its id, its URI and its name."""
+    return {
+        "id": country.id,
+        "uri": f"{base}/restapi/v1.0/dictionary/country/{country.id}",
+        "name": country.name,
+    }
 
 
 def _forwarding_record(base: str, extension_path: str, number: ForwardingNumber) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ringdesk.net import is_loopback_address
 from ringdesk.simulator.ratelimit import RateDecision
 from ringdesk.simulator.responses import api_error
 from ringdesk.simulator.scenario import ClientApp, Scenario, User
@@ -42,19 +42,6 @@ _CONTEXT_KEY = "ringdesk.simulator.context"
 
 class ConnectionDropped(Exception):
     """Raised after the response has started, so the server closes the connection mid-response."""
-
-
-def is_loopback(host: str | None) -> bool:
-    """True for a loopback client address (127.0.0.0/8, ::1, IPv4-mapped loopback); the control API's gate."""
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 @dataclass
@@ -164,7 +151,7 @@ class SimulatorMiddleware:
         path: str = scope["path"]
         method: str = scope["method"]
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            if not is_loopback(remote):
+            if not is_loopback_address(remote):
                 log.warning("control request from non-loopback address %s refused", remote)
                 await _send_json(
                     send, 403, _error_body("CMN-419", "The simulator's control API is loopback-only")

@@ -224,37 +224,30 @@ class Call:
     def session_body(self, now: float) -> dict[str, Any]:
         initiator, target = self.party_statuses(now)
         account, owner = str(self.account_id), str(self.owner)
+
+        def party(party_id: str, role: str, status: dict[str, str], rings: str) -> dict[str, Any]:
+            # Both legs are the operator's outbound calls from the caller id; they differ in what they ring.
+            return {
+                "id": party_id,
+                "accountId": account,
+                "extensionId": owner,
+                "direction": "Outbound",
+                "ringOutRole": role,
+                "status": status,
+                "muted": False,
+                "standAlone": False,
+                "from": {"phoneNumber": self.caller_id, "extensionId": owner},
+                "to": {"phoneNumber": rings},
+                "owner": {"accountId": account, "extensionId": owner},
+            }
+
         return {
             "id": self.session_id,
             "origin": {"type": "RingOut"},
             "creationTime": _iso(self.created_wall),
             "parties": [
-                {
-                    "id": self.initiator_party_id,
-                    "accountId": account,
-                    "extensionId": owner,
-                    "direction": "Outbound",
-                    "ringOutRole": "Initiator",
-                    "status": initiator,
-                    "muted": False,
-                    "standAlone": False,
-                    "from": {"phoneNumber": self.caller_id, "extensionId": owner},
-                    "to": {"phoneNumber": self.from_number},
-                    "owner": {"accountId": account, "extensionId": owner},
-                },
-                {
-                    "id": self.target_party_id,
-                    "accountId": account,
-                    "extensionId": owner,
-                    "direction": "Outbound",
-                    "ringOutRole": "Target",
-                    "status": target,
-                    "muted": False,
-                    "standAlone": False,
-                    "from": {"phoneNumber": self.caller_id, "extensionId": owner},
-                    "to": {"phoneNumber": self.to_number},
-                    "owner": {"accountId": account, "extensionId": owner},
-                },
+                party(self.initiator_party_id, "Initiator", initiator, self.from_number),
+                party(self.target_party_id, "Target", target, self.to_number),
             ],
         }
 

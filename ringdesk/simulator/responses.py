@@ -23,10 +23,7 @@ def api_error(
     parameter: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    item: dict[str, Any] = {"errorCode": code, "message": message}
-    if parameter is not None:
-        item["parameterName"] = parameter
-    body = {"errorCode": code, "message": message, "errors": [item]}
+    body = {"errorCode": code, "message": message, "errors": [_error_item(code, message, parameter)]}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
@@ -37,8 +34,17 @@ def oauth_error(
     status: int = 400,
     parameter: str | None = None,
 ) -> JSONResponse:
-    item: dict[str, Any] = {"errorCode": code, "message": description}
+    body = {
+        "error": error,
+        "error_description": description,
+        "errors": [_error_item(code, description, parameter)],
+    }
+    return JSONResponse(body, status_code=status)
+
+
+def _error_item(code: str, message: str, parameter: str | None) -> dict[str, Any]:
+    """One entry of the `errors` list, which API and OAuth errors share."""
+    item: dict[str, Any] = {"errorCode": code, "message": message}
     if parameter is not None:
         item["parameterName"] = parameter
-    body = {"error": error, "error_description": description, "errors": [item]}
-    return JSONResponse(body, status_code=status)
+    return item

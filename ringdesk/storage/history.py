@@ -31,26 +31,42 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
 from ringdesk.errors import RingDeskError
+from ringdesk.numbers import digits_of
 
 __all__ = [
-    "CALL_STATES",
     "INTERRUPTED_OUTCOME",
     "LIVE_STATES",
     "SCHEMA_VERSION",
     "CallHistory",
     "CallRecord",
     "HistoryError",
+    "HistoryState",
     "HistoryUnavailable",
 ]
 
-CALL_STATES: Final = ("placing", "ringing", "connected", "ended", "failed", "cancelled", "interrupted")
+
+class HistoryState(StrEnum):
+    """A call's state as the history stores it (the text is what is in the database)."""
+
+    PLACING = "placing"
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    ENDED = "ended"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    """RingDesk stopped following the call (it quit or crashed) before it ended."""
+
+
+_STATE_TEXTS: Final = frozenset(state.value for state in HistoryState)
 # States in which a call may still be going on; a row left in one of them by a crash is stale.
-LIVE_STATES: Final = ("placing", "ringing", "connected")
+LIVE_STATES: Final = frozenset({HistoryState.PLACING, HistoryState.RINGING, HistoryState.CONNECTED})
 INTERRUPTED_OUTCOME: Final = "RingDesk closed before this call ended."
 
 
@@ -79,14 +95,17 @@ class CallRecord:
     from_label: str | None
     caller_id: str | None
     play_prompt: bool
-    state: str
+    state: HistoryState
     outcome: str | None
     error_code: str | None
     caller_status: str | None
     callee_status: str | None
-    ringout_id: str | None
+    call_id: str | None
+    """The platform's id of the call (RingCentral: the RingOut id); None until it was placed."""
     connected_at: float | None
     ended_at: float | None
+    platform: str
+    """Which platform placed the call (`ringdesk.platforms.base.PlatformKind`); `call_id` is its id."""
 
     @property
     def duration(self) -> float | None:
@@ -137,6 +156,7 @@ class CallHistory:
     async def record_attempt(
         self,
         *,
+        platform: str,
         destination: str,
         destination_display: str,
         extension: str | None,
@@ -152,6 +172,7 @@ class CallHistory:
         afterwards, so that no call exists without its history entry.
         """
         values = {
+            "platform": platform,
             "started_at": time.time() if started_at is None else started_at,
             "destination": destination,
             "destination_display": destination_display,
@@ -160,7 +181,7 @@ class CallHistory:
             "from_label": from_label,
             "caller_id": caller_id,
             "play_prompt": 1 if play_prompt else 0,
-            "state": "placing",
+            "state": HistoryState.PLACING,
         }
         return await self._worker.run(
             lambda conn: _insert_attempt(conn, values),
@@ -175,7 +196,7 @@ class CallHistory:
         unknown = sorted(set(fields) - UPDATABLE_FIELDS)
         if unknown:
             raise ValueError(f"cannot update call record field(s): {', '.join(unknown)}")
-        if "state" in fields and fields["state"] not in CALL_STATES:
+        if "state" in fields and fields["state"] not in _STATE_TEXTS:
             raise ValueError(f"unknown call state {fields['state']!r}")
         if not fields:
             return
@@ -258,7 +279,7 @@ UPDATABLE_FIELDS: Final = frozenset(
         "error_code",
         "caller_status",
         "callee_status",
-        "ringout_id",
+        "call_id",
         "connected_at",
         "ended_at",
     }
@@ -268,12 +289,12 @@ UPDATABLE_FIELDS: Final = frozenset(
 #
 # `_MIGRATIONS[n]` takes a database from version n to n + 1; each runs in its own transaction
 # together with the new `user_version`, so a crash mid-migration leaves the old version intact.
-# To add version 2, append one function and nothing else, for example:
+# To add version 3, append one function and nothing else, for example:
 #
-#     def _v1_to_v2(conn: sqlite3.Connection) -> None:
+#     def _v2_to_v3(conn: sqlite3.Connection) -> None:
 #         conn.execute("ALTER TABLE calls ADD COLUMN note TEXT")
 #
-#     _MIGRATIONS = (_v0_to_v1, _v1_to_v2)
+#     _MIGRATIONS = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 #
 # and add the column to `CallRecord` and `_COLUMNS`. Never edit a released migration: someone's
 # file is already at that version.
@@ -312,7 +333,14 @@ def _v0_to_v1(conn: sqlite3.Connection) -> None:
     )
 
 
-_MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (_v0_to_v1,)
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    # Calls are no longer RingCentral's only: the RingOut id becomes the platform's call id, and
+    # every row says which platform it belongs to. Rows from version 1 were all RingCentral's.
+    conn.execute("ALTER TABLE calls RENAME COLUMN ringout_id TO call_id")
+    conn.execute("ALTER TABLE calls ADD COLUMN platform TEXT NOT NULL DEFAULT 'ringcentral'")
+
+
+_MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (_v0_to_v1, _v1_to_v2)
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 _COLUMNS: Final = tuple(field.name for field in fields(CallRecord))
@@ -492,13 +520,13 @@ def _mark_interrupted(conn: sqlite3.Connection) -> None:
     placeholders = ", ".join("?" for _ in LIVE_STATES)
     with _transaction(conn):
         conn.execute(
-            f"UPDATE calls SET state = 'interrupted', outcome = ? WHERE state IN ({placeholders})",
-            (INTERRUPTED_OUTCOME, *LIVE_STATES),
+            f"UPDATE calls SET state = ?, outcome = ? WHERE state IN ({placeholders})",
+            (HistoryState.INTERRUPTED, INTERRUPTED_OUTCOME, *sorted(LIVE_STATES)),
         )
 
 
 def _add_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("rd_digits", 1, _digits_of, deterministic=True)
+    conn.create_function("rd_digits", 1, digits_of, deterministic=True)
     conn.create_function("rd_fold", 1, _fold, deterministic=True)
 
 
@@ -613,14 +641,14 @@ def _search_query(text: str, limit: int) -> tuple[str, list[Any]]:
     text = text.strip()
     clauses: list[str] = []
     params: list[Any] = []
-    if text and _NUMBER_LIKE.fullmatch(text) and _digits_of(text):
+    if text and _NUMBER_LIKE.fullmatch(text) and digits_of(text):
         clauses.append(_number_clause())
-        params.extend([_digits_of(text)] * len(_NUMBER_COLUMNS))
+        params.extend([digits_of(text)] * len(_NUMBER_COLUMNS))
     else:
         for word in text.split():
             alternatives = [f"instr(rd_fold({column}), ?) > 0" for column in _TEXT_COLUMNS]
             params.extend([_fold(word)] * len(_TEXT_COLUMNS))
-            digits = _digits_of(word)
+            digits = digits_of(word)
             if digits and _NUMBER_LIKE.fullmatch(word):
                 alternatives.append(_number_clause())
                 params.extend([digits] * len(_NUMBER_COLUMNS))
@@ -634,10 +662,6 @@ def _number_clause() -> str:
     return "(" + " OR ".join(f"instr(rd_digits({column}), ?) > 0" for column in _NUMBER_COLUMNS) + ")"
 
 
-def _digits_of(value: object) -> str:
-    return "".join(ch for ch in value if ch.isdigit()) if isinstance(value, str) else ""
-
-
 def _fold(value: object) -> str:
     # casefold, unlike SQLite's LIKE, ignores case beyond ASCII ("Zürich" finds "ZÜRICH").
     return value.casefold() if isinstance(value, str) else ""
@@ -646,7 +670,17 @@ def _fold(value: object) -> str:
 def _record(row: Sequence[Any]) -> CallRecord:
     values = dict(zip(_COLUMNS, row, strict=True))
     values["play_prompt"] = bool(values["play_prompt"])
+    values["state"] = _state_of(values["state"])
     return CallRecord(**values)
+
+
+def _state_of(text: str) -> HistoryState:
+    try:
+        return HistoryState(text)
+    except ValueError:
+        # Only a newer RingDesk writes a state this one does not know (and then the schema version
+        # refuses the file); a row edited by hand still shows, as a call that is not live.
+        return HistoryState.INTERRUPTED
 
 
 # --- CSV export -------------------------------------------------------------------------------
@@ -666,7 +700,8 @@ _CSV_HEADER: Final = (
     "error_code",
     "caller_status",
     "callee_status",
-    "ringout_id",
+    "platform",
+    "call_id",
     "connected_at",
     "ended_at",
     "duration_seconds",
@@ -709,7 +744,8 @@ def _csv_row(record: CallRecord) -> list[str]:
         record.error_code or "",
         record.caller_status or "",
         record.callee_status or "",
-        record.ringout_id or "",
+        record.platform,
+        record.call_id or "",
         _timestamp(record.connected_at),
         _timestamp(record.ended_at),
         "" if duration is None else str(round(duration)),

@@ -1,7 +1,7 @@
-"""The Qt user interface: windows and dialogs (pure views) and, in `viewmodels`, the QObjects they bind to.
+"""The Qt user interface: view models (`viewmodels`) and the widgets that render them (`widgets`).
 
-Widgets here receive view models or plain values, never a service: no HTTP, keyring or database code
-and no `async def` in this package outside `viewmodels` and `notifications` (which speaks to the
-desktop's notification service on the session bus). `ringdesk.app` is the one place that wires
-services to view models and view models to windows.
+View models are QObjects that publish immutable views and offer intents; they are the only place
+services meet Qt. Widgets are pure views of them. `desktop_notifier` hands call notifications to
+the desktop's notification service where there is no tray. `ringdesk.app` is the one place that
+wires services to view models and view models to windows.
 """

@@ -60,7 +60,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 from ringdesk.auth.token_store import TokenStore
-from ringdesk.calls.ringout import DEFAULT_POLL_INTERVAL
+from ringdesk.calls.service import DEFAULT_POLL_INTERVAL
 from ringdesk.config import (
     ENV_OVERRIDES,
     ConnectionSettings,
@@ -648,7 +648,7 @@ class Driver:
     async def ready(self) -> None:
         app = self.app
         await self.until(lambda: app.session_vm.view.signed_in, "the stored sign-in")
-        await self.until(lambda: app.ringout is not None and app.dialer_vm.view.signed_in, "the dialer")
+        await self.until(lambda: app.connection is not None and app.connection.calls is not None and app.dialer_vm.view.signed_in, "the dialer")
         if not app.dialer_vm.preferences.chosen:
             raise RuntimeError("the dialer has no phone chosen: Settings.dialer was not used")
         await self.until(lambda: app.picker_vm.view.phones, "the phone lists")
@@ -874,7 +874,7 @@ def child_main(part: str, server_url: str, home: Path, options: PartOptions) -> 
     app_options = AppOptions(
         web_engine=web_engine,
         settings_path=write_settings(home, server_url),
-        window_state=False,
+        remember_windows=False,
         call_poll_interval=options.memory_poll if part == "memory" else None,
     )
     result: dict[str, Any] = {}

@@ -90,7 +90,8 @@ def test_the_file_holds_no_secrets(path: Path) -> None:
     data = json.loads(path.read_text())
     assert set(data) == {"schema_version", "connection", "general", "dialer"}
     assert set(data["connection"]) == {
-        "server",
+        "platform",
+            "server",
         "custom_server_url",
         "client_id",
         "redirect_uri",

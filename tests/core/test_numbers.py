@@ -10,6 +10,7 @@ from ringdesk.numbers import (
     DialTarget,
     InvalidNumber,
     clean_input,
+    digits_of,
     format_for_display,
     parse_dial_input,
     parse_tel_uri,
@@ -66,6 +67,23 @@ from ringdesk.numbers import (
 def test_clean_input(raw: str, cleaned: str) -> None:
     assert clean_input(raw) == cleaned
     assert clean_input(cleaned) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("+1 (650) 555-1234", "16505551234"),
+        ("+44 20 7946 0958 x12", "44207946095812"),
+        ("*67#", "67"),
+        ("1-800-FLOWERS", "1800"),  # letters are dropped, not mapped to keypad digits
+        ("\u0661\u0662", "\u0661\u0662"),  # other scripts' digits are kept as they are
+        ("no digits", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_digits_of(text: str | None, digits: str) -> None:
+    assert digits_of(text) == digits
 
 
 # --- Parsing ---------------------------------------------------------------------------------

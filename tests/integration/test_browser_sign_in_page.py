@@ -19,8 +19,6 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
-pytestmark = pytest.mark.gui
-
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
 
 

@@ -8,8 +8,6 @@ import keyring
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
-pytestmark = pytest.mark.keyring
-
 
 def test_backend_is_the_secret_service() -> None:
     assert isinstance(keyring.get_keyring(), SecretServiceKeyring)

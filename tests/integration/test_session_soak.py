@@ -25,9 +25,8 @@ import pytest
 
 from ringdesk.auth import Session, SessionState, TokenStore, refresh_delay
 from ringdesk.platforms.ringcentral import PlatformClient, TokenSet
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import Simulator
-
-pytestmark = pytest.mark.keyring
 
 DURATION = 32.0
 WORKERS = 6
@@ -46,7 +45,7 @@ async def test_three_second_tokens_for_thirty_seconds(sim: Simulator, sim_contro
     client = PlatformClient(sim.base_url, "ringdesk-demo")
     store = TokenStore(sim.base_url, "ringdesk-demo")
     assert store.persistent and store.backend_name == "Secret Service"
-    session = Session(client, store)
+    session = Session(RingCentralPlatform(client), store)
 
     # Instrument the refresh call (not replace it): open count, round trips, the token chain.
     in_flight = 0

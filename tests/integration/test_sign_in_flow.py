@@ -27,10 +27,9 @@ from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.auth.session import Session, SessionState
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.platforms.ringcentral.client import PlatformClient
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow
 from ringdesk.ui.viewmodels.sign_in import CANCELLED, DENIED, STATE_MISMATCH, SignInViewModel
-
-pytestmark = pytest.mark.gui
 
 CLIENT_ID = "ringdesk-demo"
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
@@ -110,7 +109,7 @@ def rig_for(
     async def build() -> AsyncIterator[Rig]:
         client = PlatformClient(sim.base_url, CLIENT_ID)
         store = TokenStore(sim.base_url, CLIENT_ID)
-        session = Session(client, store)
+        session = Session(RingCentralPlatform(client), store)
         rig = Rig(sim, control, client, store, session, vm=None)  # type: ignore[arg-type]
 
         def recording_new_attempt(redirect_uri: str) -> AuthorizationAttempt:

@@ -13,8 +13,6 @@ from ringdesk.auth import TokenStore
 from ringdesk.auth.token_store import KEYRING_SERVICE
 from ringdesk.platforms.ringcentral import TokenSet
 
-pytestmark = pytest.mark.keyring
-
 CLIENT = "ringdesk-demo"
 
 

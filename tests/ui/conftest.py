@@ -6,8 +6,9 @@
   `qtbot.waitSignal`/`qtbot.wait`, which spin a nested loop and starve the tasks.
 - The QApplication is `ringdesk.qtasync.Application` (pytest-qt's `qapp_cls`), so `QApplication.quit()`
   reaches the app's quit guard as it does in the real program.
-- They need a screen, D-Bus and a Secret Service: run them through `scripts/desktop-session`;
-  elsewhere they are skipped (and in CI that is an error, as for tests/integration).
+- A test here is in the `desktop` tier (a screen, D-Bus, a Secret Service, a tray: run through
+  `scripts/desktop-session`) unless it or its module is marked `viewmodels` (Qt without a
+  screen); tests/conftest.py assigns and skips the tiers.
 - Every test gets its own `RINGDESK_HOME`, so no test reads or writes the real profile.
 """
 
@@ -39,20 +40,6 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # noqa: E402
 
 from ringdesk.config import ENV_OVERRIDES  # noqa: E402
 from ringdesk.qtasync import Application, application, new_event_loop  # noqa: E402
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if IN_DESKTOP_SESSION:
-        return
-    here = Path(__file__).parent
-    mine = [item for item in items if here in Path(str(item.path)).parents]
-    if not mine:
-        return
-    if os.environ.get("CI"):
-        raise pytest.UsageError("CI must run the UI tests through scripts/desktop-session")
-    skip = pytest.mark.skip(reason="needs scripts/desktop-session (X screen, D-Bus, GNOME Keyring)")
-    for item in mine:
-        item.add_marker(skip)
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:

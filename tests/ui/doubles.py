@@ -45,7 +45,7 @@ class FakeCall:
 
 
 class FakeService:
-    """`RingOutService` as the dialer sees it: a Heavy budget and `place`."""
+    """`CallService` as the dialer sees it: a Heavy budget and `place`."""
 
     def __init__(self, wait: float = 0.0, error: Exception | None = None) -> None:
         self.wait = wait

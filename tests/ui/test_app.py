@@ -29,7 +29,7 @@ from ringdesk.auth.token_store import TokenStore
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
 from ringdesk.qtasync import running_tasks
 from ringdesk.simulator import Simulator
-from ringdesk.ui.sign_in_window import SignInWindow
+from ringdesk.ui.widgets.sign_in_window import SignInWindow
 from tests.conftest import fast_scenario
 from tests.ui.app_harness import (
     quit_from_the_menu,
@@ -39,8 +39,6 @@ from tests.ui.app_harness import (
     until,
     visible,
 )
-
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 SHUTDOWN_TROUBLE = ("Task was destroyed but it is pending", "no running event loop", "Event loop is closed")
 
@@ -79,7 +77,7 @@ async def test_a_stored_jwt_signs_in_without_any_window(
 ) -> None:
     path, store = await stored_jwt_sign_in(sim, ringdesk_home)
     try:
-        async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+        async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
             await until(lambda: app.session_vm.view.signed_in, what="signed in")
             window = app.main_window
             assert window.isVisible()
@@ -87,8 +85,8 @@ async def test_a_stored_jwt_signs_in_without_any_window(
             assert not window.signed_out_banner.isVisible()
             assert app.signed_out_prompt is None
             assert visible(SignInWindow) == []
-            client = app.client
-            assert client is not None and app.session is not None
+            assert app.connection is not None
+            client = app.connection.platform.client
 
             assert await quit_like_a_person(app, task) == 0
             assert client.closed
@@ -105,11 +103,11 @@ async def test_a_network_coming_back_checks_the_sign_in_at_once(
 ) -> None:
     path, store = await stored_jwt_sign_in(sim, ringdesk_home)
     try:
-        async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+        async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
             await until(lambda: app.session_vm.view.signed_in, what="signed in")
-            assert app.session is not None
+            assert app.connection is not None
             checks: list[str] = []
-            app.session.check_now = lambda: checks.append("checked")  # type: ignore[method-assign]
+            app.connection.session.check_now = lambda: checks.append("checked")  # type: ignore[method-assign]
             app.network_reachability_changed(QNetworkInformation.Reachability.Disconnected)
             app.network_reachability_changed(QNetworkInformation.Reachability.Online)
             assert checks == ["checked"]
@@ -125,7 +123,7 @@ async def test_nothing_stored_asks_sign_in_now_or_continue(
     path = settings_file(
         ringdesk_home, ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
     )
-    options = AppOptions(settings_path=path, window_state=False, scenario=fast_scenario())
+    options = AppOptions(settings_path=path, remember_windows=False, scenario=fast_scenario())
     async with running(options) as (app, task):
         await until(
             lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible(), what="prompt"
@@ -134,13 +132,14 @@ async def test_nothing_stored_asks_sign_in_now_or_continue(
         assert prompt is not None
         assert prompt.heading.text() == "Sign in to Built-in simulator now?"
         assert app.main_window.signed_out_banner.isVisible()
-        simulator = app.simulator
+        assert app.connector is not None
+        simulator = app.connector.simulator
         assert simulator is not None and simulator.running
 
         prompt.continue_button.click()
         await until(lambda: not prompt.isVisible(), what="prompt closed")
-        assert app.session is not None
-        assert app.session.status.state is SessionState.SIGNED_OUT
+        assert app.connection is not None
+        assert app.connection.session.status.state is SessionState.SIGNED_OUT
         assert visible(SignInWindow) == []
         # Signed out, the rest of the window still works: the settings open.
         app.main_window.settings_action.trigger()
@@ -153,7 +152,7 @@ async def test_nothing_stored_asks_sign_in_now_or_continue(
 
 async def test_unusable_settings_ask_with_a_setup_note(ringdesk_home: Path) -> None:
     # A first start: no client id yet. The prompt says what to do; "Sign in now" opens the settings.
-    async with running(AppOptions(window_state=False)) as (app, task):
+    async with running(AppOptions(remember_windows=False)) as (app, task):
         await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())
         prompt = app.signed_out_prompt
         assert prompt is not None
@@ -167,7 +166,7 @@ async def test_a_broken_settings_file_is_reported_in_the_window(ringdesk_home: P
     path = ringdesk_home / "config" / "settings.json"
     path.parent.mkdir(parents=True)
     path.write_text("{broken")
-    async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+    async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
         await until(lambda: app.main_window.settings_banner.isVisible())
         assert "not valid JSON" in app.main_window.settings_banner.text.text()
         assert list(path.parent.glob("settings.json.broken-*"))
@@ -177,11 +176,12 @@ async def test_a_broken_settings_file_is_reported_in_the_window(ringdesk_home: P
 async def test_demo_signs_in_through_the_real_sign_in_window(
     ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:
-    options = AppOptions(demo=True, window_state=False, scenario=fast_scenario())
+    options = AppOptions(demo=True, remember_windows=False, scenario=fast_scenario())
     async with running(options) as (app, task):
         await until(lambda: visible(SignInWindow), what="the sign-in window")
         window: SignInWindow = visible(SignInWindow)[0]
-        simulator = app.simulator
+        assert app.connector is not None
+        simulator = app.connector.simulator
         assert simulator is not None
         assert app.settings.connection.client_id == "ringdesk-demo"
         assert not (ringdesk_home / "config" / "settings.json").exists(), "demo settings are not saved"
@@ -209,7 +209,7 @@ async def test_demo_signs_in_through_the_real_sign_in_window(
         await until(lambda: not visible(SignInWindow), what="the sign-in window to close")
 
         # The demo starts with no phone chosen: the picker opens, and the choice stays in memory.
-        from ringdesk.ui.phone_picker import PhonePickerDialog
+        from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 
         await until(lambda: visible(PhonePickerDialog), what="the phone picker")
         picker: PhonePickerDialog = visible(PhonePickerDialog)[0]
@@ -220,8 +220,8 @@ async def test_demo_signs_in_through_the_real_sign_in_window(
         assert app.dialer.phone_line.text() == "Rings your Mobile, +1 650-555-0122 first"
         assert not (ringdesk_home / "config" / "settings.json").exists(), "the demo's phone is not saved"
 
-        store = app.store
-        assert store is not None
+        assert app.connection is not None
+        store = app.connection.store
         assert await quit_like_a_person(app, task) == 0
         assert not simulator.running
         # The demo's tokens belong to a simulator that is gone: none is left in the keyring.
@@ -289,11 +289,12 @@ async def test_without_a_keyring_the_window_says_sign_in_is_memory_only(
             login_method=LoginMethod.JWT,
         ),
     )
-    options = AppOptions(settings_path=path, window_state=False, keyring_backend=fail.Keyring())
+    options = AppOptions(settings_path=path, remember_windows=False, keyring_backend=fail.Keyring())
     async with running(options) as (app, task):
         await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())
         app.signed_out_prompt.reject()  # type: ignore[union-attr]
-        session = app.session
+        assert app.connection is not None
+        session = app.connection.session
         assert session is not None
         user = sim.scenario.account.users[0]
         await session.sign_in_with_jwt(user.jwt_credential or "", remember=True)
@@ -306,7 +307,7 @@ async def test_without_a_keyring_the_window_says_sign_in_is_memory_only(
 
 async def test_sign_out_from_the_menu_clears_the_keyring(sim: Simulator, ringdesk_home: Path) -> None:
     path, store = await stored_jwt_sign_in(sim, ringdesk_home)
-    async with running(AppOptions(settings_path=path, window_state=False)) as (app, task):
+    async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
         await until(lambda: app.session_vm.view.signed_in)
         window = app.main_window
         assert window.sign_out_action.isEnabled()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.gui
+pytestmark = pytest.mark.viewmodels
 
 TROUBLE = ("Task was destroyed but it is pending", "no running event loop", "Event loop is closed")
 

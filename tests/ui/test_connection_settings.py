@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
-from ringdesk.ui.connection_settings import ConnectionSettingsDialog
+from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 
 
@@ -243,7 +243,7 @@ def test_no_label_is_cut_off_at_200_percent() -> None:
         import asyncio, sys
         from PySide6.QtWidgets import QApplication
         from ringdesk.config import ConnectionSettings
-        from ringdesk.ui.connection_settings import ConnectionSettingsDialog
+        from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
         from ringdesk.ui.viewmodels.connection import ConnectionViewModel
         from tests.ui.test_connection_settings import _cut_off_labels
         app = QApplication(sys.argv)

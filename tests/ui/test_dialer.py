@@ -21,18 +21,12 @@ from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_st
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
 from ringdesk.platforms.ringcentral.models import ForwardingNumber, RingOutStatus
+from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.qtasync import wait_signal
-from ringdesk.ui.dialer import DialerWidget
-from ringdesk.ui.viewmodels.dialer import (
-    CallAction,
-    CallViewModel,
-    DialerViewModel,
-    RecentNumber,
-    ringout_from,
-)
+from ringdesk.ui.widgets.dialer import DialerWidget
+from ringdesk.ui.viewmodels.call import CallAction, CallViewModel
+from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber, ringout_from
 from tests.ui.doubles import FakeService, no_spawn, owner, until
-
-pytestmark = pytest.mark.gui
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 DEST = "+1 650-555-1234, United States"
@@ -41,7 +35,7 @@ DEST = "+1 650-555-1234, United States"
 def ringing(play_prompt: bool = False) -> CallState:
     return next_state(
         placing_state("+1 650-555-1234"),
-        RingOutStatus("1", "InProgress", "InProgress", "InProgress"),
+        progress_from_ringout(RingOutStatus("1", "InProgress", "InProgress", "InProgress")),
         play_prompt=play_prompt,
         now=1000.0,
         call_control=True,
@@ -51,7 +45,7 @@ def ringing(play_prompt: bool = False) -> CallState:
 def connected(call_control: bool = True, at: float = 1000.0) -> CallState:
     return next_state(
         ringing(),
-        RingOutStatus("1", "Success", "Success", "Success"),
+        progress_from_ringout(RingOutStatus("1", "Success", "Success", "Success")),
         play_prompt=False,
         now=at,
         call_control=call_control,
@@ -137,6 +131,7 @@ def test_paste_is_cleaned(widget: DialerWidget, clipboard: str, entry: str) -> N
     assert widget.preview.text().startswith(DEST)
 
 
+@pytest.mark.viewmodels
 def test_paste_in_the_view_model_cleans_too(vm: DialerViewModel) -> None:
     vm.paste("Mobile: 650.555.1234\n")
     assert vm.view.text == "6505551234"
@@ -211,6 +206,7 @@ def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
         widget.phone_button.click()
 
 
+@pytest.mark.viewmodels
 def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
     service = FakeService(wait=3.2)
     vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True, spawn=no_spawn)
@@ -266,6 +262,7 @@ async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot
     vm.close()
 
 
+@pytest.mark.viewmodels
 async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
     from ringdesk.errors import NetworkError
 
@@ -285,6 +282,7 @@ async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
     assert view.action is CallAction.NEW_CALL
 
 
+@pytest.mark.viewmodels
 async def test_a_rate_limit_before_sending_goes_back_to_the_pad_and_counts_down(qtbot: QtBot) -> None:
     error = RateLimited("Too many calls", retry_after=5.0, group="Heavy", sent=False)
     vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=FakeService(error=error), signed_in=True)
@@ -299,6 +297,7 @@ async def test_a_rate_limit_before_sending_goes_back_to_the_pad_and_counts_down(
 # --------------------------------------------------------------------------- the status view
 
 
+@pytest.mark.viewmodels
 def test_connected_without_call_control_explains_the_disabled_hang_up(qtbot: QtBot) -> None:
     now = [1083.0]
     cvm = CallViewModel(parent=owner(), spawn=no_spawn, wall_clock=lambda: now[0])
@@ -314,11 +313,12 @@ def test_connected_without_call_control_explains_the_disabled_hang_up(qtbot: QtB
     assert cvm.view.headline == "Connected 01:24"
 
 
+@pytest.mark.viewmodels
 def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     cvm = CallViewModel(parent=owner(), spawn=no_spawn)
     state = next_state(
         ringing(True),
-        RingOutStatus("1", "InProgress", "Success", "InProgress"),
+        progress_from_ringout(RingOutStatus("1", "InProgress", "Success", "InProgress")),
         play_prompt=True,
         now=1.0,
         call_control=True,
@@ -328,7 +328,7 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     assert cvm.view.your_leg == "Answered: press 1"
     ended = next_state(
         connected(at=time.time() - 65),
-        RingOutStatus("1", "Finished", "Finished", "Finished"),
+        progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),
         play_prompt=False,
         now=time.time(),
         call_control=True,
@@ -345,6 +345,7 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
 # --------------------------------------------------------------------------- preferences
 
 
+@pytest.mark.viewmodels
 def test_ringout_rings_the_record_by_id_and_a_plain_number_by_number() -> None:
     record = ForwardingNumber(id="733152008", phone_number="+16505550122", label="Mobile")
     assert ringout_from(MOBILE) == record
@@ -352,6 +353,7 @@ def test_ringout_rings_the_record_by_id_and_a_plain_number_by_number() -> None:
     assert ringout_from(other) == "+16505550155"
 
 
+@pytest.mark.viewmodels
 def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tmp_path: Path) -> None:
     vm = DialerViewModel(parent=owner(), signed_in=True, spawn=no_spawn)
     vm.set_home_region("GB")
@@ -362,6 +364,7 @@ def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tm
     assert not vm.view.preview_valid
 
 
+@pytest.mark.viewmodels
 async def test_recent_numbers_come_from_the_history_once_each_with_their_extension(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -374,6 +377,7 @@ async def test_recent_numbers_come_from_the_history_once_each_with_their_extensi
             (3000.0, "+16505551234", None, "cancelled"),
         ):
             record_id = await history.record_attempt(
+                platform="ringcentral",
                 destination=destination,
                 destination_display="",
                 extension=extension,

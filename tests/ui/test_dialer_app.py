@@ -22,8 +22,8 @@ from PySide6.QtTest import QTest
 
 from ringdesk.app import AppOptions, RingDeskApp
 from ringdesk.auth.token_store import TokenStore
-from ringdesk.calls.ringout import UNREACHABLE_WHILE_PLACING
-from ringdesk.calls.state import KNOWN_STATUSES, Phase, failure_sentence
+from ringdesk.calls.service import UNREACHABLE_WHILE_PLACING
+from ringdesk.calls.state import Phase, failure_sentence
 from ringdesk.config import (
     ConnectionSettings,
     DialerSettings,
@@ -32,13 +32,12 @@ from ringdesk.config import (
     load_settings,
     save_settings,
 )
+from ringdesk.platforms.ringcentral.progress import KNOWN_RINGOUT_STATUSES, leg_from_ringout
 from ringdesk.simulator import Simulator, SimulatorControl
-from ringdesk.ui.phone_picker import PhonePickerDialog
+from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
 from tests.ui.test_app import running as running_app
 from tests.ui.test_app import trouble as trouble  # a fixture: imported so tests here can use it
-
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 
@@ -94,12 +93,15 @@ async def running(options: AppOptions) -> AsyncIterator[tuple[RingDeskApp, async
 
 
 def options(path: Path) -> AppOptions:
-    return AppOptions(settings_path=path, window_state=False, call_poll_interval=0.1)
+    return AppOptions(settings_path=path, remember_windows=False, call_poll_interval=0.1)
 
 
 async def ready_to_dial(app: RingDeskApp) -> None:
     await until(lambda: app.session_vm.view.signed_in, what="signed in")
-    await until(lambda: app.dialer_vm.view.signed_in and app.ringout is not None, what="dialer ready")
+    await until(
+        lambda: app.dialer_vm.view.signed_in and bool(app.connection and app.connection.calls),
+        what="dialer ready",
+    )
 
 
 def phase(app: RingDeskApp) -> Phase:
@@ -294,7 +296,7 @@ async def test_quitting_during_a_call_is_clean_and_the_history_says_so(
         history = app.history
         assert history is not None
         assert await quit_like_a_person(app, task) == 0
-        assert app.ringout is None and app.history is None
+        assert app.connection is None and app.history is None
     assert trouble() == []
 
     from ringdesk.storage.history import CallHistory
@@ -311,7 +313,7 @@ async def test_quitting_during_a_call_is_clean_and_the_history_says_so(
 
 # Every failure the platform reports, on the leg it can happen on, and one status RingDesk does not
 # know: each must end in its own sentence on the screen and in the history, never in a crash.
-CALLEE_FAILURES = [*sorted(KNOWN_STATUSES - {"InProgress", "Success", "Finished"}), "CarrierStrike"]
+CALLEE_FAILURES = [*sorted(KNOWN_RINGOUT_STATUSES - {"InProgress", "Success", "Finished"}), "CarrierStrike"]
 CALLER_FAILURES = ["Busy", "NoAnswer", "Rejected", "InternationalDisabled", "CarrierStrike"]
 
 
@@ -331,7 +333,9 @@ async def test_every_failure_outcome_shows_its_sentence_and_is_in_the_history(
             sim_control.set_next_outcome(leg, outcome)
             assert app.dialer_vm.call(), f"Call was not possible before {leg} {outcome}"
             await until(lambda: phase(app) is Phase.FAILED, within=15, what=f"{leg} {outcome} to fail")
-            expected = failure_sentence(leg, outcome)
+            failure = leg_from_ringout(outcome).failure
+            assert failure is not None
+            expected = failure_sentence(leg, failure, outcome)
             painted = f"{expected!r} painted"
             await until(lambda e=expected: status.headline.text() == e, within=2, what=painted)
             assert status.headline.property("tone") == "failed"
@@ -368,7 +372,7 @@ async def test_a_call_placed_while_the_server_is_unreachable_is_in_the_history_w
             UNREACHABLE_WHILE_PLACING,
             "NetworkError",
         )
-        assert record.ringout_id is None
+        assert record.call_id is None
         assert await quit_like_a_person(app, task) == 0
     assert trouble() == []
 
@@ -418,7 +422,7 @@ async def test_keyboard_only_call_cancel_picker_preferences_history_and_quit(
 ) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from ringdesk.ui.preferences import PreferencesDialog
+    from ringdesk.ui.widgets.preferences import PreferencesDialog
 
     sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
     sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from ringdesk.qtasync import GuiThreadGarbageCollector
+
+pytestmark = pytest.mark.viewmodels
 
 
 class _Cycle:

@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 from pytestqt.qtbot import QtBot
+from ringdesk.ui.widgets.history_table import HistoryTableModel
+from ringdesk.ui.widgets.history_window import HistoryWindow, default_export_path
 
+from ringdesk.platforms.ringcentral.codes import error_code_sentence
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
-from ringdesk.ui.history_window import HistoryTableModel, HistoryWindow, default_export_path
 from ringdesk.ui.viewmodels import history as history_viewmodel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
 from tests.ui.app_harness import until
 from tests.ui.doubles import owner
-
-pytestmark = pytest.mark.gui
 
 MY_PHONE = "+16505550122"
 
@@ -62,6 +62,7 @@ async def add(
 ) -> int:
     """One call as RingDesk writes it: the attempt first, then what became of it."""
     record_id = await history.record_attempt(
+        platform="ringcentral",
         destination=destination,
         destination_display=display or destination,
         extension=extension,
@@ -153,7 +154,7 @@ async def make_window(qtbot: QtBot) -> AsyncIterator[MakeWindow]:
     models: list[HistoryViewModel] = []
 
     async def make(history: CallHistory | None) -> tuple[HistoryWindow, HistoryViewModel]:
-        vm = HistoryViewModel(history, clock=lambda: NOW, parent=owner())
+        vm = HistoryViewModel(history, clock=lambda: NOW, error_sentence=error_code_sentence, parent=owner())
         models.append(vm)
         window = HistoryWindow(vm)
         qtbot.addWidget(window)
@@ -498,6 +499,7 @@ async def test_only_the_newest_are_listed_but_export_writes_every_match(
     assert len(read_csv(tmp_path / "all.csv")) == 6
 
 
+@pytest.mark.viewmodels
 def test_the_export_file_is_named_by_date_in_documents_or_home() -> None:
     path = default_export_path(date(2025, 6, 18))
     assert path.name == "ringdesk-calls-2025-06-18.csv"

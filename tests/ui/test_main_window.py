@@ -15,12 +15,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from ringdesk.auth.session import EXPIRED_PROBLEM, Identity, SessionState, SessionStatus
-from ringdesk.ui.main_window import MainWindow
-from ringdesk.ui.signed_out_prompt import SignedOutPrompt
+from ringdesk.auth.session import EXPIRED_PROBLEM, SessionState, SessionStatus
+from ringdesk.platforms.base import Identity
+from ringdesk.ui.widgets.main_window import MainWindow
+from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.viewmodels.session import MEMORY_ONLY_NOTICE, ConnectionInfo, SessionViewModel
-
-pytestmark = pytest.mark.gui
 
 DANA = Identity(
     account_id="400131005008", extension_id="400131005009", extension_number="101", name="Dana Operator"
@@ -223,6 +222,7 @@ def test_controls_have_accessible_names(window: MainWindow, vm: SessionViewModel
     assert window.header.avatar.accessibleName()
 
 
+@pytest.mark.viewmodels
 async def test_sign_out_runs_through_the_session() -> None:
     # On the qasync loop: the intent starts a task, the fake session publishes "signed out".
     from ringdesk.qtasync import wait_signal
@@ -242,6 +242,7 @@ async def test_sign_out_runs_through_the_session() -> None:
     assert session.listeners == []
 
 
+@pytest.mark.viewmodels
 def test_view_model_follows_the_session(qtbot: QtBot) -> None:
     session = FakeSession(signed_out())
     vm = SessionViewModel(session, connection=CONNECTION)

@@ -48,11 +48,10 @@ from ringdesk.simulator import (
     make_jwt_credential,
 )
 from ringdesk.simulator.state import OAuthSession, OAuthStore
-from ringdesk.ui.sign_in_window import SignInWindow, UnattendedSignInDialog
+from ringdesk.ui.widgets.sign_in_window import SignInWindow
+from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
 from tests.conftest import fast_scenario
 from tests.ui.app_harness import quit_like_a_person, running, until, visible
-
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
 
 CLIENT_ID = "ringdesk-demo"
 TOKEN_PATH = "/restapi/oauth/token"
@@ -256,8 +255,8 @@ async def test_no_secret_is_left_at_rest_after_sign_in_refresh_and_sign_out(
             await until(lambda: app.session_vm.view.signed_in, what="signed in through the page")
             await until(lambda: not visible(SignInWindow), what="the sign-in window to close")
             assert len(issued.attempts) == 1
-            session = app.session
-            assert session is not None
+            assert app.connection is not None
+            session = app.connection.session
 
             # 2. The 3 s access token is renewed by the session on its own, twice.
             await until(lambda: session.refresh_count >= REFRESHES_WANTED, within=20, what="two refreshes")

@@ -21,10 +21,8 @@ from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import unwrap_msg
 
 from ringdesk.ui.notifications import SERVICE, TIMEOUT_MS, DesktopNotifier
-from ringdesk.ui.style import icon_path
+from ringdesk.ui.widgets.style import icon_path
 from ringdesk.ui.viewmodels.tray import Notification, NotificationKind
-
-pytestmark = pytest.mark.gui
 
 SIGNATURE = "susssasa{sv}i"
 

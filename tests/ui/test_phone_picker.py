@@ -12,17 +12,10 @@ from pytestqt.qtbot import QtBot
 from ringdesk.config import DialerSettings
 from ringdesk.errors import NetworkError
 from ringdesk.platforms.ringcentral.models import Country, Extension, ForwardingNumber, PhoneNumber
-from ringdesk.ui.phone_picker import PhonePickerDialog
-from ringdesk.ui.viewmodels.dialer import (
-    OTHER_NUMBER,
-    AccountPhones,
-    PhonePickerViewModel,
-    PickerChoice,
-    ringout_from,
-)
+from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
+from ringdesk.ui.viewmodels.dialer import ringout_from
+from ringdesk.ui.viewmodels.phone_picker import OTHER_NUMBER, AccountPhones, PhonePickerViewModel, PickerChoice
 from tests.ui.doubles import no_spawn, until
-
-pytestmark = pytest.mark.gui
 
 DOT = "  \N{MIDDLE DOT}  "
 GB_EXTENSION = Extension(id="1", home_country=Country(id="44", iso_code="GB", name="United Kingdom"))

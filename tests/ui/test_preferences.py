@@ -13,11 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from ringdesk.config import GeneralSettings
 from ringdesk.qtasync import wait_signal
-from ringdesk.ui.preferences import PreferencesDialog
+from ringdesk.ui.widgets.preferences import PreferencesDialog
 from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
 from tests.ui.doubles import owner
-
-pytestmark = pytest.mark.gui
 
 
 def make(

@@ -13,6 +13,8 @@ import sys
 import pytest
 from PySide6.QtCore import QObject, Signal
 
+pytestmark = pytest.mark.viewmodels
+
 
 class _Emitter(QObject):
     plain = Signal()

@@ -29,6 +29,8 @@ from ringdesk.ui.viewmodels.sign_in import (
     describe_secret_storage,
 )
 
+pytestmark = pytest.mark.viewmodels
+
 REDIRECT = "http://127.0.0.1:53682/oauth/callback"
 
 

@@ -24,10 +24,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ringdesk.auth.pkce import matches_redirect, new_attempt
-from ringdesk.ui.sign_in_window import SignInWindow, describe_address
+from ringdesk.ui.widgets.sign_in_window import SignInWindow, describe_address
 
 pytestmark = [
-    pytest.mark.gui,
     pytest.mark.skipif(
         not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")),
         reason="needs a screen: run through scripts/desktop-session",
@@ -195,7 +194,7 @@ def test_the_address_line_names_the_host(url: str, text: str) -> None:
 
 async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtbot: QtBot) -> None:
     from ringdesk.platforms.ringcentral import PlatformClient
-    from ringdesk.ui.sign_in_window import UnattendedSignInDialog
+    from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
     from ringdesk.ui.viewmodels.sign_in import SignInViewModel
     from tests.ui.doubles import no_spawn, owner
 

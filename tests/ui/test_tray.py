@@ -22,13 +22,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
-from ringdesk.auth.session import Identity, SessionState, SessionStatus
+from ringdesk.auth.session import SessionState, SessionStatus
 from ringdesk.calls.state import CallState, next_state, placing_state
 from ringdesk.config import DialerSettings, GeneralSettings
 from ringdesk.errors import NetworkError
 from ringdesk.numbers import format_for_display
+from ringdesk.platforms.base import Identity
 from ringdesk.platforms.ringcentral.models import RingOutStatus
-from ringdesk.ui.tray import TrayIcon
+from ringdesk.platforms.ringcentral.progress import progress_from_ringout
+from ringdesk.ui.widgets.tray import TrayIcon
 from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
 from ringdesk.ui.viewmodels.session import SessionViewModel
 from ringdesk.ui.viewmodels.tray import (
@@ -38,8 +40,6 @@ from ringdesk.ui.viewmodels.tray import (
     TrayViewModel,
 )
 from tests.ui.doubles import FakeCall, FakeService, no_spawn, owner, until
-
-pytestmark = pytest.mark.gui
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 SIGNED_IN = SessionStatus(SessionState.SIGNED_IN, Identity("1", "2", "101", "Dana Operator"), None, True)
@@ -57,7 +57,7 @@ def recent(*numbers: str) -> list[RecentNumber]:
 def ringing() -> CallState:
     return next_state(
         placing_state(NUMBER),
-        RingOutStatus("1", "InProgress", "InProgress", "InProgress"),
+        progress_from_ringout(RingOutStatus("1", "InProgress", "InProgress", "InProgress")),
         play_prompt=False,
         now=1000.0,
         call_control=True,
@@ -67,7 +67,7 @@ def ringing() -> CallState:
 def connected(at: float = 1000.0) -> CallState:
     return next_state(
         ringing(),
-        RingOutStatus("1", "Success", "Success", "Success"),
+        progress_from_ringout(RingOutStatus("1", "Success", "Success", "Success")),
         play_prompt=False,
         now=at,
         call_control=True,
@@ -77,7 +77,7 @@ def connected(at: float = 1000.0) -> CallState:
 def ended(connected_at: float, seconds: float) -> CallState:
     return next_state(
         connected(connected_at),
-        RingOutStatus("1", "Finished", "Finished", "Finished"),
+        progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),
         play_prompt=False,
         now=connected_at + seconds,
         call_control=True,
@@ -87,7 +87,7 @@ def ended(connected_at: float, seconds: float) -> CallState:
 def busy() -> CallState:
     return next_state(
         ringing(),
-        RingOutStatus("1", "InProgress", "Success", "Busy"),
+        progress_from_ringout(RingOutStatus("1", "InProgress", "Success", "Busy")),
         play_prompt=False,
         now=1001.0,
         call_control=True,
@@ -147,6 +147,7 @@ class Setup:
 # --------------------------------------------------------------------------- the view model
 
 
+@pytest.mark.viewmodels
 def test_signed_out_signing_in_and_ready(qtbot: QtBot) -> None:
     s = Setup(spawn=no_spawn)
     assert s.vm.view.state is TrayState.READY
@@ -167,6 +168,7 @@ def test_signed_out_signing_in_and_ready(qtbot: QtBot) -> None:
     assert not s.vm.view.can_sign_in
 
 
+@pytest.mark.viewmodels
 async def test_in_a_call_the_state_and_tooltip_name_the_number(qtbot: QtBot) -> None:
     s = Setup()
     call = await s.place()
@@ -181,6 +183,7 @@ async def test_in_a_call_the_state_and_tooltip_name_the_number(qtbot: QtBot) -> 
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 def test_show_hide_follows_the_window(qtbot: QtBot) -> None:
     s = Setup(spawn=no_spawn)
     assert s.vm.view.show_hide_label == "Show RingDesk"
@@ -202,6 +205,7 @@ def test_show_hide_follows_the_window(qtbot: QtBot) -> None:
         ("", "No number on the clipboard"),
     ],
 )
+@pytest.mark.viewmodels
 def test_the_clipboard_item_reads_the_real_clipboard(qtbot: QtBot, copied: str, label: str) -> None:
     clipboard = QGuiApplication.clipboard()
     clipboard.setText("nothing to call")
@@ -215,6 +219,7 @@ def test_the_clipboard_item_reads_the_real_clipboard(qtbot: QtBot, copied: str, 
     assert s.vm.view.clipboard_enabled is (label != "No number on the clipboard")
 
 
+@pytest.mark.viewmodels
 def test_the_clipboard_item_is_disabled_while_calling_is_not_possible(qtbot: QtBot) -> None:
     s = Setup(spawn=no_spawn, clipboard="650 555 1234")
     assert s.vm.view.clipboard_enabled
@@ -224,6 +229,7 @@ def test_the_clipboard_item_is_disabled_while_calling_is_not_possible(qtbot: QtB
     assert not s.vm.view.clipboard_enabled
 
 
+@pytest.mark.viewmodels
 async def test_calling_the_clipboard_pastes_calls_and_shows_the_window(qtbot: QtBot) -> None:
     s = Setup(clipboard="Reach me on (650) 555-1234.")
     s.dialer.set_text("999")
@@ -239,6 +245,7 @@ async def test_calling_the_clipboard_pastes_calls_and_shows_the_window(qtbot: Qt
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_recent_numbers_up_to_eight_and_redial(qtbot: QtBot) -> None:
     s = Setup()
     numbers = [f"+1650555{1200 + i}" for i in range(10)]
@@ -253,6 +260,7 @@ async def test_recent_numbers_up_to_eight_and_redial(qtbot: QtBot) -> None:
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_sign_in_sign_out_and_quit(qtbot: QtBot) -> None:
     class FakeSession:
         def __init__(self) -> None:
@@ -290,6 +298,7 @@ async def test_sign_in_sign_out_and_quit(qtbot: QtBot) -> None:
 # --------------------------------------------------------------------------- notifications
 
 
+@pytest.mark.viewmodels
 async def test_connected_and_ended_notify_once_each(qtbot: QtBot) -> None:
     s = Setup()
     call = await s.place()
@@ -315,6 +324,7 @@ async def test_connected_and_ended_notify_once_each(qtbot: QtBot) -> None:
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_a_failed_call_notifies_the_reason(qtbot: QtBot) -> None:
     s = Setup()
     call = await s.place()
@@ -325,6 +335,7 @@ async def test_a_failed_call_notifies_the_reason(qtbot: QtBot) -> None:
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_a_call_refused_before_it_rang_notifies_the_sentence(qtbot: QtBot) -> None:
     sentence = "Cannot reach the phone service, so the call was not placed."
     s = Setup(service=FakeService(error=NetworkError(sentence, may_have_reached_server=False)))
@@ -335,6 +346,7 @@ async def test_a_call_refused_before_it_rang_notifies_the_sentence(qtbot: QtBot)
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_a_cancelled_call_notifies_nothing(qtbot: QtBot) -> None:
     s = Setup()
     call = await s.place()
@@ -345,6 +357,7 @@ async def test_a_cancelled_call_notifies_nothing(qtbot: QtBot) -> None:
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_switched_off_kinds_are_not_notified(qtbot: QtBot) -> None:
     s = Setup(general=GeneralSettings(notify_connected=False, notify_ended=True))
     call = await s.place()
@@ -363,6 +376,7 @@ async def test_switched_off_kinds_are_not_notified(qtbot: QtBot) -> None:
     s.dialer.close()
 
 
+@pytest.mark.viewmodels
 async def test_nothing_is_notified_while_the_window_is_in_front(qtbot: QtBot) -> None:
     s = Setup()
     s.window_active = True

@@ -37,8 +37,6 @@ from tests.ui.test_dialer_app import (
     stored_jwt as stored_jwt,
 )
 
-pytestmark = [pytest.mark.gui, pytest.mark.keyring]
-
 
 def tray_balloon_texts() -> set[str]:
     return {

@@ -46,6 +46,7 @@ from ringdesk.errors import (
     NetworkError,
     RateLimited,
 )
+from ringdesk.platforms.jsonread import read_object, read_opt_list
 from ringdesk.platforms.oauth import TokenSet
 from ringdesk.platforms.ringcentral.auth_hook import AuthHook
 from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint
@@ -106,6 +107,33 @@ class RetryPolicy:
 
 
 FromSpec = Mapping[str, str] | ForwardingNumber | str
+
+
+@dataclass(slots=True)
+class _LogicalRequest:
+    """One request as the caller asked for it, and what its sends so far have used up.
+
+    It lives for one call of `PlatformClient._send`, however many times that sends, so the retry
+    rules can count across sends: failures toward `RetryPolicy.max_attempts`, waits for the budget
+    toward `_MAX_BUDGET_WAITS`, and the one token renewal a 401 may earn.
+    """
+
+    endpoint: Endpoint
+    path: str
+    auth: AuthHook | None
+    params: Mapping[str, str] | None
+    json_body: object
+    form: Mapping[str, str] | None
+    grant_type: str | None
+    failures: int = 0
+    budget_waits: int = 0
+    token_renewed: bool = False
+    replacement_token: str | None = None
+    """The token the auth hook handed over after a 401, for the next send only."""
+
+    @property
+    def method(self) -> str:
+        return self.endpoint.method
 
 
 class PlatformClient:
@@ -391,150 +419,255 @@ class PlatformClient:
         form: Mapping[str, str] | None = None,
         grant_type: str | None = None,
     ) -> httpx.Response:
-        """Send one logical request (possibly several times, see the module doc); 2xx or raise."""
+        """Send one logical request, as often as the retry rules allow (see the module doc); 2xx or raise.
+
+        Each turn of the loop is one send: wait for the rate-limit budget, build the request with the
+        current token, send it, then return the 2xx response, raise a typed error, or go round again.
+        """
+        request = self._start_request(endpoint, path_id, params, json_body, form, grant_type)
+        while True:
+            group = await self._wait_for_budget(request)
+            outgoing, token = await self._build_request(request)
+            # Counted before sending: a request that fails on the way may still have arrived.
+            self._ledger.record_sent(group)
+            started = self._clock()
+            try:
+                response = await self._http.send(outgoing)
+            except httpx.TransportError as exc:
+                await self._retry_or_raise_transport_error(request, exc, group, started)
+                continue
+            except httpx.DecodingError as exc:
+                raise MalformedResponse(
+                    f"body could not be decoded: {exc}", method=request.method, path=request.path
+                ) from exc
+            group = self._learn_from_response(request, response, group, started)
+            if response.is_success:
+                return response
+            await self._retry_or_raise_status(request, response, token, group)
+
+    def _start_request(
+        self,
+        endpoint: Endpoint,
+        path_id: str | None,
+        params: Mapping[str, str] | None,
+        json_body: object,
+        form: Mapping[str, str] | None,
+        grant_type: str | None,
+    ) -> _LogicalRequest:
+        """The request `_send` works on: its path with the id filled in, and the auth hook to use.
+
+        An authenticated request without a hook fails here, before anything is counted or sent:
+        with no one signed in there is no token to send.
+        """
         path = endpoint.path
         if "{id}" in path:
             if not path_id:
                 raise ValueError(f"{endpoint.name} needs an id")
             path = path.replace("{id}", quote(path_id, safe=""))
-        method = endpoint.method
-        policy = self._retry
-
         # Taken once, so that a sign-out swapping the hook mid-request cannot mix two sessions.
         auth = self.auth if endpoint.authenticated else None
         if endpoint.authenticated and auth is None:
-            raise AuthenticationError("You are not signed in. Please sign in.", method=method, path=path)
+            raise AuthenticationError(
+                "You are not signed in. Please sign in.", method=endpoint.method, path=path
+            )
+        return _LogicalRequest(endpoint, path, auth, params, json_body, form, grant_type)
 
-        failures = 0
-        budget_waits = 0
-        auth_retried = False
-        next_token: str | None = None
+    async def _wait_for_budget(self, request: _LogicalRequest) -> str:
+        """The rate-limit group to send in, once the ledger says it may send now.
 
+        Only a re-send-safe request waits, and only for a short wait (`max_rate_limit_wait`) and a
+        bounded number of times (`_MAX_BUDGET_WAITS`, as other requests may keep taking the freed
+        slots). Anything else raises `RateLimited(sent=False)`: nothing of a group is ever sent
+        during its penalty or past its limit, because that would restart or earn a penalty.
+        """
+        policy = self._retry
         while True:
-            group = self._ledger.group_of(endpoint.name, endpoint.group)
+            group = self._ledger.group_of(request.endpoint.name, request.endpoint.group)
             wait = self._ledger.next_send_in(group)
-            if wait > 0:
-                if (
-                    not endpoint.resend_safe
-                    or wait > policy.max_rate_limit_wait
-                    or budget_waits >= _MAX_BUDGET_WAITS
-                ):
-                    _log.info("%s %s held back: %s budget, next send in %.1f s", method, path, group, wait)
-                    raise RateLimited(retry_after=wait, group=group, sent=False, method=method, path=path)
-                budget_waits += 1
-                _log.info("%s %s waits %.1f s for the %s budget", method, path, wait, group)
-                await self._sleep(wait)
-                continue
-
-            headers: dict[str, str] = {}
-            token: str | None = None
-            if auth is not None:
-                token = next_token or await auth.access_token()
-                next_token = None
-                headers["Authorization"] = f"Bearer {token}"
-            elif endpoint.oauth:
-                headers.update(self._client_auth_header())
-            request = self._http.build_request(
-                method, path, params=params, json=json_body, data=form, headers=headers
-            )
-
-            # Counted before sending: a request that fails on the way may still have arrived.
-            self._ledger.record_sent(group)
-            started = self._clock()
-            try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                reached = _may_have_reached_server(exc)
-                elapsed_ms = (self._clock() - started) * 1000
-                failures += 1
-                if endpoint.resend_safe and failures < policy.max_attempts:
-                    delay = policy.backoff(failures)
-                    _log.info(
-                        "%s %s failed (%s) after %.0f ms [%s]; retry %d in %.0f s",
-                        method,
-                        path,
-                        type(exc).__name__,
-                        elapsed_ms,
-                        group,
-                        failures,
-                        delay,
-                    )
-                    await self._sleep(delay)
-                    continue
-                _log.warning(
-                    "%s %s failed (%s) after %.0f ms [%s]; %s",
-                    method,
-                    path,
-                    type(exc).__name__,
-                    elapsed_ms,
+            if wait <= 0:
+                return group
+            if (
+                not request.endpoint.resend_safe
+                or wait > policy.max_rate_limit_wait
+                or request.budget_waits >= _MAX_BUDGET_WAITS
+            ):
+                _log.info(
+                    "%s %s held back: %s budget, next send in %.1f s",
+                    request.method,
+                    request.path,
                     group,
-                    "may have reached the server" if reached else "did not reach the server",
+                    wait,
                 )
-                raise NetworkError(
-                    may_have_reached_server=reached,
-                    detail=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
-                    method=method,
-                    path=path,
-                ) from exc
-            except httpx.DecodingError as exc:
-                raise MalformedResponse(
-                    f"body could not be decoded: {exc}", method=method, path=path
-                ) from exc
+                raise RateLimited(
+                    retry_after=wait, group=group, sent=False, method=request.method, path=request.path
+                )
+            request.budget_waits += 1
+            _log.info("%s %s waits %.1f s for the %s budget", request.method, request.path, wait, group)
+            await self._sleep(wait)
 
-            elapsed_ms = (self._clock() - started) * 1000
-            group = self._ledger.observe(endpoint.name, group, response.headers)
-            status = response.status_code
-            _log.log(
-                logging.DEBUG if status < 400 else logging.INFO,
-                "%s %s -> %d [%s] %.0f ms",
-                method,
-                path,
-                status,
-                group,
+    async def _build_request(self, request: _LogicalRequest) -> tuple[httpx.Request, str | None]:
+        """The HTTP request for one send, and the bearer token it carries (None when it carries none).
+
+        The token is asked for on every send rather than once, so a re-send after a long wait goes
+        with whatever token is current; only a replacement handed over after a 401 is used as is.
+        The OAuth endpoints carry the app's own credentials instead, when it has a secret.
+        """
+        headers: dict[str, str] = {}
+        token: str | None = None
+        if request.auth is not None:
+            token = request.replacement_token or await request.auth.access_token()
+            request.replacement_token = None
+            headers["Authorization"] = f"Bearer {token}"
+        elif request.endpoint.oauth:
+            headers.update(self._client_auth_header())
+        outgoing = self._http.build_request(
+            request.method,
+            request.path,
+            params=request.params,
+            json=request.json_body,
+            data=request.form,
+            headers=headers,
+        )
+        return outgoing, token
+
+    def _learn_from_response(
+        self, request: _LogicalRequest, response: httpx.Response, group: str, started: float
+    ) -> str:
+        """Feed the response's rate-limit headers to the ledger and log the exchange; returns the group.
+
+        The group is the one the server names, which may differ from the static table's: the next
+        send of this request, and any penalty this response brings, belong to the server's group.
+        """
+        group = self._ledger.observe(request.endpoint.name, group, response.headers)
+        status = response.status_code
+        _log.log(
+            logging.DEBUG if status < 400 else logging.INFO,
+            "%s %s -> %d [%s] %.0f ms",
+            request.method,
+            request.path,
+            status,
+            group,
+            self._elapsed_ms(started),
+        )
+        return group
+
+    async def _retry_or_raise_transport_error(
+        self, request: _LogicalRequest, exc: httpx.TransportError, group: str, started: float
+    ) -> None:
+        """Return, after the backoff, when the request may be sent again; raise `NetworkError` if not.
+
+        The error says whether the request may have reached the server: only a failure before the
+        connection existed proves it did not, and a request that may have arrived may have done its
+        work (placed a call), so whoever handles the error must not take it as unsent.
+        """
+        elapsed_ms = self._elapsed_ms(started)
+        if self._may_resend(request):
+            delay = self._retry.backoff(request.failures)
+            _log.info(
+                "%s %s failed (%s) after %.0f ms [%s]; retry %d in %.0f s",
+                request.method,
+                request.path,
+                type(exc).__name__,
                 elapsed_ms,
+                group,
+                request.failures,
+                delay,
             )
-            if 200 <= status < 300:
-                return response
+            await self._sleep(delay)
+            return
+        reached = _may_have_reached_server(exc)
+        _log.warning(
+            "%s %s failed (%s) after %.0f ms [%s]; %s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            elapsed_ms,
+            group,
+            "may have reached the server" if reached else "did not reach the server",
+        )
+        raise NetworkError(
+            may_have_reached_server=reached,
+            detail=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+            method=request.method,
+            path=request.path,
+        ) from exc
 
-            if status == 401 and auth is not None and token is not None and not auth_retried:
-                auth_retried = True
-                replacement = await auth.token_rejected(token)
-                if replacement and replacement != token:
-                    next_token = replacement
-                    continue
+    async def _retry_or_raise_status(
+        self, request: _LogicalRequest, response: httpx.Response, token: str | None, group: str
+    ) -> None:
+        """Return when a non-2xx response is worth sending the request again; raise its typed error if not.
 
-            retry_after: float | None = None
-            if status in (429, 503):
-                retry_after = self._ledger.penalize(group, _retry_after(response.headers, self._wall_clock))
-                failures += 1
-                if (
-                    endpoint.resend_safe
-                    and failures < policy.max_attempts
-                    and retry_after <= policy.max_rate_limit_wait
-                ):
-                    _log.info(
-                        "%s %s: %d, %s penalty %.0f s, then retry", method, path, status, group, retry_after
-                    )
-                    continue  # the loop's budget check sits the penalty out
-            elif status >= 500:
-                failures += 1
-                if endpoint.resend_safe and failures < policy.max_attempts:
-                    delay = policy.backoff(failures)
-                    _log.info("%s %s: %d; retry %d in %.0f s", method, path, status, failures, delay)
-                    await self._sleep(delay)
-                    continue
-
-            raise error_from_response(
-                status,
-                response.content,
-                oauth=endpoint.oauth,
-                grant_type=grant_type,
-                group=group,
-                retry_after=retry_after,
-                request_id=response.headers.get("RCRequestId"),
-                method=method,
-                path=path,
+        - 401: once per request, with the token the auth hook hands back (see `_renew_token`).
+        - 429 and 503: the group is penalised for `Retry-After` (honoured as seconds or an HTTP date);
+          a re-send-safe request goes again when the penalty is short, and the budget check before
+          the next send sits it out. Otherwise the error carries `retry_after`.
+        - Other 5xx: a re-send-safe request goes again after the backoff.
+        - Other statuses (4xx) are final: the same request would get the same answer.
+        """
+        status = response.status_code
+        if status == 401 and await self._renew_token(request, token):
+            return
+        retry_after: float | None = None
+        if status in (429, 503):
+            retry_after = self._ledger.penalize(group, _retry_after(response.headers, self._wall_clock))
+            if self._may_resend(request) and retry_after <= self._retry.max_rate_limit_wait:
+                _log.info(
+                    "%s %s: %d, %s penalty %.0f s, then retry",
+                    request.method,
+                    request.path,
+                    status,
+                    group,
+                    retry_after,
+                )
+                return
+        elif status >= 500 and self._may_resend(request):
+            delay = self._retry.backoff(request.failures)
+            _log.info(
+                "%s %s: %d; retry %d in %.0f s", request.method, request.path, status, request.failures, delay
             )
+            await self._sleep(delay)
+            return
+        raise error_from_response(
+            status,
+            response.content,
+            oauth=request.endpoint.oauth,
+            grant_type=request.grant_type,
+            group=group,
+            retry_after=retry_after,
+            request_id=response.headers.get("RCRequestId"),
+            method=request.method,
+            path=request.path,
+        )
+
+    async def _renew_token(self, request: _LogicalRequest, rejected: str | None) -> bool:
+        """Whether a 401 earns one more send, with a new token from the auth hook.
+
+        Asked at most once per request: a second 401 means the new token is refused too, and the
+        hook, not the client, decides how to get another. Safe even for a RingOut POST, because a
+        401 means the platform refused the request before doing anything. A hook that hands back
+        the rejected token, or none, has nothing better, so the 401 stands.
+        """
+        if request.auth is None or rejected is None or request.token_renewed:
+            return False
+        request.token_renewed = True
+        replacement = await request.auth.token_rejected(rejected)
+        if not replacement or replacement == rejected:
+            return False
+        request.replacement_token = replacement
+        return True
+
+    def _may_resend(self, request: _LogicalRequest) -> bool:
+        """Count one failed send (5xx, 429, or a transport error) and say whether another may follow.
+
+        Only a re-send-safe request is ever sent again (see `endpoints.py`: never a RingOut POST or
+        a token request, which could do their work twice), and in at most `RetryPolicy.max_attempts`
+        sends in all, so a server that keeps failing is reported while the person still waits.
+        """
+        request.failures += 1
+        return request.endpoint.resend_safe and request.failures < self._retry.max_attempts
+
+    def _elapsed_ms(self, started: float) -> float:
+        return (self._clock() - started) * 1000
 
 
 # ---------------------------------------------------------------------- helpers
@@ -587,15 +720,13 @@ def _retry_after(headers: httpx.Headers, wall_clock: Callable[[], float]) -> flo
 
 def _page_of(data: object, what: str, page: int) -> tuple[list[object], bool]:
     """The records of one page, and whether the platform says another page follows."""
-    if not isinstance(data, Mapping):
-        raise MalformedResponse(f"{what} page {page}: expected an object, got {type(data).__name__}")
-    records = data.get("records", [])
-    if not isinstance(records, list):
-        raise MalformedResponse(f"{what} page {page}: records is not a list")
-    navigation = data.get("navigation")
+    where = f"{what} page {page}"
+    obj = read_object(data, where)
+    records = read_opt_list(obj, "records", where)
+    navigation = obj.get("navigation")
     if isinstance(navigation, Mapping) and isinstance(navigation.get("nextPage"), Mapping):
         return records, True
-    paging = data.get("paging")
+    paging = obj.get("paging")
     if isinstance(paging, Mapping):
         total_pages = paging.get("totalPages")
         if isinstance(total_pages, int) and not isinstance(total_pages, bool):

@@ -7,7 +7,8 @@ The platform sends errors in three shapes, sometimes mixed:
     {"error": "invalid_grant", "error_description": "...", "errors": [...]}  (OAuth)
 
 and proxies in front of it send HTML pages or nothing at all. Whatever arrives, the result is
-an `ApiError` subclass with the status, the first error code found and a sentence for a person.
+an `ApiError` subclass with the status, the first error code found and a sentence for a person:
+the code's sentence from `codes` where it has one, else the class's own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ringdesk.errors import (
     ServerError,
     api_error_for_status,
 )
+from ringdesk.platforms.ringcentral.codes import error_code_sentence
 
 __all__ = ["ParsedErrorBody", "error_from_response", "parse_error_body"]
 
@@ -90,6 +92,9 @@ def error_from_response(
 
     `oauth` marks the token and revoke endpoints, whose 4xx become `OAuthError`. A 429 becomes
     `RateLimited(sent=True)` with `retry_after` (the caller passes the penalty it recorded).
+    Only the other classes get the code's sentence: rate limits and OAuth refusals word their own
+    (from the wait, from the OAuth error and grant type), and a 5xx keeps its general sentence
+    because its codes (`CMN-201`) would say nothing more useful.
     """
     parsed = parse_error_body(body)
     common: ApiErrorFields = {
@@ -114,7 +119,7 @@ def error_from_response(
             **common,
         )
     error_class = api_error_for_status(status)
-    return error_class(**common)
+    return error_class(error_code_sentence(parsed.error_code, parsed.parameter_name), **common)
 
 
 def _text(value: object) -> str | None:

@@ -110,16 +110,16 @@ class Extension:
 
     def feature_enabled(self, name: str) -> bool | None:
         """True/False as the platform reported it; None when it did not report the feature."""
-        for feature in self.service_features:
-            if feature.name.lower() == name.lower():
-                return feature.enabled
-        return None
+        feature = self._feature(name)
+        return feature.enabled if feature else None
 
     def feature_reason(self, name: str) -> str | None:
-        for feature in self.service_features:
-            if feature.name.lower() == name.lower():
-                return feature.reason
-        return None
+        feature = self._feature(name)
+        return feature.reason if feature else None
+
+    def _feature(self, name: str) -> ServiceFeature | None:
+        """The reported feature of that name, which the platform spells in varying case."""
+        return next((f for f in self.service_features if f.name.lower() == name.lower()), None)
 
     @property
     def ringout_enabled(self) -> bool:

@@ -32,7 +32,7 @@ from ringdesk.config import (
 )
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
-from ringdesk.ui.viewmodels.sign_in import describe_secret_storage
+from ringdesk.ui.viewmodels.secret_storage import SecretStorage, describe_secret_storage
 
 __all__ = ["FIELDS", "ConnectionViewModel", "SecretStore"]
 
@@ -47,11 +47,9 @@ _NEEDS_SECRET = 'Enter the client secret, or clear "This app has a client secret
 _SECRET_NOT_KEPT = "The client secret could not be stored in the keyring, so nothing was saved: {reason}"
 
 
-class SecretStore(Protocol):
+class SecretStore(SecretStorage, Protocol):
     """The part of `TokenStore` the dialog uses."""
 
-    @property
-    def backend_name(self) -> str | None: ...
     async def save_secret(self, name: SecretName, value: str) -> None: ...
     async def load_secret(self, name: SecretName) -> str | None: ...
     async def delete_secret(self, name: SecretName) -> None: ...

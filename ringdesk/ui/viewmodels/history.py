@@ -25,16 +25,16 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QLocale, QObject, QTimer, Signal
 
-from ringdesk.errors import friendly_message, report
+from ringdesk.errors import report
 from ringdesk.numbers import format_for_display
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHistory, CallRecord
-from ringdesk.ui.viewmodels.dialer import format_duration
+from ringdesk.ui.viewmodels.base import ViewModel
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration
 
 __all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel"]
 
 _log = logging.getLogger("ringdesk.ui.history")
-_ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
 Spawn = Callable[..., "asyncio.Task[Any]"]
 
@@ -91,10 +91,9 @@ class HistoryView:
     summary: str
 
 
-class HistoryViewModel(QObject):
+class HistoryViewModel(ViewModel[HistoryView]):
     """Signals: `changed(HistoryView)`; `redial_requested(str)` with the number for the dialer."""
 
-    changed = Signal(object)
     redial_requested = Signal(str)
 
     def __init__(
@@ -103,11 +102,14 @@ class HistoryViewModel(QObject):
         *,
         spawn: Spawn | None = None,
         clock: Callable[[], float] = time.time,
+        error_sentence: Callable[[str], str | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._spawn = spawn or qt_spawn
         self._clock = clock
+        # The platform's sentence for a stored error code, for failed calls stored without one.
+        self._error_sentence = error_sentence
         self._history = history
         self._search = ""
         self._loaded_search = ""
@@ -130,10 +132,6 @@ class HistoryViewModel(QObject):
         self._view = self._make_view()
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def view(self) -> HistoryView:
-        return self._view
 
     def set_history(self, history: CallHistory | None) -> None:
         """Use `history` (None while it is not open, or after it failed to open)."""
@@ -208,7 +206,7 @@ class HistoryViewModel(QObject):
             return False
         assert history is not None
         self._action_task = self._spawn(self._run_delete(history, ids), name="delete from the call history")
-        self._set_message("Deleting" + _ELLIPSIS)
+        self._set_message("Deleting" + ELLIPSIS)
         return True
 
     def export_csv(self, path: Path | str, record_ids: Iterable[int] | None = None) -> bool:
@@ -229,7 +227,7 @@ class HistoryViewModel(QObject):
             self._run_export(history, Path(path), records, self._loaded_search),
             name="export the call history",
         )
-        self._set_message("Exporting" + _ELLIPSIS)
+        self._set_message("Exporting" + ELLIPSIS)
         return True
 
     # ------------------------------------------------------------------ tasks
@@ -253,7 +251,7 @@ class HistoryViewModel(QObject):
             self._problem = problem
             self._truncated = records is not None and len(records) > LIMIT
             self._records = tuple(records[:LIMIT]) if records is not None else ()
-            self._rows = tuple(_row(record, self._clock()) for record in self._records)
+            self._rows = tuple(_row(record, self._clock(), self._error_sentence) for record in self._records)
             self._loaded = True
             self._loaded_search = text
         again = self._reload or not current or text != self._search
@@ -312,18 +310,12 @@ class HistoryViewModel(QObject):
     def _row(self, record_id: int) -> HistoryRow | None:
         return next((row for row in self._rows if row.record_id == record_id), None)
 
-    def _publish(self) -> None:
-        view = self._make_view()
-        if view != self._view:
-            self._view = view
-            self.changed.emit(view)
-
     def _make_view(self) -> HistoryView:
         search = self._loaded_search.strip()
         if self._problem is not None:
             empty = self._problem
         elif not self._loaded:
-            empty = "Loading the call history" + _ELLIPSIS
+            empty = "Loading the call history" + ELLIPSIS
         elif search:
             empty = f"No calls match \N{LEFT DOUBLE QUOTATION MARK}{search}\N{RIGHT DOUBLE QUOTATION MARK}."
         else:
@@ -353,7 +345,7 @@ class HistoryViewModel(QObject):
 # --------------------------------------------------------------------------- rows
 
 
-def _row(record: CallRecord, now: float) -> HistoryRow:
+def _row(record: CallRecord, now: float, error_sentence: Callable[[str], str | None] | None) -> HistoryRow:
     display = record.destination_display or format_for_display(record.destination)
     number, redial = display, record.destination
     if record.extension:
@@ -362,7 +354,7 @@ def _row(record: CallRecord, now: float) -> HistoryRow:
     from_number = format_for_display(record.from_number) if record.from_number else ""
     label = (record.from_label or "").strip()
     phone = label or from_number
-    outcome, detail = _outcome(record)
+    outcome, detail = _outcome(record, error_sentence)
     return HistoryRow(
         record_id=record.id,
         when=_when(record.started_at, now),
@@ -379,7 +371,7 @@ def _row(record: CallRecord, now: float) -> HistoryRow:
     )
 
 
-def _outcome(record: CallRecord) -> tuple[str, str]:
+def _outcome(record: CallRecord, error_sentence: Callable[[str], str | None] | None) -> tuple[str, str]:
     """(the outcome column, the stored sentence when the column does not include it)."""
     sentence = (record.outcome or "").strip()
     state = record.state
@@ -391,7 +383,8 @@ def _outcome(record: CallRecord) -> tuple[str, str]:
             return "Ended", sentence
         return f"Ended \N{MIDDLE DOT} {format_duration(duration)}", sentence
     if state == "failed":
-        reason = sentence or friendly_message(record.error_code) or ""
+        code = record.error_code
+        reason = sentence or (error_sentence(code) if error_sentence and code else None) or ""
         return (f"Failed: {reason}" if reason else "Failed"), ""
     if state == "cancelled":
         return "Cancelled", sentence

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from ringdesk.config import GeneralSettings
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
+from ringdesk.ui.viewmodels.base import ViewModel
 
 __all__ = ["NO_TRAY", "OPTIONS", "TRAY_OPTIONS", "PreferencesView", "PreferencesViewModel"]
 
@@ -66,10 +67,9 @@ class PreferencesView:
         return self.tray_available or option not in TRAY_OPTIONS
 
 
-class PreferencesViewModel(QObject):
+class PreferencesViewModel(ViewModel[PreferencesView]):
     """Signals: `changed(PreferencesView)`; `saved(GeneralSettings)`; `save_failed(str)`."""
 
-    changed = Signal(object)
     saved = Signal(object)
     save_failed = Signal(str)
 
@@ -91,10 +91,6 @@ class PreferencesViewModel(QObject):
         self._problem = ""
         self._task: asyncio.Task[Any] | None = None
         self._view = self._make_view()
-
-    @property
-    def view(self) -> PreferencesView:
-        return self._view
 
     # ------------------------------------------------------------------ intents
 
@@ -150,12 +146,6 @@ class PreferencesViewModel(QObject):
         self._problem = sentence
         self._publish()
         self.save_failed.emit(sentence)
-
-    def _publish(self) -> None:
-        view = self._make_view()
-        if view != self._view:
-            self._view = view
-            self.changed.emit(view)
 
     def _make_view(self) -> PreferencesView:
         return PreferencesView(

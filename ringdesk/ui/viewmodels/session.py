@@ -23,9 +23,11 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from ringdesk.auth.session import Identity, SessionState, SessionStatus
+from ringdesk.auth.session import SessionState, SessionStatus
 from ringdesk.errors import report
+from ringdesk.platforms.base import Identity
 from ringdesk.qtasync import spawn as qt_spawn
+from ringdesk.ui.viewmodels.base import ViewModel
 
 __all__ = [
     "MEMORY_ONLY_NOTICE",
@@ -111,11 +113,10 @@ class _SessionLike(Protocol):
 Spawn = Callable[..., "asyncio.Task[Any]"]
 
 
-class SessionViewModel(QObject):
+class SessionViewModel(ViewModel[SessionView]):
     """Signals: `changed(SessionView)` on every change; `sign_in_requested()` when the person asks to
     sign in (the app runs the configured sign-in flow); `signed_out()` after a sign-out finished."""
 
-    changed = Signal(object)
     sign_in_requested = Signal()
     signed_out = Signal()
     # The core may call its listeners from any thread; a signal hands the status to the GUI thread.
@@ -144,10 +145,6 @@ class SessionViewModel(QObject):
             self.bind(session)
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def view(self) -> SessionView:
-        return self._view
 
     @property
     def status(self) -> SessionStatus:
@@ -227,12 +224,6 @@ class SessionViewModel(QObject):
             self._was_signed_in = True
         self._status = status
         self._publish()
-
-    def _publish(self) -> None:
-        view = self._make_view()
-        if view != self._view:
-            self._view = view
-            self.changed.emit(view)
 
     def _make_view(self) -> SessionView:
         status = self._status

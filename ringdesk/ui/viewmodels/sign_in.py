@@ -1,16 +1,21 @@
-"""The sign-in view model: one interactive attempt at a time, and the unattended forms.
+"""The sign-in view model: one interactive attempt at a time as a `SignInView`, and the unattended forms.
 
 Interactive sign-in (authorization code with PKCE):
 
 1. `start()` makes a fresh attempt (random `state` and verifier) and builds the sign-in URL.
-2. Embedded: a `SignInWindow` (made by `window_factory`) shows the page and emits the redirect
-   URL without loading it. System browser: the URL goes to the person's browser (`opener`) and a
+2. Embedded: the view asks for the sign-in window (`SignInStep.SIGN_IN_PAGE`) with the page to
+   load; the window stops at the redirect URI without loading it and hands the URL to
+   `redirected(url)`. System browser: the URL goes to the person's browser (`opener`), the view
+   asks for the "waiting for your browser" window (`WAITING_FOR_BROWSER`), and a
    `LoopbackRedirectListener` on 127.0.0.1 receives the redirect (RFC 8252).
-3. `read_redirect` checks `state` and takes the code; `Session.sign_in_with_code` exchanges it.
+3. The redirect's `state` is checked and its code taken; `Session.sign_in_with_code` exchanges it
+   (`FINISHING`).
 
-Every way an attempt can fail ends in `failed(sentence)`: one sentence, shown in the window that
-is still open together with "Try again", and an attempt that no longer exists. The code, the
-verifier and the state never leave this object except to the session; none is logged.
+Every way an attempt can fail ends in `failed(sentence)` and a `PROBLEM` view: one sentence, shown
+in the window that is still open together with "Try again", and an attempt that no longer exists.
+The windows are made, shown and closed by the widget side (`ringdesk.ui.widgets.sign_in_windows`)
+as the views say; this object never touches one. The code, the verifier and the state never leave
+it except to the session; none is logged.
 
 Unattended sign-in: `sign_in_with_jwt()` and, when the advanced option allows it,
 `sign_in_with_password()`.
@@ -19,11 +24,13 @@ Unattended sign-in: `sign_in_with_jwt()` and, when the advanced option allows it
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QUrl, Signal, SignalInstance
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from ringdesk.auth import pkce
@@ -31,14 +38,16 @@ from ringdesk.auth.loopback import LoopbackRedirectListener
 from ringdesk.config import LoginMethod
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
+from ringdesk.ui.viewmodels.base import ViewModel
+from ringdesk.ui.viewmodels.secret_storage import SecretStorage, describe_secret_storage
 
 __all__ = [
     "CANCELLED",
     "DENIED",
     "NO_BROWSER",
     "STATE_MISMATCH",
-    "BrowserWaitView",
-    "EmbeddedSignInView",
+    "SignInStep",
+    "SignInView",
     "SignInViewModel",
 ]
 
@@ -50,6 +59,7 @@ STATE_MISMATCH = (
     "The sign-in answer did not match this attempt, so it was ignored for your safety. Try again."
 )
 NO_BROWSER = "RingDesk could not open your web browser. Open it yourself and try again."
+_FINISHING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
 _NOT_LOOPBACK = (
     "Signing in through your web browser needs a redirect URI on this computer with a port, "
     "such as http://127.0.0.1:53682/oauth/callback; change it in the connection settings."
@@ -59,40 +69,35 @@ _EMPTY_PASSWORD = "Enter your phone number or email and your password."
 _PASSWORD_OFF = (
     'Password sign-in is switched off; turn on "Allow password sign-in" in the connection settings.'
 )
-_WORKING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
 
 
-class EmbeddedSignInView(Protocol):
-    """What the view model needs from the embedded sign-in window (`SignInWindow`)."""
+class SignInStep(enum.Enum):
+    """Where an interactive sign-in stands, and so what its window shows."""
 
-    redirect_caught: SignalInstance
-    closed: SignalInstance
-    try_again_requested: SignalInstance
+    #: No attempt is shown: no sign-in window is open.
+    CLOSED = "closed"
+    #: The sign-in window shows the platform's page (`SignInView.page_url`).
+    SIGN_IN_PAGE = "sign_in_page"
+    #: The page is open in the system browser; the waiting window offers Cancel.
+    WAITING_FOR_BROWSER = "waiting_for_browser"
+    #: The redirect arrived and its code is being exchanged; the window says so.
+    FINISHING = "finishing"
+    #: The attempt failed: the window shows the sentence, with "Try again" and "Close".
+    PROBLEM = "problem"
 
-    def load(self, url: str) -> None: ...
-    def show_working(self, sentence: str) -> None: ...
-    def show_problem(self, sentence: str) -> None: ...
-    def finish(self) -> None: ...
-    def show(self) -> None: ...
-    def raise_(self) -> None: ...
-    def activateWindow(self) -> None: ...
 
+@dataclass(frozen=True)
+class SignInView:
+    """What the sign-in windows show of the interactive sign-in."""
 
-class BrowserWaitView(Protocol):
-    """What the view model needs from the "waiting for your browser" window (`BrowserWaitWindow`)."""
-
-    cancel_requested: SignalInstance
-    reopen_requested: SignalInstance
-    try_again_requested: SignalInstance
-    closed: SignalInstance
-
-    def show_waiting(self) -> None: ...
-    def show_working(self, sentence: str) -> None: ...
-    def show_problem(self, sentence: str) -> None: ...
-    def finish(self) -> None: ...
-    def show(self) -> None: ...
-    def raise_(self) -> None: ...
-    def activateWindow(self) -> None: ...
+    step: SignInStep
+    #: The window of the attempt: EMBEDDED (the sign-in window) or SYSTEM_BROWSER (the waiting window).
+    method: LoginMethod
+    #: The platform's sign-in page of the attempt under way, which the sign-in window loads; "" when
+    #: there is no attempt. A new page means a new attempt, whose window comes to the front.
+    page_url: str
+    #: What is being finished (FINISHING) or what went wrong (PROBLEM); "" otherwise.
+    sentence: str
 
 
 class _SignInSession(Protocol):
@@ -107,29 +112,28 @@ class _UrlBuilder(Protocol):
     ) -> str: ...
 
 
-WindowFactory = Callable[[Callable[[str], bool]], EmbeddedSignInView]
-WaitWindowFactory = Callable[[], BrowserWaitView]
 Spawn = Callable[..., "asyncio.Task[Any]"]
 
 
-class SignInViewModel(QObject):
+class SignInViewModel(ViewModel[SignInView]):
     """Runs sign-in attempts and turns every outcome into `succeeded(identity)` or `failed(sentence)`.
 
     `session` signs in (`sign_in_with_code`, `sign_in_with_jwt`, `sign_in_with_password`);
-    `client` builds the sign-in URL (`authorize_url`). `window_factory(is_redirect)` makes the
-    embedded window, or is None when QtWebEngine is missing, and then the system browser is used.
-    `wait_window_factory()` makes the "waiting for your browser" window. `opener(QUrl) -> bool`
-    opens the system browser; `listener_factory(redirect_uri)` makes the loopback listener.
-    `store` (optional) says where secrets are kept (its `backend_name`). `spawn(coro, name=)`
-    runs a coroutine on the Qt event loop and keeps the task alive.
+    `client` builds the sign-in URL (`authorize_url`). `embedded_available` is False when
+    QtWebEngine is missing: then the system browser is used instead of the sign-in window.
+    `opener(QUrl) -> bool` opens the system browser; `listener_factory(redirect_uri)` makes the
+    loopback listener. `store` (optional) says where secrets are kept. `spawn(coro, name=)` runs a
+    coroutine on the Qt event loop and keeps the task alive.
 
-    Signals: `succeeded(object)` with the session's identity, `failed(str)` with one sentence,
-    `busy(bool)` while an attempt or an unattended sign-in is under way.
+    Signals: `changed(SignInView)`; `succeeded(object)` with the session's identity, `failed(str)`
+    with one sentence, `busy(bool)` while an attempt or an unattended sign-in is under way;
+    `raise_requested()` when the person asks to sign in while an attempt's window is open.
     """
 
     succeeded = Signal(object)
     failed = Signal(str)
     busy = Signal(bool)
+    raise_requested = Signal()
 
     def __init__(
         self,
@@ -139,11 +143,10 @@ class SignInViewModel(QObject):
         redirect_uri: str,
         login_method: LoginMethod | str = LoginMethod.EMBEDDED,
         allow_password_grant: bool = False,
-        window_factory: WindowFactory | None = None,
-        wait_window_factory: WaitWindowFactory | None = None,
+        embedded_available: bool = False,
         opener: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         listener_factory: Callable[[str], Any] = LoopbackRedirectListener,
-        store: object | None = None,
+        store: SecretStorage | None = None,
         spawn: Spawn | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -153,19 +156,19 @@ class SignInViewModel(QObject):
         self._redirect_uri = redirect_uri
         self._login_method = LoginMethod(login_method)
         self._allow_password_grant = allow_password_grant
-        self._window_factory = window_factory
-        self._wait_window_factory = wait_window_factory
+        self._embedded_available = embedded_available
         self._opener = opener
         self._listener_factory = listener_factory
         self._store = store
         self._spawn = spawn or qt_spawn
         self._attempt: pkce.AuthorizationAttempt | None = None
         self._url: str | None = None
-        self._window: EmbeddedSignInView | None = None
-        self._wait_window: BrowserWaitView | None = None
+        self._step = SignInStep.CLOSED
+        self._sentence = ""
         self._task: asyncio.Task[Any] | None = None
         self._busy = False
         self._last_problem: str | None = None
+        self._view = self._make_view()
 
     # ------------------------------------------------------------------ facts for views
 
@@ -181,14 +184,14 @@ class SignInViewModel(QObject):
     @property
     def login_method(self) -> LoginMethod:
         """The method `start()` uses; without QtWebEngine the embedded window gives way to the browser."""
-        if self._login_method is LoginMethod.EMBEDDED and self._window_factory is None:
+        if self._login_method is LoginMethod.EMBEDDED and not self._embedded_available:
             return LoginMethod.SYSTEM_BROWSER
         return self._login_method
 
     @property
     def embedded_unavailable_note(self) -> str | None:
         """A sentence for the settings when the embedded window was asked for but cannot be used."""
-        if self._login_method is LoginMethod.EMBEDDED and self._window_factory is None:
+        if self._login_method is LoginMethod.EMBEDDED and not self._embedded_available:
             return (
                 "The sign-in window needs QtWebEngine, which is not installed here, so RingDesk "
                 "uses your web browser instead."
@@ -204,12 +207,16 @@ class SignInViewModel(QObject):
         """Where a JWT credential is kept, in one sentence."""
         return describe_secret_storage(self._store, "The credential")
 
+    def is_redirect(self, url: str) -> bool:
+        """Whether `url` is the configured redirect URI (exact scheme, host, port and path)."""
+        return pkce.matches_redirect(url, self._redirect_uri)
+
     # ------------------------------------------------------------------ intents
 
     def start(self) -> None:
         """Begin an interactive sign-in with the configured method (or bring its window forward)."""
         if self._busy:
-            self._bring_forward()
+            self.raise_requested.emit()
             return
         if self.login_method is LoginMethod.SYSTEM_BROWSER:
             self._start_system_browser()
@@ -227,6 +234,35 @@ class SignInViewModel(QObject):
             self._close_windows()
             return
         self._fail(CANCELLED, close_windows=True)
+
+    def redirected(self, url: str) -> None:
+        """The sign-in window stopped at the redirect URI, with the platform's answer in `url`."""
+        attempt = self._attempt
+        if attempt is None or self._task is not None:
+            # A late or repeated answer for an attempt that is over: never exchanged.
+            _log.info("a redirect arrived when no sign-in attempt was waiting; ignored")
+            return
+        code = self._read(url, attempt)
+        if code is None:
+            return
+        self._show(SignInStep.FINISHING, _FINISHING)
+        self._task = self._spawn(self._exchange(code, attempt), name="sign-in code exchange")
+
+    def window_closed(self) -> None:
+        """The person closed the attempt's window: an attempt under way is cancelled."""
+        if self._busy:
+            self._fail(CANCELLED, close_windows=True)
+        else:
+            self._close_windows()
+
+    def open_browser(self) -> bool:
+        """Open the attempt's sign-in page in the system browser (again); False when that failed."""
+        if self._url is None:
+            return False
+        opened = bool(self._opener(QUrl.fromEncoded(self._url.encode("ascii"))))
+        if not opened:
+            _log.warning("the system browser could not be opened")
+        return opened
 
     def sign_in_with_jwt(self, jwt: str) -> None:
         """Unattended sign-in with a JWT credential, which the session keeps in the keyring."""
@@ -257,75 +293,18 @@ class SignInViewModel(QObject):
         self._close_windows()
         self._set_busy(False)
 
-    # ------------------------------------------------------------------ the embedded window
+    # ------------------------------------------------------------------ the two ways to sign in
 
     def _start_embedded(self) -> None:
         self._new_attempt()
-        if self._window is None:
-            assert self._window_factory is not None
-            window = self._window_factory(self._is_redirect)
-            window.redirect_caught.connect(self._on_redirected)
-            window.closed.connect(self._on_window_closed)
-            window.try_again_requested.connect(self.try_again)
-            self._window = window
-        assert self._url is not None
         _log.info("sign-in started in the sign-in window")
-        self._window.load(self._url)
-        self._window.show()
-        self._window.raise_()
-        self._window.activateWindow()
-
-    def _is_redirect(self, url: str) -> bool:
-        return pkce.matches_redirect(url, self._redirect_uri)
-
-    def _on_redirected(self, url: str) -> None:
-        attempt = self._attempt
-        if attempt is None or self._task is not None:
-            # A late or repeated answer for an attempt that is over: never exchanged.
-            _log.info("a redirect arrived when no sign-in attempt was waiting; ignored")
-            return
-        code = self._read(url, attempt)
-        if code is None:
-            return
-        if self._window is not None:
-            self._window.show_working(_WORKING)
-        self._task = self._spawn(self._exchange(code, attempt), name="sign-in code exchange")
-
-    def _on_window_closed(self) -> None:
-        self._window = None
-        if self._busy:
-            self._fail(CANCELLED, close_windows=True)
-
-    # ------------------------------------------------------------------ the system browser
+        self._show(SignInStep.SIGN_IN_PAGE)
 
     def _start_system_browser(self) -> None:
         attempt = self._new_attempt()
-        if self._wait_window is None and self._wait_window_factory is not None:
-            wait = self._wait_window_factory()
-            wait.cancel_requested.connect(self.cancel)
-            wait.reopen_requested.connect(self._open_browser)
-            wait.try_again_requested.connect(self.try_again)
-            wait.closed.connect(self._on_wait_window_closed)
-            self._wait_window = wait
-        if self._wait_window is not None:
-            self._wait_window.show_waiting()
-            self._wait_window.show()
-            self._wait_window.raise_()
+        self._show(SignInStep.WAITING_FOR_BROWSER)
         _log.info("sign-in started in the system browser")
         self._task = self._spawn(self._browser_flow(attempt), name="sign-in through the system browser")
-
-    def _open_browser(self) -> bool:
-        if self._url is None:
-            return False
-        opened = bool(self._opener(QUrl.fromEncoded(self._url.encode("ascii"))))
-        if not opened:
-            _log.warning("the system browser could not be opened")
-        return opened
-
-    def _on_wait_window_closed(self) -> None:
-        self._wait_window = None
-        if self._busy:
-            self._fail(CANCELLED, close_windows=True)
 
     async def _browser_flow(self, attempt: pkce.AuthorizationAttempt) -> None:
         try:
@@ -337,7 +316,7 @@ class SignInViewModel(QObject):
             # Listening before the browser opens, so a fast answer cannot be missed. A port that is
             # taken raises SignInFailed with its own sentence, reported below.
             async with listener_cm as listener:
-                if not self._open_browser():
+                if not self.open_browser():
                     self._fail(NO_BROWSER)
                     return
                 url = await listener.wait()
@@ -346,8 +325,7 @@ class SignInViewModel(QObject):
             code = self._read(url, attempt)
             if code is None:
                 return
-            if self._wait_window is not None:
-                self._wait_window.show_working(_WORKING)
+            self._show(SignInStep.FINISHING, _FINISHING)
             await self._exchange(code, attempt)
         except asyncio.CancelledError:
             raise
@@ -403,10 +381,7 @@ class SignInViewModel(QObject):
         if close_windows:
             self._close_windows()
         else:
-            if self._window is not None:
-                self._window.show_problem(sentence)
-            if self._wait_window is not None:
-                self._wait_window.show_problem(sentence)
+            self._show(SignInStep.PROBLEM, sentence)
         self._set_busy(False)
         self.failed.emit(sentence)
 
@@ -418,25 +393,22 @@ class SignInViewModel(QObject):
         if task is not None and not task.done() and task is not _current_task():
             task.cancel()
 
-    def _close_windows(self) -> None:
-        window, self._window = self._window, None
-        if window is not None:
-            window.finish()
-        wait, self._wait_window = self._wait_window, None
-        if wait is not None:
-            wait.finish()
+    def _show(self, step: SignInStep, sentence: str = "") -> None:
+        self._step, self._sentence = step, sentence
+        self._publish()
 
-    def _bring_forward(self) -> None:
-        for window in (self._window, self._wait_window):
-            if window is not None:
-                window.show()
-                window.raise_()
-                window.activateWindow()
+    def _close_windows(self) -> None:
+        self._show(SignInStep.CLOSED)
 
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
             self._busy = busy
             self.busy.emit(busy)
+
+    def _make_view(self) -> SignInView:
+        return SignInView(
+            step=self._step, method=self.login_method, page_url=self._url or "", sentence=self._sentence
+        )
 
     # ------------------------------------------------------------------ unattended
 
@@ -464,18 +436,6 @@ class SignInViewModel(QObject):
     def _report_unattended(self, sentence: str) -> None:
         self._last_problem = sentence
         self.failed.emit(sentence)
-
-
-def describe_secret_storage(store: object | None, what: str) -> str:
-    """One sentence saying where `what` (a secret) is kept: the keyring's name, or memory only."""
-    backend = getattr(store, "backend_name", None)
-    if store is not None and getattr(store, "persistent", True) and backend and backend != "memory only":
-        return f"{what} is kept in your keyring ({backend}), never in a file."
-    reason = getattr(store, "unavailable_reason", None) or (
-        "No keyring was found, so you will need to sign in each time. "
-        "Install a Secret Service such as GNOME Keyring."
-    )
-    return f"{what} is kept in memory only. {reason}"
 
 
 def _current_task() -> asyncio.Task[Any] | None:

@@ -27,7 +27,10 @@ from ringdesk.auth.session import SessionState
 from ringdesk.calls.state import CallState, Phase
 from ringdesk.config import GeneralSettings
 from ringdesk.numbers import InvalidNumber, parse_dial_input
-from ringdesk.ui.viewmodels.dialer import CallView, DialerView, DialerViewModel, RecentNumber, format_duration
+from ringdesk.ui.viewmodels.base import ViewModel
+from ringdesk.ui.viewmodels.call import CallView
+from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel, RecentNumber
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 
 __all__ = [
@@ -42,7 +45,6 @@ __all__ = [
 #: How many recent numbers the tray menu lists.
 RECENT_IN_MENU = 8
 NO_CLIPBOARD_NUMBER = "No number on the clipboard"
-_ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
 
 class TrayState(enum.Enum):
@@ -86,11 +88,10 @@ class TrayView:
     can_call: bool
 
 
-class TrayViewModel(QObject):
+class TrayViewModel(ViewModel[TrayView]):
     """Signals: `changed(TrayView)`; `show_hide_requested(bool)` (True: show and raise the main
     window, False: hide it); `quit_requested()`; `notify(Notification)`."""
 
-    changed = Signal(object)
     show_hide_requested = Signal(bool)
     quit_requested = Signal()
     notify = Signal(object)
@@ -125,10 +126,6 @@ class TrayViewModel(QObject):
         self._view = self._make_view()
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def view(self) -> TrayView:
-        return self._view
 
     def set_general(self, general: GeneralSettings) -> None:
         """The switches for notifications (after the Preferences dialog saved them)."""
@@ -229,12 +226,6 @@ class TrayViewModel(QObject):
         if switched_on and not self._window_active():
             self.notify.emit(Notification(title, body, kind))
 
-    def _publish(self) -> None:
-        view = self._make_view()
-        if view != self._view:
-            self._view = view
-            self.changed.emit(view)
-
     def _make_view(self) -> TrayView:
         session = self._session.view
         dialer = self._dialer.view
@@ -246,13 +237,13 @@ class TrayViewModel(QObject):
             if call.phase is Phase.CONNECTED:
                 tooltip = f"RingDesk: in a call with {number}"
             else:
-                tooltip = f"RingDesk: calling {number}{_ELLIPSIS}"
+                tooltip = f"RingDesk: calling {number}{ELLIPSIS}"
         elif session.signed_in:
             state, tooltip = TrayState.READY, "RingDesk: ready"
         else:
             state = TrayState.SIGNED_OUT
             if session.state is SessionState.SIGNING_IN:
-                tooltip = f"RingDesk: signing in{_ELLIPSIS}"
+                tooltip = f"RingDesk: signing in{ELLIPSIS}"
             else:
                 tooltip = "RingDesk: signed out"
         can_call = (

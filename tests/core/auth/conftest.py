@@ -18,6 +18,7 @@ import pytest
 
 from ringdesk.auth import Session, TokenStore
 from ringdesk.platforms.ringcentral import PlatformClient
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import Simulator
 
 CLIENT_ID = "ringdesk-demo"
@@ -164,7 +165,11 @@ class Rig:
         )
         store = TokenStore(self.sim.base_url, CLIENT_ID, backend=self.keyring)
         session = Session(
-            client, store, clock=self.time.clock, wall_clock=self.time.wall, sleep=self.time.sleep
+            RingCentralPlatform(client),
+            store,
+            clock=self.time.clock,
+            wall_clock=self.time.wall,
+            sleep=self.time.sleep,
         )
         self.clients.append(client)
         self.sessions.append(session)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from ringdesk.auth import LoopbackRedirectListener, SignInDenied, SignInFailed, new_attempt, read_redirect
+from ringdesk.config import LoginMethod, validate_redirect_uri
 
 
 def free_port() -> int:
@@ -114,3 +115,15 @@ def test_only_fixed_loopback_uris_are_accepted(uri: str) -> None:
 def test_localhost_uri_listens_on_127_0_0_1() -> None:
     listener = LoopbackRedirectListener("http://localhost:53682/oauth/callback")
     assert listener.port == 53682
+
+
+async def test_every_loopback_redirect_the_settings_accept_is_received() -> None:
+    # An IPv4-mapped address is loopback to the settings check, so the listener must take it too.
+    port = free_port()
+    redirect_uri = f"http://[::ffff:127.0.0.1]:{port}/oauth/callback"
+    assert validate_redirect_uri(redirect_uri, LoginMethod.SYSTEM_BROWSER) == []
+    async with LoopbackRedirectListener(redirect_uri) as listener, httpx.AsyncClient() as browser:
+        waiting = asyncio.create_task(listener.wait())
+        response = await browser.get(f"http://127.0.0.1:{port}/oauth/callback", params={"code": "c"})
+        assert response.status_code == 200
+        assert await asyncio.wait_for(waiting, 5) == f"{redirect_uri}?code=c"

@@ -584,9 +584,12 @@ async def test_granted_reads_the_sign_in_scope(sim, sim_control) -> None:
     from ringdesk.auth.session import Session
     from ringdesk.auth.token_store import TokenStore
     from ringdesk.platforms.ringcentral import PlatformClient
+    from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 
     async with PlatformClient(sim.base_url, "ringdesk-demo") as client:
-        session = Session(client, TokenStore(sim.base_url, "ringdesk-demo", backend=NoKeyring()))
+        session = Session(
+            RingCentralPlatform(client), TokenStore(sim.base_url, "ringdesk-demo", backend=NoKeyring())
+        )
         assert not session.granted("CallControl")
         await session.sign_in_with_jwt(sim.scenario.account.users[0].jwt_credential or "", remember=False)
         assert session.granted("CallControl") and session.granted("RingOut")

@@ -1,4 +1,4 @@
-"""Fixtures for the RingOut service against the real simulator, over sockets.
+"""Fixtures for the call service on RingCentral against the real simulator, over sockets.
 
 The client talks to the simulator through a real HTTP transport wrapped only to note, in one
 shared event list, when each request goes out; the real SQLite call history (in `tmp_path`) is
@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ringdesk.calls import Call, CallState, Phase, RingOutService
+from ringdesk.calls import Call, CallService, CallState, Phase
 from ringdesk.numbers import DialTarget
 from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, RetryPolicy, StaticTokenAuth
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.storage.history import CallHistory
 
@@ -138,8 +139,8 @@ async def make_client(
 @pytest.fixture
 async def make_service(
     make_client: Callable[..., PlatformClient], history: OrderedHistory, tokens: dict[str, Any]
-) -> AsyncIterator[Callable[..., RingOutService]]:
-    made: list[RingOutService] = []
+) -> AsyncIterator[Callable[..., CallService]]:
+    made: list[CallService] = []
     granted = "CallControl" in str(tokens.get("scope", "")).split()
 
     def make(
@@ -147,10 +148,10 @@ async def make_service(
         *,
         call_control: bool | None = None,
         poll_interval: float = FAST_POLL,
-    ) -> RingOutService:
+    ) -> CallService:
         allowed = granted if call_control is None else call_control
-        service = RingOutService(
-            client or make_client(),
+        service = CallService(
+            RingCentralPlatform(client or make_client()),
             history,
             call_control=lambda: allowed,
             poll_interval=poll_interval,
@@ -163,7 +164,7 @@ async def make_service(
         await service.aclose()
 
 
-async def place(service: RingOutService, *, play_prompt: bool = False, **kwargs: Any) -> Call:
+async def place(service: CallService, *, play_prompt: bool = False, **kwargs: Any) -> Call:
     return await service.place(
         kwargs.pop("target", TARGET),
         from_=kwargs.pop("from_", FROM_NUMBER),

@@ -1,4 +1,9 @@
-"""The call state machine, table by table: every status on every leg, order, and the words shown."""
+"""The call state machine, table by table: every status on every leg, order, and the words shown.
+
+Most inputs are RingOut statuses turned into neutral legs by `progress_from_ringout`, so these
+tables cover RingCentral's words end to end; the mapping itself and the legs no RingOut status
+produces are tested on their own.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,20 @@ import pytest
 
 from ringdesk.calls.state import (
     CALL_CONTROL_MISSING,
-    CREATE_ERROR_SENTENCES,
     ENDED_BEFORE_CONNECT,
     CallState,
     Phase,
-    create_error_sentence,
     failure_sentence,
     next_state,
     placing_state,
 )
-from ringdesk.errors import friendly_message
+from ringdesk.platforms.base import CallProgress, Failure, Leg, LegStatus
 from ringdesk.platforms.ringcentral.models import RingOutStatus
+from ringdesk.platforms.ringcentral.progress import (
+    KNOWN_RINGOUT_STATUSES,
+    leg_from_ringout,
+    progress_from_ringout,
+)
 
 DEST = "+1 650-555-1234"
 T0 = 1_800_000_000.0
@@ -41,13 +49,20 @@ FAILURES = [
 ]
 
 
-def status(call: str, caller: str, callee: str) -> RingOutStatus:
-    return RingOutStatus("ro-1", call, caller, callee)
+def status(call: str, caller: str, callee: str) -> CallProgress:
+    return progress_from_ringout(RingOutStatus("ro-1", call, caller, callee))
+
+
+def ringout_sentence(leg: str, word: str, *, previous: Phase | None = None) -> str:
+    """The failure sentence for a RingOut status word on `leg`."""
+    failure = leg_from_ringout(word).failure
+    assert failure is not None, word
+    return failure_sentence(leg, failure, word, previous=previous)
 
 
 def step(
     previous: CallState,
-    triple: tuple[str, str, str] | None,
+    triple: tuple[str, str, str] | CallProgress | None,
     *,
     play_prompt: bool = False,
     now: float = T0,
@@ -55,9 +70,10 @@ def step(
     call_control: bool = True,
     cancelled: bool = False,
 ) -> CallState:
+    progress = status(*triple) if isinstance(triple, tuple) else triple
     return next_state(
         previous,
-        status(*triple) if triple else None,
+        progress,
         play_prompt=play_prompt,
         now=now,
         gone=gone,
@@ -176,7 +192,7 @@ def test_every_failure_on_every_leg(leg: str, value: str) -> None:
     triple = ("CannotReach", value, "InProgress") if leg == "caller" else ("CannotReach", "Success", value)
     state = step(previous, triple, now=T0 + 5)
     assert state.phase is Phase.FAILED
-    assert state.outcome == failure_sentence(leg, value)
+    assert state.outcome == ringout_sentence(leg, value)
     assert state.headline == state.outcome
     assert state.error_code == value
     assert state.ended_at == T0 + 5
@@ -202,15 +218,31 @@ def test_every_failure_on_every_leg(leg: str, value: str) -> None:
     ],
 )
 def test_failure_sentences_name_whose_phone(leg: str, value: str, sentence: str) -> None:
-    assert failure_sentence(leg, value) == sentence
+    assert ringout_sentence(leg, value) == sentence
 
 
-def test_sentences_differ_by_leg_where_the_leg_matters() -> None:
-    for value in ("Busy", "NoAnswer", "Rejected", "CannotReach", "GenericError"):
-        assert failure_sentence("caller", value) != failure_sentence("callee", value)
-        assert "your phone" in failure_sentence("caller", value).lower()
-        assert "number you called" in failure_sentence("callee", value) or "the number" in failure_sentence(
-            "callee", value
+@pytest.mark.parametrize(
+    "failure",
+    [Failure.BUSY, Failure.NO_ANSWER, Failure.DECLINED, Failure.UNREACHABLE, Failure.NETWORK_ERROR],
+)
+def test_sentences_differ_by_leg_where_the_leg_matters(failure: Failure) -> None:
+    yours, theirs = failure_sentence("caller", failure), failure_sentence("callee", failure)
+    assert yours != theirs
+    assert "your phone" in yours.lower()
+    assert "number you called" in theirs or "the number" in theirs
+
+
+@pytest.mark.parametrize("failure", [f for f in Failure if f is not Failure.UNRECOGNISED])
+@pytest.mark.parametrize("leg", ["caller", "callee", "call"])
+def test_every_failure_has_a_sentence_on_every_leg(leg: str, failure: Failure) -> None:
+    sentence = failure_sentence(leg, failure, "PlatformWord")
+    assert sentence.endswith(".") and "PlatformWord" not in sentence
+
+
+def test_an_unrecognised_failure_shows_the_platform_word() -> None:
+    for leg in ("caller", "callee", "call"):
+        assert failure_sentence(leg, Failure.UNRECOGNISED, "CarrierStrike") == (
+            "The call failed with a status RingDesk does not know: CarrierStrike"
         )
 
 
@@ -218,7 +250,7 @@ def test_sentences_differ_by_leg_where_the_leg_matters() -> None:
 def test_call_status_failure_without_a_failed_leg(value: str) -> None:
     state = step(placing_state(DEST), (value, "InProgress", "InProgress"))
     assert state.phase is Phase.FAILED
-    assert state.outcome == failure_sentence("call", value)
+    assert state.outcome == ringout_sentence("call", value)
 
 
 def test_the_failed_leg_wins_over_the_call_status() -> None:
@@ -232,6 +264,7 @@ def test_nobody_pressing_1_has_its_own_sentence() -> None:
     state = step(waiting, ("CannotReach", "NoAnswer", "InProgress"), play_prompt=True)
     assert state.phase is Phase.FAILED
     assert "pressed 1" in (state.outcome or "")
+    assert state.outcome == ringout_sentence("caller", "NoAnswer", previous=Phase.WAITING_FOR_PRESS_1)
 
 
 @pytest.mark.parametrize("leg", [0, 1, 2])
@@ -243,6 +276,7 @@ def test_an_unknown_status_fails_showing_its_raw_text(leg: int) -> None:
     assert "SomeNewStatus" in (state.outcome or "")
     assert "SomeNewStatus" in state.headline
     assert state.error_code == "SomeNewStatus"
+    assert state.raw == tuple(triple)
 
 
 # --------------------------------------------------------------------------- the RingOut disappearing
@@ -320,40 +354,145 @@ def test_failure_after_connect_keeps_connected_at() -> None:
     assert state.phase is Phase.FAILED and state.connected_at == T0
 
 
-# --------------------------------------------------------------------------- create errors
+# --------------------------------------------------------------------------- legs no RingOut status gives
+
+PENDING, ANSWERED, FINISHED = Leg(LegStatus.PENDING), Leg(LegStatus.ANSWERED), Leg(LegStatus.FINISHED)
+
+
+def failed(failure: Failure | None, word: str = "") -> Leg:
+    return Leg(LegStatus.FAILED, failure, word)
+
+
+def progress(call: Leg, caller: Leg, callee: Leg) -> CallProgress:
+    return CallProgress("call-1", call=call, caller=caller, callee=callee)
+
+
+def test_an_unrecognised_word_is_checked_before_any_known_failure() -> None:
+    state = step(
+        placing_state(DEST),
+        progress(failed(Failure.UNRECOGNISED, "Meltdown"), failed(Failure.BUSY, "engaged"), PENDING),
+    )
+    assert state.outcome == "The call failed with a status RingDesk does not know: Meltdown"
+    assert state.error_code == "Meltdown"
+    assert (state.your_leg, state.their_leg) == ("Busy", "Not connected")
+
+
+def test_a_failed_leg_without_a_reason_is_unspecified() -> None:
+    state = step(placing_state(DEST), progress(PENDING, ANSWERED, failed(None)))
+    assert state.phase is Phase.FAILED
+    assert state.outcome == failure_sentence("callee", Failure.UNSPECIFIED)
+    assert state.their_leg == "Failed"
+    # No word from the platform: no error code rather than an empty one.
+    assert state.error_code is None
+
+
+def test_the_error_code_and_raw_are_the_platform_words() -> None:
+    state = step(placing_state(DEST), progress(PENDING, ANSWERED, failed(Failure.BUSY, "user-busy")))
+    assert state.outcome == "The number you called was busy."
+    assert state.error_code == "user-busy"
+    assert state.raw == ("", "", "user-busy")
+
+
+def test_a_leg_that_has_not_failed_ignores_a_stray_failure() -> None:
+    stray = Leg(LegStatus.ANSWERED, Failure.BUSY, "answered")
+    state = step(placing_state(DEST), progress(PENDING, stray, PENDING))
+    assert state.phase is Phase.CALLING_DESTINATION
+
+
+def test_a_finished_leg_ends_the_call_only_beside_an_answered_or_finished_one() -> None:
+    assert step(placing_state(DEST), progress(PENDING, FINISHED, ANSWERED)).phase is Phase.ENDED
+    assert step(placing_state(DEST), progress(PENDING, PENDING, FINISHED)).phase is Phase.CALLING_YOU
+
+
+def test_declined_after_we_cancelled_is_cancelled_whatever_the_word() -> None:
+    ringing = step(placing_state(DEST), progress(PENDING, PENDING, PENDING))
+    state = step(ringing, progress(PENDING, PENDING, failed(Failure.DECLINED, "cancelled")), cancelled=True)
+    assert state.phase is Phase.CANCELLED
+
+
+def test_gone_before_connect_names_the_legs_as_last_seen() -> None:
+    calling = step(placing_state(DEST), progress(PENDING, ANSWERED, PENDING))
+    assert calling.progress == progress(PENDING, ANSWERED, PENDING)
+    state = step(calling, None, gone=True)
+    assert state.phase is Phase.FAILED and state.error_code == "NotFound"
+    assert (state.your_leg, state.their_leg) == ("Answered", "Not connected")
+    assert state.progress == calling.progress and state.raw == calling.raw
+
+
+def test_gone_before_any_progress_names_no_leg_as_connected() -> None:
+    state = step(placing_state(DEST), None, gone=True)
+    assert (state.your_leg, state.their_leg) == ("Not connected", "Not connected")
+    assert state.raw is None and state.progress is None
+
+
+# --------------------------------------------------------------------------- RingOut's words as legs
+
+RINGOUT_FAILURES = {
+    "Busy": Failure.BUSY,
+    "NoAnswer": Failure.NO_ANSWER,
+    "Rejected": Failure.DECLINED,
+    "InternationalDisabled": Failure.INTERNATIONAL_DISABLED,
+    "DestinationBlocked": Failure.BLOCKED,
+    "GenericError": Failure.NETWORK_ERROR,
+    "NotEnoughFunds": Failure.NOT_ENOUGH_FUNDS,
+    "CannotReach": Failure.UNREACHABLE,
+    "NoSessionFound": Failure.LOST,
+    "Invalid": Failure.UNCLEAR,
+    "Error": Failure.SERVICE_ERROR,
+    "NoAnsweringMachine": Failure.SERVICE_FAILED,
+    "RingOutFromThisNumberIsNotSupported": Failure.NOT_SUPPORTED,
+    "NoSuchUser": Failure.NO_SUCH_NUMBER,
+    "Unknown": Failure.UNSPECIFIED,
+}
+
+
+@pytest.mark.parametrize(("word", "failure"), RINGOUT_FAILURES.items())
+def test_every_ringout_failure_word_has_its_failure(word: str, failure: Failure) -> None:
+    assert leg_from_ringout(word) == Leg(LegStatus.FAILED, failure, word)
 
 
 @pytest.mark.parametrize(
-    "code",
-    [
-        "TEL-108",
-        "TEL-109",
-        "TEL-107",
-        "RNG-102",
-        "CMN-102",
-        "CMN-401",
-        "CMN-112",
-        "BIL-103",
-        "TEL-101",
-        "TEL-102",
-    ],
+    ("word", "leg_status"),
+    [("InProgress", LegStatus.PENDING), ("Success", LegStatus.ANSWERED), ("Finished", LegStatus.FINISHED)],
 )
-def test_every_create_error_code_has_a_sentence(code: str) -> None:
-    sentence = create_error_sentence(code)
-    assert sentence and sentence.endswith(".")
-    assert CREATE_ERROR_SENTENCES[code] == sentence
+def test_ringout_progress_words(word: str, leg_status: LegStatus) -> None:
+    assert leg_from_ringout(word) == Leg(leg_status, None, word)
 
 
-def test_create_sentences_reuse_the_error_taxonomy() -> None:
-    # Only CMN-401 gets a RingOut-specific sentence; the rest are the errors module's own texts.
-    for code, sentence in CREATE_ERROR_SENTENCES.items():
-        if code == "CMN-401":
-            assert "RingOut" in sentence
-            continue
-        implied = "from.forwardingNumberId" if code == "CMN-102" else None
-        assert sentence == friendly_message(code, implied)
-    assert "no longer exists" in CREATE_ERROR_SENTENCES["CMN-102"]
-    assert create_error_sentence("TEL-109", "from.phoneNumber") == friendly_message(
-        "TEL-109", "from.phoneNumber"
+def test_every_known_ringout_word_is_mapped_and_no_other() -> None:
+    assert {*RINGOUT_FAILURES, "InProgress", "Success", "Finished"} == KNOWN_RINGOUT_STATUSES
+    every_failure_but_unrecognised = {f for f in Failure if f is not Failure.UNRECOGNISED}
+    assert set(RINGOUT_FAILURES.values()) == every_failure_but_unrecognised
+
+
+@pytest.mark.parametrize("word", ["NosuchUser", "NoSuchUser", "nosuchuser", "NOSUCHUSER", " NoSuchUser "])
+def test_ringout_words_compare_without_case_and_keep_their_spelling(word: str) -> None:
+    assert leg_from_ringout(word) == Leg(LegStatus.FAILED, Failure.NO_SUCH_NUMBER, word)
+
+
+@pytest.mark.parametrize(
+    ("word", "leg_status"),
+    [("inprogress", LegStatus.PENDING), ("SUCCESS", LegStatus.ANSWERED), ("finished", LegStatus.FINISHED)],
+)
+def test_ringout_progress_words_compare_without_case(word: str, leg_status: LegStatus) -> None:
+    assert leg_from_ringout(word) == Leg(leg_status, None, word)
+
+
+def test_an_unknown_ringout_word_is_unrecognised_and_kept() -> None:
+    assert leg_from_ringout("CarrierStrike") == Leg(LegStatus.FAILED, Failure.UNRECOGNISED, "CarrierStrike")
+
+
+@pytest.mark.parametrize("word", [None, "", "   "])
+def test_no_ringout_word_is_pending(word: str | None) -> None:
+    assert leg_from_ringout(word) == Leg(LegStatus.PENDING, None, word or "")
+
+
+def test_progress_from_ringout_reads_all_three_statuses() -> None:
+    progress = progress_from_ringout(RingOutStatus("ro-9", "InProgress", "Success", None))
+    assert progress.call_id == "ro-9"
+    assert (progress.call.status, progress.caller.status, progress.callee.status) == (
+        LegStatus.PENDING,
+        LegStatus.ANSWERED,
+        LegStatus.PENDING,
     )
-    assert create_error_sentence("XYZ-1") is None and create_error_sentence(None) is None
+    assert progress.words == ("InProgress", "Success", "")

@@ -19,8 +19,12 @@ from ringdesk.errors import (
     RateLimited,
     RingDeskError,
     ServerError,
-    friendly_message,
     report,
+)
+from ringdesk.platforms.ringcentral.codes import (
+    RINGOUT_CREATE_ERROR_SENTENCES,
+    error_code_sentence,
+    ringout_create_error_sentence,
 )
 from ringdesk.platforms.ringcentral.errormap import error_from_response, parse_error_body
 
@@ -88,9 +92,25 @@ def test_known_codes_have_sentences(code: str, words: str) -> None:
 
 
 def test_codes_compare_case_insensitively() -> None:
-    assert friendly_message("tel-109") == friendly_message("TEL-109")
-    assert friendly_message(None) is None
-    assert friendly_message("ZZZ-999") is None
+    assert error_code_sentence("tel-109") == error_code_sentence("TEL-109")
+    assert error_code_sentence(None) is None
+    assert error_code_sentence("ZZZ-999") is None
+
+
+def test_a_code_without_a_sentence_keeps_the_class_sentence() -> None:
+    error = error_from_response(403, body({"errors": [{"errorCode": "ZZZ-999", "message": "raw"}]}))
+    assert error.user_message == PermissionDenied.default_user_message
+
+
+def test_errors_made_outside_the_platform_package_do_not_read_codes() -> None:
+    # The shared taxonomy knows no platform's codes: the sentence is the one passed, or the class's.
+    assert InvalidRequest(error_code="TEL-109").user_message == InvalidRequest.default_user_message
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_5xx_keeps_its_general_sentence_whatever_the_code(status: int) -> None:
+    error = error_from_response(status, body({"errors": [{"errorCode": "CMN-301", "message": "raw"}]}))
+    assert error.user_message == ServerError.default_user_message
 
 
 @pytest.mark.parametrize(
@@ -275,3 +295,43 @@ def test_report_logs_and_returns_the_sentence(caplog: pytest.LogCaptureFixture) 
     assert "Traceback" not in caplog.text
     assert report(KeyError("x")) == RingDeskError.default_user_message
     assert "Traceback" in caplog.text or "KeyError" in caplog.text
+
+
+# --------------------------------------------------------------------------- placing a RingOut
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "TEL-108",
+        "TEL-109",
+        "TEL-107",
+        "RNG-102",
+        "CMN-102",
+        "CMN-401",
+        "CMN-112",
+        "BIL-103",
+        "TEL-101",
+        "TEL-102",
+    ],
+)
+def test_every_ringout_create_error_code_has_a_sentence(code: str) -> None:
+    sentence = ringout_create_error_sentence(code)
+    assert sentence and sentence.endswith(".")
+    assert RINGOUT_CREATE_ERROR_SENTENCES[code] == sentence
+
+
+def test_ringout_create_sentences_reuse_the_code_sentences() -> None:
+    # Only CMN-401 gets a RingOut-specific sentence; the rest are the general code sentences.
+    for code, sentence in RINGOUT_CREATE_ERROR_SENTENCES.items():
+        if code == "CMN-401":
+            assert "RingOut" in sentence
+            continue
+        implied = "from.forwardingNumberId" if code == "CMN-102" else None
+        assert sentence == error_code_sentence(code, implied)
+    assert "no longer exists" in RINGOUT_CREATE_ERROR_SENTENCES["CMN-102"]
+    assert ringout_create_error_sentence("TEL-109", "from.phoneNumber") == error_code_sentence(
+        "TEL-109", "from.phoneNumber"
+    )
+    assert ringout_create_error_sentence("tel-109") == RINGOUT_CREATE_ERROR_SENTENCES["TEL-109"]
+    assert ringout_create_error_sentence("XYZ-1") is None and ringout_create_error_sentence(None) is None

@@ -33,6 +33,7 @@ def add_attempt(history: CallHistory) -> AddAttempt:
 
     async def add(**overrides: Any) -> int:
         values: dict[str, Any] = {
+            "platform": "ringcentral",
             "destination": "+16505551234",
             "destination_display": "+1 650-555-1234",
             "extension": None,

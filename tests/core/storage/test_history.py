@@ -14,6 +14,7 @@ from tests.core.storage.conftest import AddAttempt
 
 async def test_round_trip(history: CallHistory) -> None:
     record_id = await history.record_attempt(
+        platform="ringcentral",
         destination="+442079460958",
         destination_display="+44 20 7946 0958",
         extension="12",
@@ -38,9 +39,10 @@ async def test_round_trip(history: CallHistory) -> None:
         error_code=None,
         caller_status=None,
         callee_status=None,
-        ringout_id=None,
+        call_id=None,
         connected_at=None,
         ended_at=None,
+        platform="ringcentral",
     )
 
 
@@ -59,12 +61,12 @@ async def test_get_unknown_id(history: CallHistory) -> None:
 
 async def test_update_through_a_call(history: CallHistory, add_attempt: AddAttempt) -> None:
     record_id = await add_attempt(started_at=100.0)
-    await history.update(record_id, state="ringing", ringout_id="RO-1", caller_status="InProgress")
+    await history.update(record_id, state="ringing", call_id="RO-1", caller_status="InProgress")
     await history.update(record_id, state="connected", connected_at=110.0, callee_status="Success")
     await history.update(record_id, state="ended", ended_at=175.5, outcome="Ended")
     record = await history.get(record_id)
     assert record is not None
-    assert (record.state, record.ringout_id, record.outcome) == ("ended", "RO-1", "Ended")
+    assert (record.state, record.call_id, record.outcome) == ("ended", "RO-1", "Ended")
     assert (record.caller_status, record.callee_status) == ("InProgress", "Success")
     assert record.duration == 65.5
 
@@ -306,6 +308,7 @@ async def test_close_twice_and_use_after_close(db_path: Path) -> None:
 async def test_async_context_manager(db_path: Path) -> None:
     async with await CallHistory.open(db_path) as history:
         await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234",
             destination_display="+1 650-555-1234",
             extension=None,

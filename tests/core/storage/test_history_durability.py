@@ -51,7 +51,7 @@ def digest(path: Path) -> str:
 async def test_new_history_is_at_the_current_version_in_wal_mode(db_path: Path) -> None:
     history = await CallHistory.open(db_path)
     await history.close()
-    assert SCHEMA_VERSION == 1
+    assert SCHEMA_VERSION == 2
     assert pragma(db_path, "user_version") == SCHEMA_VERSION
     assert pragma(db_path, "journal_mode") == "wal"
 
@@ -81,6 +81,99 @@ async def test_version_0_database_migrates_and_keeps_its_other_tables(db_path: P
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT text FROM notes").fetchall() == [("kept",)]
     conn.close()
+
+
+VERSION_1_CALLS = """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL NOT NULL, destination TEXT NOT NULL,
+        destination_display TEXT NOT NULL, extension TEXT, from_number TEXT NOT NULL, from_label TEXT,
+        caller_id TEXT, play_prompt INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, outcome TEXT,
+        error_code TEXT, caller_status TEXT, callee_status TEXT, ringout_id TEXT, connected_at REAL,
+        ended_at REAL
+    )
+"""
+
+
+async def test_version_1_rows_keep_everything_and_become_ringcentral_calls(db_path: Path) -> None:
+    # Version 1 knew only RingCentral: its RingOut id is the platform's call id from version 2 on.
+    db_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db_path)
+    conn.execute(VERSION_1_CALLS)
+    rows = [
+        (
+            7,
+            1_700_000_000.0,
+            "+16505551234",
+            "+1 650-555-1234",
+            None,
+            "+14155550100",
+            "Desk",
+            None,
+            1,
+            "ended",
+            "The call ended.",
+            None,
+            "Finished",
+            "Finished",
+            "RO-7",
+            1_700_000_010.0,
+            1_700_000_070.0,
+        ),
+        (
+            8,
+            1_700_000_100.0,
+            "+442079460958",
+            "+44 20 7946 0958",
+            "12",
+            "+14155550100",
+            None,
+            "+14155550199",
+            0,
+            "ringing",
+            None,
+            None,
+            "Success",
+            "InProgress",
+            "RO-8",
+            None,
+            None,
+        ),
+    ]
+    conn.executemany(f"INSERT INTO calls VALUES ({', '.join('?' * 17)})", rows)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    async with await CallHistory.open(db_path) as history:
+        assert history.problems == []
+        ended, live = await history.get(7), await history.get(8)
+        new_id = await history.record_attempt(
+            platform="ringcentral",
+            destination="+16505550000",
+            destination_display="+1 650-555-0000",
+            extension=None,
+            from_number="+14155550100",
+            from_label=None,
+            caller_id=None,
+            play_prompt=False,
+        )
+    assert pragma(db_path, "user_version") == SCHEMA_VERSION
+    assert ended is not None and live is not None
+    assert (ended.platform, ended.call_id, ended.state, ended.duration) == (
+        "ringcentral",
+        "RO-7",
+        "ended",
+        60.0,
+    )
+    assert (ended.from_label, ended.play_prompt, ended.outcome) == ("Desk", True, "The call ended.")
+    # A call left ringing by version 1 is stale at this start, as any live row is.
+    assert (live.platform, live.call_id, live.state, live.extension) == (
+        "ringcentral",
+        "RO-8",
+        "interrupted",
+        "12",
+    )
+    assert new_id == 9, "ids go on after the migrated rows"
 
 
 async def test_newer_schema_is_refused_and_left_untouched(db_path: Path) -> None:
@@ -115,11 +208,12 @@ CRASHING_CHILD = textwrap.dedent(
     async def main():
         history = await CallHistory.open(Path(sys.argv[1]))
         record_id = await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234", destination_display="+1 650-555-1234", extension=None,
             from_number="+14155550100", from_label="Desk", caller_id=None, play_prompt=True,
         )
         if sys.argv[2] == "update":
-            await history.update(record_id, state="ringing", ringout_id="RO-42")
+            await history.update(record_id, state="ringing", call_id="RO-42")
         print(record_id, flush=True)
         await asyncio.sleep(3600)  # "placing the call" until killed
 
@@ -157,7 +251,7 @@ async def test_attempt_survives_sigkill(db_path: Path, then: str) -> None:
         assert record.outcome == INTERRUPTED_OUTCOME
         if then == "update":
             # Committed at synchronous=NORMAL: still safe from a crash of the app itself.
-            assert record.ringout_id == "RO-42"
+            assert record.call_id == "RO-42"
 
 
 async def test_live_rows_become_interrupted_at_open(db_path: Path) -> None:
@@ -165,6 +259,7 @@ async def test_live_rows_become_interrupted_at_open(db_path: Path) -> None:
     ids: dict[str, int] = {}
     for state in ("placing", "ringing", "connected", "ended", "failed", "cancelled"):
         ids[state] = await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234",
             destination_display="+1 650-555-1234",
             extension=None,
@@ -213,6 +308,7 @@ async def test_garbage_file_is_set_aside(db_path: Path) -> None:
             "and started a new one."
         ]
         record_id = await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234",
             destination_display="+1 650-555-1234",
             extension=None,
@@ -232,6 +328,7 @@ async def test_damaged_pages_are_found_and_set_aside(db_path: Path) -> None:
     history = await CallHistory.open(db_path)
     for i in range(300):
         await history.record_attempt(
+            platform="ringcentral",
             destination=f"+1650555{i:04d}",
             destination_display="x" * 100,
             extension=None,
@@ -273,6 +370,7 @@ async def test_folder_that_cannot_be_created_gives_a_history_for_this_run(tmp_pa
         assert history.problems[0].startswith(f"RingDesk cannot save its call history in {blocker} (")
         assert history.problems[0].endswith("calls made now will be forgotten when RingDesk closes.")
         record_id = await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234",
             destination_display="+1 650-555-1234",
             extension=None,
@@ -310,6 +408,7 @@ async def test_no_sql_runs_on_the_calling_thread(
 ) -> None:
     history = await CallHistory.open(db_path)
     record_id = await history.record_attempt(
+        platform="ringcentral",
         destination="+16505551234",
         destination_display="+1 650-555-1234",
         extension=None,
@@ -345,6 +444,7 @@ async def test_record_attempt_syncs_fully_and_updates_do_not(
     async with await CallHistory.open(db_path) as history:
         traced_statements.clear()
         record_id = await history.record_attempt(
+            platform="ringcentral",
             destination="+16505551234",
             destination_display="+1 650-555-1234",
             extension=None,

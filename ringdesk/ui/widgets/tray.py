@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from ringdesk.ui.style import icon
 from ringdesk.ui.viewmodels.tray import Notification, NotificationKind, TrayState, TrayView, TrayViewModel
+from ringdesk.ui.widgets.style import icon
 
 __all__ = ["MESSAGE_MS", "TrayIcon"]
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.style import is_dark
 from ringdesk.ui.viewmodels.preferences import TRAY_OPTIONS, PreferencesView, PreferencesViewModel
+from ringdesk.ui.widgets.style import problem_style
 
 __all__ = ["PreferencesDialog"]
 
@@ -80,7 +80,7 @@ class PreferencesDialog(QDialog):
 
         self.problem = _note()
         self.problem.setObjectName("problem")
-        self.problem.setStyleSheet("color: #ff8a80;" if is_dark(self.palette()) else "color: #b00020;")
+        self.problem.setStyleSheet(problem_style(self.palette()))
         layout.addWidget(self.problem)
         layout.addStretch(1)
 

@@ -1,9 +1,10 @@
-"""The windows of signing in: the embedded browser, "waiting for your browser", and the unattended form.
+"""The windows of interactive sign-in: the embedded browser, and "waiting for your browser".
 
 `SignInWindow` shows the platform's own sign-in page in a `QWebEngineView`. It does no HTTP and
 no token work of its own: it watches every navigation, and when the browser is about to go to the
 redirect URI it stops there, never loads it, and emits `redirect_caught` with the URL. Everything after
-that (checking `state`, exchanging the code) belongs to `SignInViewModel`.
+that (checking `state`, exchanging the code) belongs to `SignInViewModel`. Both windows render the
+view model's `SignInView`s; `SignInWindows` (`sign_in_windows`) makes them and passes the views on.
 
 QtWebEngine is optional at run time (some Linux distributions package it separately, and it must
 be imported before the `QApplication` exists). `embedded_window_factory()` returns None when it
@@ -20,13 +21,8 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -35,8 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.style import problem_style
-from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
 
 try:
     import shiboken6
@@ -51,7 +46,7 @@ __all__ = [
     "WEB_ENGINE_AVAILABLE",
     "BrowserWaitWindow",
     "SignInWindow",
-    "UnattendedSignInDialog",
+    "describe_address",
     "embedded_window_factory",
 ]
 
@@ -63,7 +58,7 @@ _ERR_ABORTED = -3
 
 
 def embedded_window_factory() -> Callable[[Callable[[str], bool]], SignInWindow] | None:
-    """What `SignInViewModel` takes as `window_factory`, or None when QtWebEngine is missing."""
+    """What `SignInWindows` takes as `embedded_window`, or None when QtWebEngine is missing."""
     if not WEB_ENGINE_AVAILABLE:
         return None
     return SignInWindow
@@ -203,6 +198,7 @@ class SignInWindow(QWidget):
         self._finishing = False
         self._disposed = False
         self._failed_url: QUrl | None = None
+        self._page_url = ""
 
         # No storage name: an off-the-record profile keeps cookies and cache in memory only.
         self._profile = QWebEngineProfile()
@@ -245,7 +241,16 @@ class SignInWindow(QWidget):
         QShortcut(QKeySequence.StandardKey.Close, self, self.close)
         self.resize(520, 720)
 
-    # ------------------------------------------------------------------ what the view model calls
+    # ------------------------------------------------------------------ what the view model's views say
+
+    def render(self, view: SignInView) -> None:
+        """Show what `view` says: a new attempt's page, the "finishing" panel, or the problem."""
+        if view.step is SignInStep.SIGN_IN_PAGE and view.page_url != self._page_url:
+            self.load(view.page_url)
+        elif view.step is SignInStep.FINISHING:
+            self.show_working(view.sentence)
+        elif view.step is SignInStep.PROBLEM:
+            self.show_problem(view.sentence)
 
     def load(self, url: str) -> None:
         """Show the sign-in page at `url` (a fresh attempt: earlier pop-ups are closed)."""
@@ -253,6 +258,7 @@ class SignInWindow(QWidget):
             raise RuntimeError("this sign-in window was finished; make a new one")
         while len(self._views) > 1:
             self._close_popup(self._views[-1].page())
+        self._page_url = url
         self._caught = False
         self._failed_url = None
         self._pages_stack.setCurrentWidget(self._browsers)
@@ -450,6 +456,15 @@ class BrowserWaitWindow(QWidget):
         self.show_waiting()
         self.setMinimumWidth(440)
 
+    def render(self, view: SignInView) -> None:
+        """Show what `view` says: waiting for the browser, finishing, or the problem."""
+        if view.step is SignInStep.WAITING_FOR_BROWSER:
+            self.show_waiting()
+        elif view.step is SignInStep.FINISHING:
+            self.show_working(view.sentence)
+        elif view.step is SignInStep.PROBLEM:
+            self.show_problem(view.sentence)
+
     def show_waiting(self) -> None:
         self._state = "waiting"
         self.panel.present(
@@ -502,141 +517,3 @@ class BrowserWaitWindow(QWidget):
             self.close()
         else:
             self.cancel_requested.emit()
-
-
-class UnattendedSignInDialog(QDialog):
-    """Sign in without a browser: a JWT credential, or (when allowed) the legacy password.
-
-    Receives the view model; shown with `open()`. Closes itself when the sign-in succeeds.
-    """
-
-    def __init__(self, view_model: SignInViewModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("UnattendedSignInDialog")
-        self.setWindowTitle("Sign in without a browser")
-        self._vm = view_model
-
-        intro = QLabel(
-            "For kiosks and unattended computers: paste a JWT credential created for your "
-            "RingCentral user in the Developer Console."
-        )
-        intro.setWordWrap(True)
-
-        self.jwt = QLineEdit()
-        self.jwt.setObjectName("jwt")
-        self.jwt.setEchoMode(QLineEdit.EchoMode.Password)
-        self.jwt.setPlaceholderText("eyJ\N{HORIZONTAL ELLIPSIS}")
-        self.jwt.setAccessibleName("JWT credential")
-        self.jwt.setClearButtonEnabled(True)
-        jwt_label = QLabel("&JWT credential:")
-        jwt_label.setBuddy(self.jwt)
-        self.jwt_storage = QLabel(view_model.secret_storage_note)
-        self.jwt_storage.setObjectName("storage")
-        self.jwt_storage.setWordWrap(True)
-        self.sign_in_jwt = QPushButton("Sign in with JWT")
-        self.sign_in_jwt.setObjectName("sign_in_jwt")
-        self.sign_in_jwt.clicked.connect(self._submit_jwt)
-        self.jwt.returnPressed.connect(self._submit_jwt)
-        jwt_box = QGroupBox("JWT credential")
-        jwt_form = QFormLayout(jwt_box)
-        jwt_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        jwt_form.addRow(jwt_label, self.jwt)
-        jwt_form.addRow(self.jwt_storage)
-        jwt_form.addRow(self.sign_in_jwt)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(jwt_box)
-
-        self.password_box: QGroupBox | None = None
-        if view_model.password_allowed:
-            self.password_box = self._build_password_box()
-            layout.addWidget(self.password_box)
-
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(problem_style(self.palette()))
-        self.error.setAccessibleName("Sign-in problem")
-        self.error.hide()
-        self.activity = QLabel("Signing in\N{HORIZONTAL ELLIPSIS}")
-        self.activity.hide()
-        layout.addWidget(self.error)
-        layout.addWidget(self.activity)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-        view_model.busy.connect(self._busy)
-        view_model.failed.connect(self._failed)
-        view_model.succeeded.connect(self._succeeded)
-        self.setMinimumWidth(460)
-
-    def _build_password_box(self) -> QGroupBox:
-        box = QGroupBox("Password (legacy)")
-        note = QLabel(
-            "RingCentral is retiring sign-in with a password. Use a JWT credential or the browser "
-            "sign-in when you can."
-        )
-        note.setObjectName("retiring_note")
-        note.setWordWrap(True)
-        self.username = QLineEdit()
-        self.username.setAccessibleName("Phone number or email")
-        self.extension = QLineEdit()
-        self.extension.setAccessibleName("Extension (optional)")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.sign_in_password = QPushButton("Sign in with password")
-        self.sign_in_password.setObjectName("sign_in_password")
-        self.sign_in_password.clicked.connect(self._submit_password)
-        self.password.returnPressed.connect(self._submit_password)
-        form = QFormLayout(box)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.addRow(note)
-        for text, field in (
-            ("Phone number or &email:", self.username),
-            ("E&xtension (optional):", self.extension),
-            ("&Password:", self.password),
-        ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
-        form.addRow(self.sign_in_password)
-        return box
-
-    def _submit_jwt(self) -> None:
-        self._vm.sign_in_with_jwt(self.jwt.text())
-
-    def _submit_password(self) -> None:
-        self._vm.sign_in_with_password(self.username.text(), self.extension.text(), self.password.text())
-
-    def _busy(self, busy: bool) -> None:
-        for widget in self.findChildren(QGroupBox):
-            widget.setEnabled(not busy)
-        self.activity.setVisible(busy)
-        if busy:
-            self.error.hide()
-        self._grow_to_fit()
-
-    def _failed(self, sentence: str) -> None:
-        self.error.setText(sentence)
-        self.error.show()
-        self._grow_to_fit()
-
-    def _grow_to_fit(self) -> None:
-        # A sentence shown after the dialog opened must not squeeze the fields above it.
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
-
-    def _succeeded(self, _identity: object) -> None:
-        # The secret fields are cleared so the credential does not linger in widget memory.
-        self.jwt.clear()
-        if self.password_box is not None:
-            self.password.clear()
-        self.accept()

@@ -1,30 +1,24 @@
 """The look: Fusion with a calm stylesheet keyed on object names, light or dark from the palette.
 
 Only widgets that opt in by object name (`header`, `signedOutBanner`, `noticeBanner`, ...) are styled,
-so dialogs made by others keep the platform look. Icons are SVG, sharp at any scale factor.
+so dialogs made by others keep the platform look. Icons are SVG, sharp at any scale factor, and
+come from the package (`ringdesk.resources`), so an installed or frozen RingDesk finds them too.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
-from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from ringdesk.resources import icon_file
 
-__all__ = ["apply_style", "icon", "icon_path", "is_dark", "problem_style", "stylesheet"]
-
-# The repository's resources folder (the editable install and frozen onedir builds keep it there).
-_RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-
-
-def icon_path(name: str) -> Path:
-    return _RESOURCES / "icons" / f"{name}.svg"
+__all__ = ["apply_style", "icon", "is_dark", "problem_style", "repolish", "stylesheet"]
 
 
 def icon(name: str) -> QIcon:
-    """The SVG icon `name`, or an empty icon when the resources are not installed."""
-    path = icon_path(name)
-    return QIcon(str(path)) if path.exists() else QIcon()
+    """The SVG icon `name`, or an empty icon when the icons are not installed as files."""
+    path = icon_file(name)
+    return QIcon(str(path)) if path is not None else QIcon()
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -75,5 +69,8 @@ def problem_style(palette: QPalette) -> str:
     return "color: #ff8a80;" if is_dark(palette) else "color: #b00020;"
 
 
-def secondary_color(palette: QPalette) -> QColor:
-    return QColor("#a8afb8") if is_dark(palette) else QColor("#5f6b7a")
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property the stylesheet keys on has changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)

@@ -27,14 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.dialer import dialer_stylesheet
-from ringdesk.ui.style import is_dark
-from ringdesk.ui.viewmodels.dialer import OTHER_NUMBER, PhonePickerViewModel, PickerChoice, PickerView
+from ringdesk.ui.viewmodels.phone_picker import OTHER_NUMBER, PhonePickerViewModel, PickerChoice, PickerView
+from ringdesk.ui.widgets.dialer import dialer_stylesheet
+from ringdesk.ui.widgets.style import is_dark, repolish
 
 __all__ = ["PhonePickerDialog"]
 
 
 class PhonePickerDialog(QDialog):
+    """Choose the phone RingOut rings first, the caller ID, "press 1" and the default country."""
+
     def __init__(self, vm: PhonePickerViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._vm = vm
@@ -48,10 +50,30 @@ class PhonePickerDialog(QDialog):
             "RingOut first rings a phone of yours; when you answer, it calls the number you dialled."
         )
         intro.setWordWrap(True)
+        self.phone_box = self._build_phone_box()
+        form = self._build_options_form()
+        self.status = QLabel()
+        self.status.setObjectName("preview")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Problem")
+        self.status.setProperty("problem", "true")
+        self.buttons = self._build_buttons()
 
-        # --- phones
-        self.phone_box = QGroupBox("Ring this phone first")
-        self.phone_layout = QVBoxLayout(self.phone_box)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addWidget(intro)
+        layout.addWidget(self.phone_box)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+        vm.changed.connect(self.show_view)
+        self.show_view(vm.view)
+
+    def _build_phone_box(self) -> QGroupBox:
+        """The account's phones (filled in by `show_view`), and "Another number..." with its entry."""
+        box = QGroupBox("Ring this phone first")
+        self.phone_layout = QVBoxLayout(box)
         self.phone_group = QButtonGroup(self)
         self.phone_group.setExclusive(True)
         self.phone_buttons: dict[str, QRadioButton] = {}
@@ -81,8 +103,10 @@ class PhonePickerDialog(QDialog):
         other_row.addWidget(self.other_entry)
         other_row.addWidget(self.other_preview)
         self.phone_layout.addLayout(other_row)
+        return box
 
-        # --- caller ID, press 1, country
+    def _build_options_form(self) -> QFormLayout:
+        """Caller ID, the default country and "press 1"."""
         self.caller_id = QComboBox()
         self.caller_id.setAccessibleName("Caller ID")
         self.caller_id.setToolTip("The number the person you call sees")
@@ -105,37 +129,24 @@ class PhonePickerDialog(QDialog):
         form.addRow(caller_label, self.caller_id)
         form.addRow(country_label, self.country)
         form.addRow("", self.play_prompt)
+        return form
 
-        self.status = QLabel()
-        self.status.setObjectName("preview")
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName("Problem")
-        self.status.setProperty("problem", "true")
-
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Save, Cancel, and Refresh to load the lists again."""
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setAccessibleName("Reload the phone lists")
         self.refresh_button.setToolTip("Load the phones and numbers from your account again")
-        self.refresh_button.clicked.connect(vm.refresh)
-        self.buttons = QDialogButtonBox(
+        self.refresh_button.clicked.connect(self._vm.refresh)
+        buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ResetRole)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ResetRole)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setAccessibleName("Save")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
-        layout.addWidget(intro)
-        layout.addWidget(self.phone_box)
-        layout.addLayout(form)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-
-        vm.changed.connect(self.show_view)
-        self.show_view(vm.view)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        return buttons
 
     # ------------------------------------------------------------------ rendering
 
@@ -248,9 +259,7 @@ class PhonePickerDialog(QDialog):
         self.other_preview.setText(preview or problem or "")
         self.other_preview.setProperty("problem", "true" if problem else "false")
         self.other_preview.setProperty("valid", "true" if preview else "false")
-        style = self.other_preview.style()
-        style.unpolish(self.other_preview)
-        style.polish(self.other_preview)
+        repolish(self.other_preview)
         self.other_preview.setVisible(bool(text.strip()))
 
     def choice(self) -> PickerChoice:

@@ -19,18 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     QSize,
     QStandardPaths,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -51,14 +49,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.style import icon, is_dark
 from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel
+from ringdesk.ui.widgets.history_table import HistoryTableModel, Index
+from ringdesk.ui.widgets.style import icon, is_dark, repolish
 
-__all__ = ["HistoryTableModel", "HistoryWindow", "default_export_path", "history_stylesheet"]
+__all__ = ["HistoryWindow", "default_export_path", "history_stylesheet"]
 
 _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 _ZERO_WIDTH_SPACE = "\N{ZERO WIDTH SPACE}"
-Index = QModelIndex | QPersistentModelIndex
 
 
 def history_stylesheet(dark: bool) -> str:
@@ -83,84 +81,6 @@ def default_export_path(today: date | None = None) -> Path:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     base = Path(folder) if folder and Path(folder).is_dir() else Path.home()
     return base / f"ringdesk-calls-{(today or date.today()).isoformat()}.csv"
-
-
-class HistoryTableModel(QAbstractTableModel):
-    """The rows of a `HistoryView` as a table: When, Number, Outcome, Phone."""
-
-    COLUMNS = ("When", "Number", "Outcome", "Phone")
-    WHEN, NUMBER, OUTCOME, PHONE = range(4)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[HistoryRow, ...] = ()
-        self._problem_color = QColor("#b3261e")
-
-    def set_dark(self, dark: bool) -> None:
-        self._problem_color = QColor("#ff9a8f" if dark else "#b3261e")
-
-    def set_rows(self, rows: tuple[HistoryRow, ...]) -> bool:
-        """Show `rows`; True when the model was reset (the view's selection is gone then)."""
-        if rows == self._rows:
-            return False
-        if [row.record_id for row in rows] == [row.record_id for row in self._rows]:
-            # The same calls with news (a live call ended): repaint, keeping selection and scroll.
-            self._rows = rows
-            last = self.index(len(rows) - 1, len(self.COLUMNS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
-            return False
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-        return True
-
-    def row_at(self, row: int) -> HistoryRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, record_id: int) -> int:
-        return next((i for i, row in enumerate(self._rows) if row.record_id == record_id), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (row.when, row.number, row.outcome, row.phone)[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.OUTCOME and row.problem:
-            return self._problem_color
-        if role == Qt.ItemDataRole.UserRole:
-            return row.record_id
-        return None
-
-    def _tooltip(self, row: HistoryRow, column: int) -> str:
-        if column == self.WHEN:
-            return row.when_full
-        if column == self.NUMBER:
-            return f"Enter or double-click calls {row.number} back"
-        if column == self.OUTCOME:
-            lines = [row.outcome]
-            if row.detail:
-                lines.append(row.detail)
-            if row.error_code:
-                lines.append(f"Error code: {row.error_code}")
-            return "\n".join(lines)
-        return f"Rang your {row.phone_full} first" if row.phone_full else ""
 
 
 class _RoomyDelegate(QStyledItemDelegate):
@@ -227,7 +147,38 @@ class HistoryWindow(QWidget):
         dark = is_dark(self.palette())
         self.setStyleSheet(history_stylesheet(dark))
 
-        # --- search
+        search_row = self._build_search_row()
+        self.pages = self._build_calls(dark)
+        self.status = QLabel()
+        self.status.setObjectName("historyStatus")
+        self.status.setAccessibleName("Status")
+        self.status.setWordWrap(True)
+        buttons = self._build_buttons()
+        self._build_menu_actions()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(10)
+        layout.addLayout(search_row)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+
+        self.setTabOrder(self.search, self.table)
+        self.setTabOrder(self.table, self.call_back_button)
+        self.setTabOrder(self.call_back_button, self.copy_button)
+        self.setTabOrder(self.copy_button, self.delete_button)
+        self.setTabOrder(self.delete_button, self.export_button)
+        self.setFocusProxy(self.search)
+
+        vm.changed.connect(self.show_view)
+        self.show_view(vm.view)
+
+    def _build_search_row(self) -> QHBoxLayout:
+        """The search field, which searches as the person types."""
         search_label = QLabel("&Search")
         self.search = _SearchField()
         self.search.setAccessibleName("Search the call history")
@@ -237,7 +188,7 @@ class HistoryWindow(QWidget):
         for clear in self.search.findChildren(QToolButton):
             clear.setAccessibleName("Clear the search")
             clear.setToolTip("Clear the search")
-        self.search.textChanged.connect(vm.set_search)
+        self.search.textChanged.connect(self._vm.set_search)
         self.search.returnPressed.connect(self._focus_table)
         self.search.down_pressed.connect(self._focus_table)
         search_label.setBuddy(self.search)
@@ -245,8 +196,10 @@ class HistoryWindow(QWidget):
         search_row.setSpacing(8)
         search_row.addWidget(search_label)
         search_row.addWidget(self.search, 1)
+        return search_row
 
-        # --- the calls, or a sentence in their place
+    def _build_calls(self, dark: bool) -> QStackedWidget:
+        """The calls in a table, or a sentence in their place when there are none to list."""
         self.model = HistoryTableModel(self)
         self.model.set_dark(dark)
         self.table = _CallTable()
@@ -293,16 +246,13 @@ class HistoryWindow(QWidget):
         self.empty.setAccessibleName("Call history")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.table)
-        self.pages.addWidget(self.empty)
+        pages = QStackedWidget()
+        pages.addWidget(self.table)
+        pages.addWidget(self.empty)
+        return pages
 
-        self.status = QLabel()
-        self.status.setObjectName("historyStatus")
-        self.status.setAccessibleName("Status")
-        self.status.setWordWrap(True)
-
-        # --- actions: buttons, and the same in the context menu
+    def _build_buttons(self) -> QHBoxLayout:
+        """Call back and copy on the left, delete and export on the right."""
         self.call_back_button = self._button("&Call back", "Call back", "Call the selected number (Enter)")
         self.call_back_button.clicked.connect(self.call_back)
         self.copy_button = self._button(
@@ -326,32 +276,14 @@ class HistoryWindow(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.export_button)
+        return buttons
 
+    def _build_menu_actions(self) -> None:
+        """The buttons' actions again, for the table's context menu."""
         self.call_back_action = self._action("Call back", "Return", self.call_back)
         self.copy_action = self._action("Copy number", QKeySequence.StandardKey.Copy, self.copy_numbers)
         self.delete_action = self._action("Delete" + _ELLIPSIS, "Delete", self.ask_delete)
         self.export_action = self._action("Export CSV" + _ELLIPSIS, None, self.ask_export)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.setSpacing(10)
-        layout.addLayout(search_row)
-        layout.addWidget(self.pages, 1)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
-
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self._focus_search)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-
-        self.setTabOrder(self.search, self.table)
-        self.setTabOrder(self.table, self.call_back_button)
-        self.setTabOrder(self.call_back_button, self.copy_button)
-        self.setTabOrder(self.copy_button, self.delete_button)
-        self.setTabOrder(self.delete_button, self.export_button)
-        self.setFocusProxy(self.search)
-
-        vm.changed.connect(self.show_view)
-        self.show_view(vm.view)
 
     # ------------------------------------------------------------------ rendering
 
@@ -575,6 +507,4 @@ def _set_flag(widget: QWidget, name: str, value: bool) -> None:
     text = "true" if value else "false"
     if widget.property(name) != text:
         widget.setProperty(name, text)
-        style = widget.style()
-        style.unpolish(widget)
-        style.polish(widget)
+        repolish(widget)

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.config import LoginMethod, ServerKind
-from ringdesk.ui.style import problem_style
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.widgets.style import problem_style
 
 __all__ = ["ConnectionSettingsDialog"]
 
@@ -92,11 +92,45 @@ class ConnectionSettingsDialog(QDialog):
             "Where RingDesk signs in, and how. The client ID comes from your app's page in the "
             "RingCentral developer console."
         )
+        self._build_server_field()
+        self._build_app_fields()
+        self._build_sign_in_fields()
+        advanced = self._build_advanced()
+        form = self._build_form()
+        self.save_problem = _wrapping_label(problem_style(self.palette()))
+        self.save_problem.setObjectName("save_problem")
+        self.save_problem.hide()
+        self.buttons = self._build_buttons()
 
+        layout = QVBoxLayout(self)
+        # Qt's default constraint takes the minimum height at the narrowest width, where every
+        # sentence wraps to many lines, leaving a tall empty dialog; `_fit_height` sets the floor
+        # for the real width instead.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(advanced)
+        layout.addWidget(self.save_problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        self._connect_editors()
+        view_model.changed.connect(self._refresh)
+        view_model.saved.connect(self._saved)
+        view_model.save_failed.connect(self._save_failed)
+
+        self.setMinimumWidth(520)
+        self._refresh()
+        view_model.check_stored_secret()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_server_field(self) -> None:
+        """The server to sign in to, and the address of a custom one."""
         self.server = QComboBox()
         self.server.setObjectName("server")
         self.server.setAccessibleName("Server")
-        for kind, label in view_model.server_choices():
+        for kind, label in self._vm.server_choices():
             self.server.addItem(label, kind.value)
         self.custom_url = QLineEdit()
         self.custom_url.setObjectName("custom_server_url")
@@ -111,6 +145,8 @@ class ConnectionSettingsDialog(QDialog):
         self.server_field = _Field(server_box)
         self.server_field.setFocusProxy(self.server)
 
+    def _build_app_fields(self) -> None:
+        """The app's client ID, and its client secret when it is a confidential app."""
         self.client_id = QLineEdit()
         self.client_id.setObjectName("client_id")
         self.client_id.setAccessibleName("Client ID")
@@ -131,6 +167,8 @@ class ConnectionSettingsDialog(QDialog):
         self.secret_field = _Field(secret_box)
         self.secret_field.setFocusProxy(self.use_secret)
 
+    def _build_sign_in_fields(self) -> None:
+        """The redirect URI and the login method."""
         self.redirect_uri = QLineEdit()
         self.redirect_uri.setObjectName("redirect_uri")
         self.redirect_uri.setAccessibleName("Redirect URI")
@@ -141,12 +179,16 @@ class ConnectionSettingsDialog(QDialog):
         self.login_method.setAccessibleName("Login method")
         self.login_field = _Field(self.login_method)
 
+    def _build_advanced(self) -> QGroupBox:
         self.allow_password = QCheckBox("Allow &password sign-in (the platform is retiring it)")
         self.allow_password.setObjectName("allow_password_grant")
         advanced = QGroupBox("Advanced")
         advanced_layout = QVBoxLayout(advanced)
         advanced_layout.addWidget(self.allow_password)
+        return advanced
 
+    def _build_form(self) -> QFormLayout:
+        """The fields in rows, each with its label (and the label's mnemonic)."""
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -163,47 +205,29 @@ class ConnectionSettingsDialog(QDialog):
             row_label.setBuddy(buddy)
             self.labels[key] = row_label
             form.addRow(row_label, field)
+        return form
 
-        self.save_problem = _wrapping_label(problem_style(self.palette()))
-        self.save_problem.setObjectName("save_problem")
-        self.save_problem.hide()
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    def _build_buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = QPushButton("&Save")
         self.save_button.setObjectName("save")
         self.save_button.setDefault(True)
-        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(view_model.save)
-        self.buttons.rejected.connect(self.reject)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self._vm.save)
+        buttons.rejected.connect(self.reject)
+        return buttons
 
-        layout = QVBoxLayout(self)
-        # Qt's default constraint takes the minimum height at the narrowest width, where every
-        # sentence wraps to many lines, leaving a tall empty dialog; `_fit_height` sets the floor
-        # for the real width instead.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(advanced)
-        layout.addWidget(self.save_problem)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
+    def _connect_editors(self) -> None:
+        """Every edit goes to the view model; `_refresh` shows what it made of it."""
+        vm = self._vm
         self.server.currentIndexChanged.connect(self._server_chosen)
-        self.custom_url.textEdited.connect(view_model.set_custom_server_url)
-        self.client_id.textEdited.connect(view_model.set_client_id)
+        self.custom_url.textEdited.connect(vm.set_custom_server_url)
+        self.client_id.textEdited.connect(vm.set_client_id)
         self.use_secret.toggled.connect(self._use_secret_toggled)
-        self.client_secret.textEdited.connect(view_model.set_client_secret)
-        self.redirect_uri.textEdited.connect(view_model.set_redirect_uri)
+        self.client_secret.textEdited.connect(vm.set_client_secret)
+        self.redirect_uri.textEdited.connect(vm.set_redirect_uri)
         self.login_method.currentIndexChanged.connect(self._login_method_chosen)
         self.allow_password.toggled.connect(self._allow_password_toggled)
-
-        view_model.changed.connect(self._refresh)
-        view_model.saved.connect(self._saved)
-        view_model.save_failed.connect(self._save_failed)
-
-        self.setMinimumWidth(520)
-        self._refresh()
-        view_model.check_stored_secret()
 
     # ------------------------------------------------------------------ from the view model
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk import __version__
-from ringdesk.ui.style import icon, is_dark, stylesheet
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
+from ringdesk.ui.widgets.style import icon, is_dark, stylesheet
 
 __all__ = ["MainWindow"]
 

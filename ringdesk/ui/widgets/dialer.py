@@ -1,5 +1,5 @@
-"""The dialer's widgets: number entry with a live preview, dial pad, Call button, recent numbers,
-and the live status of the current call. Pure views of `DialerViewModel` and `CallViewModel`.
+"""The dialer: number entry with a live preview, dial pad, Call button and recent numbers, and in
+place of the pad the live status of the current call. A pure view of `DialerViewModel`.
 
     dialer = DialerWidget(dialer_vm)          # no network, no database: only the view models
     window.set_content(dialer)
@@ -9,6 +9,8 @@ entry when there is no call), Alt+P opens the phone picker, Alt+R redials, Alt+N
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import (
@@ -21,7 +23,6 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,19 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.numbers import clean_input
-from ringdesk.ui.style import is_dark
-from ringdesk.ui.viewmodels.dialer import (
-    CallAction,
-    CallView,
-    CallViewModel,
-    DialerView,
-    DialerViewModel,
-)
+from ringdesk.ui.viewmodels.call import CallView
+from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel
+from ringdesk.ui.widgets.call_status import CallStatusView
+from ringdesk.ui.widgets.style import is_dark, repolish
 
-__all__ = ["CallStatusView", "DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
+__all__ = ["DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
 
-# The letters printed under the digits of every phone keypad (ITU E.161).
+# The keys of a phone keypad in its order, with the letters printed under the digits (ITU E.161).
 _LETTERS = {
     "1": "",
     "2": "ABC",
@@ -112,7 +108,7 @@ LONG_ENTRY_POINTS = 12
 
 
 class NumberEntry(QLineEdit):
-    """The number field: a paste (keys or context menu) is cleaned before it is inserted.
+    """The number field: a paste (keys or context menu) is cleaned by `clean` before it is inserted.
 
     A number with an extension can be wider than the field at the large size; then the font
     steps down, so the whole number stays in view instead of scrolling its start away.
@@ -120,8 +116,9 @@ class NumberEntry(QLineEdit):
 
     pasted = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, clean: Callable[[str], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._clean = clean
         self.setObjectName("numberEntry")
         self.setAccessibleName("Number to call")
         self.setPlaceholderText("Number to call")
@@ -141,12 +138,11 @@ class NumberEntry(QLineEdit):
         long = QFontMetrics(font).horizontalAdvance(self.text()) > room
         if long != self.property("long"):
             self.setProperty("long", long)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            repolish(self)
 
     def paste_text(self, text: str) -> None:
         """Insert the dialable part of `text` where the cursor is (replacing a selection)."""
-        cleaned = clean_input(text)
+        cleaned = self._clean(text)
         if cleaned:
             self.insert(cleaned)
             self.pasted.emit()
@@ -183,8 +179,7 @@ class DialPad(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
         self.keys: dict[str, QPushButton] = {}
-        for index, key in enumerate(DialerViewModel.KEYS):
-            letters = _LETTERS[key]
+        for index, (key, letters) in enumerate(_LETTERS.items()):
             button = QPushButton(f"{key}\n{letters}" if letters else f"{key}\n ")
             button.setObjectName("dialKey")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -198,102 +193,6 @@ class DialPad(QWidget):
             self.keys[key] = button
 
 
-class CallStatusView(QFrame):
-    """The live call: phase in words, both legs, the numbers, elapsed time and the one action."""
-
-    def __init__(self, vm: CallViewModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._vm = vm
-        self.setObjectName("callCard")
-        self.setAccessibleName("Call status")
-
-        self.headline = QLabel()
-        self.headline.setObjectName("callHeadline")
-        self.headline.setWordWrap(True)
-        self.headline.setAccessibleName("Call status")
-        self.destination = QLabel()
-        self.destination.setObjectName("callDestination")
-        self.destination.setWordWrap(True)
-        self.destination.setAccessibleName("Number called")
-        self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        legs = QGridLayout()
-        legs.setHorizontalSpacing(16)
-        legs.setVerticalSpacing(6)
-        you_label = QLabel("Your phone")
-        you_label.setObjectName("fieldLabel")
-        self.your_phone = QLabel()
-        self.your_phone.setWordWrap(True)
-        self.your_phone.setAccessibleName("Your phone")
-        self.your_leg = QLabel()
-        self.your_leg.setObjectName("legState")
-        self.your_leg.setAccessibleName("Your phone's state")
-        them_label = QLabel("Their phone")
-        them_label.setObjectName("fieldLabel")
-        self.their_number = QLabel()
-        self.their_number.setWordWrap(True)
-        self.their_number.setAccessibleName("Their number")
-        self.their_leg = QLabel()
-        self.their_leg.setObjectName("legState")
-        self.their_leg.setAccessibleName("Their phone's state")
-        legs.addWidget(you_label, 0, 0)
-        legs.addWidget(self.your_phone, 0, 1)
-        legs.addWidget(self.your_leg, 0, 2, Qt.AlignmentFlag.AlignRight)
-        legs.addWidget(them_label, 1, 0)
-        legs.addWidget(self.their_number, 1, 1)
-        legs.addWidget(self.their_leg, 1, 2, Qt.AlignmentFlag.AlignRight)
-        legs.setColumnStretch(1, 1)
-
-        self.detail = QLabel()
-        self.detail.setObjectName("callDetail")
-        self.detail.setWordWrap(True)
-        self.detail.setAccessibleName("Call details")
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.action_button = QPushButton()
-        self.action_button.setObjectName("callAction")
-        self.action_button.setMinimumHeight(40)
-        self.action_button.setMinimumWidth(140)
-        self.action_button.setAutoDefault(True)
-        self.action_button.clicked.connect(vm.act)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.action_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.destination)
-        layout.addLayout(legs)
-        layout.addWidget(self.detail)
-        # The action sits right under what it acts on, not at the far end of a tall window.
-        layout.addLayout(buttons)
-
-        vm.changed.connect(self.show_view)
-        self.show_view(vm.view)
-
-    def show_view(self, view: CallView) -> None:
-        self.headline.setText(view.headline)
-        if self.headline.property("tone") != view.tone.value:
-            self.headline.setProperty("tone", view.tone.value)
-            _repolish(self.headline)
-        self.destination.setText(view.destination)
-        self.your_phone.setText(view.your_phone or "\N{EM DASH}")
-        self.your_leg.setText(view.your_leg)
-        self.their_number.setText(view.destination.split(",")[0] if view.destination else "\N{EM DASH}")
-        self.their_leg.setText(view.their_leg)
-        self.detail.setText(view.detail)
-        self.detail.setVisible(bool(view.detail))
-        self.action_button.setVisible(view.action is not CallAction.NONE)
-        self.action_button.setText(view.action_label)
-        self.action_button.setAccessibleName(view.action_label.replace("&", ""))
-        self.action_button.setEnabled(view.action_enabled)
-        self.action_button.setToolTip(view.action_tooltip)
-        # A disabled button shows no tooltip on hover in some styles; the reason stays readable here.
-        self.action_button.setAccessibleDescription(view.action_tooltip)
-
-
 class DialerWidget(QWidget):
     """The main screen: phone line and gear, entry and preview, pad and Call, recent numbers,
     and in place of the pad the live status while a call is shown."""
@@ -304,7 +203,32 @@ class DialerWidget(QWidget):
         self.setObjectName("dialer")
         self.setStyleSheet(dialer_stylesheet(is_dark(self.palette())))
 
-        # --- the phone RingDesk rings first, and the gear
+        phone_row = self._build_phone_row()
+        self.pad_page = self._build_pad_page(self._build_entry_and_pad(), self._build_recent())
+        self.status_page = self._build_status_page()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.pad_page)
+        self.pages.addWidget(self.status_page)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addLayout(phone_row)
+        layout.addWidget(self.pages, 1)
+
+        self.setTabOrder(self.entry, self.call_button)
+        self.setTabOrder(self.call_button, self.recent)
+        self.setTabOrder(self.recent, self.redial_button)
+        self.setTabOrder(self.redial_button, self.phone_button)
+        self.setFocusProxy(self.entry)
+
+        vm.changed.connect(self.show_view)
+        vm.call_vm.changed.connect(self.show_call)
+        self.show_view(vm.view)
+        self.show_call(vm.call_vm.view)
+
+    def _build_phone_row(self) -> QHBoxLayout:
+        """The phone RingDesk rings first, and the gear that opens the phone picker."""
         self.phone_line = QLabel()
         self.phone_line.setObjectName("phoneLine")
         self.phone_line.setWordWrap(True)
@@ -312,13 +236,16 @@ class DialerWidget(QWidget):
         self.phone_button = QPushButton("\N{GEAR} &Phone\N{HORIZONTAL ELLIPSIS}")
         self.phone_button.setAccessibleName("Choose your phone")
         self.phone_button.setToolTip("The phone RingDesk rings first, caller ID, press 1, default country")
-        self.phone_button.clicked.connect(vm.open_phone_picker)
-        top = QHBoxLayout()
-        top.addWidget(self.phone_line, 1)
-        top.addWidget(self.phone_button)
+        self.phone_button.clicked.connect(self._vm.open_phone_picker)
+        row = QHBoxLayout()
+        row.addWidget(self.phone_line, 1)
+        row.addWidget(self.phone_button)
+        return row
 
-        # --- entry, preview, pad, call
-        self.entry = NumberEntry()
+    def _build_entry_and_pad(self) -> QVBoxLayout:
+        """The entry and its preview, the dial pad, Call and the backspace key."""
+        vm = self._vm
+        self.entry = NumberEntry(vm.dialable)
         self.entry.textEdited.connect(vm.set_text)
         self.entry.pasted.connect(self._entry_pasted)
         self.entry.returnPressed.connect(vm.call)
@@ -348,14 +275,16 @@ class DialerWidget(QWidget):
         call_row.addWidget(self.call_button, 1)
         call_row.addWidget(self.backspace_button)
 
-        left = QVBoxLayout()
-        left.setSpacing(8)
-        left.addWidget(self.entry)
-        left.addWidget(self.preview)
-        left.addWidget(self.pad, 1)
-        left.addLayout(call_row)
+        column = QVBoxLayout()
+        column.setSpacing(8)
+        column.addWidget(self.entry)
+        column.addWidget(self.preview)
+        column.addWidget(self.pad, 1)
+        column.addLayout(call_row)
+        return column
 
-        # --- recent numbers
+    def _build_recent(self) -> QVBoxLayout:
+        """The recent numbers (or a line saying where they will appear), and Redial."""
         recent_title = QLabel("Recent")
         recent_title.setObjectName("sectionTitle")
         self.recent = QListWidget()
@@ -373,49 +302,33 @@ class DialerWidget(QWidget):
         self.redial_button.setAccessibleName("Redial the last number")
         self.redial_button.setToolTip("Call the most recent number again")
         self.redial_button.clicked.connect(self._redial_last)
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        right.addWidget(recent_title)
-        right.addWidget(self.recent, 1)
-        right.addWidget(self.recent_empty)
-        right.addWidget(self.redial_button)
+        column = QVBoxLayout()
+        column.setSpacing(8)
+        column.addWidget(recent_title)
+        column.addWidget(self.recent, 1)
+        column.addWidget(self.recent_empty)
+        column.addWidget(self.redial_button)
+        return column
 
-        pad_page = QWidget()
-        pad_layout = QHBoxLayout(pad_page)
-        pad_layout.setContentsMargins(0, 0, 0, 0)
-        pad_layout.setSpacing(16)
-        pad_layout.addLayout(left, 3)
-        pad_layout.addLayout(right, 2)
-        self.pad_page = pad_page
-
-        self.status_view = CallStatusView(vm.call_vm)
-        # The card is as tall as its content; the page below it stays empty and calm.
-        status_page = QWidget()
-        status_layout = QVBoxLayout(status_page)
-        status_layout.setContentsMargins(0, 0, 0, 0)
-        status_layout.addWidget(self.status_view)
-        status_layout.addStretch(1)
-        self.status_page = status_page
-        self.pages = QStackedWidget()
-        self.pages.addWidget(pad_page)
-        self.pages.addWidget(status_page)
-
-        layout = QVBoxLayout(self)
+    def _build_pad_page(self, entry_and_pad: QVBoxLayout, recent: QVBoxLayout) -> QWidget:
+        page = QWidget()
+        layout = QHBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
-        layout.addLayout(top)
-        layout.addWidget(self.pages, 1)
+        layout.setSpacing(16)
+        layout.addLayout(entry_and_pad, 3)
+        layout.addLayout(recent, 2)
+        return page
 
-        self.setTabOrder(self.entry, self.call_button)
-        self.setTabOrder(self.call_button, self.recent)
-        self.setTabOrder(self.recent, self.redial_button)
-        self.setTabOrder(self.redial_button, self.phone_button)
-        self.setFocusProxy(self.entry)
-
-        vm.changed.connect(self.show_view)
-        vm.call_vm.changed.connect(self.show_call)
-        self.show_view(vm.view)
-        self.show_call(vm.call_vm.view)
+    def _build_status_page(self) -> QWidget:
+        """The live call's card, in place of the pad while a call is shown."""
+        self.status_view = CallStatusView(self._vm.call_vm)
+        # The card is as tall as its content; the page below it stays empty and calm.
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status_view)
+        layout.addStretch(1)
+        return page
 
     # ------------------------------------------------------------------ rendering
 
@@ -427,7 +340,7 @@ class DialerWidget(QWidget):
         if (self.preview.property("problem"), self.preview.property("valid")) != state:
             self.preview.setProperty("problem", state[0])
             self.preview.setProperty("valid", state[1])
-            _repolish(self.preview)
+            repolish(self.preview)
         self.call_button.setText(view.call_label)
         self.call_button.setAccessibleName(view.call_label.replace("&", ""))
         self.call_button.setEnabled(view.call_enabled)
@@ -487,10 +400,3 @@ class DialerWidget(QWidget):
         number = item.data(Qt.ItemDataRole.UserRole)
         if isinstance(number, str):
             self._vm.redial(number)
-
-
-def _repolish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property the stylesheet keys on has changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.style import icon
+from ringdesk.ui.widgets.style import icon
 
 __all__ = ["SignedOutPrompt"]
 

@@ -1,7 +1,7 @@
-"""Placing a RingOut and following it to the end: `RingOutService` and one `Call` per attempt.
+"""Placing a call through a calling platform and following it to the end: `CallService`, one `Call` each.
 
-    service = RingOutService(client, history, call_control=lambda: granted("CallControl"))
-    call = await service.place(target, from_=number, from_label="Mobile", caller_id=None, play_prompt=True)
+    service = CallService(platform, history, call_control=lambda: granted("CallControl"))
+    call = await service.place(target, from_=phone, from_label="Mobile", caller_id=None, play_prompt=True)
     unsubscribe = call.subscribe(view_model.show)      # every CallState, in order
     await call.cancel()                                # cancel while ringing, hang up once connected
     final = await call.wait_finished()
@@ -10,15 +10,17 @@ Rules this module keeps, and why:
 
 - **The attempt is in the history before anything is sent**, so a crash, a dead network or a
   refused request still leaves a record of what the operator tried.
-- **Nothing is sent during a penalty or past the Heavy budget** (RingOut create and cancel share
-  ten per minute): `place` refuses with `RateLimited(sent=False)` and says "Not sent" in the
-  history. `next_call_possible_in()` is the countdown for the Call button.
-- **A RingOut request is never sent twice.** When the connection breaks after the request may
+- **Nothing is sent during a penalty or past the budget for placing calls** (RingCentral's Heavy
+  group: RingOut create and cancel share ten per minute): `place` refuses with
+  `RateLimited(sent=False)` and says "Not sent" in the history. `next_call_possible_in()` is the
+  countdown for the Call button.
+- **A call is never placed twice.** When the connection breaks after the request may
   have reached the platform, a phone may be ringing already; the sentence says so.
-- **One state machine.** Polled statuses, a cancel, a hang-up and (later) push events all go
+- **One state machine.** Polled progress, a cancel, a hang-up and (later) push events all go
   through `state.next_state`, so every view sees the same phases.
-- **Polling stays inside the Light budget** (see `PollingStatusSource`), backs off on 429 and on
-  network trouble, and never fails a call because the network hiccuped.
+- **Polling stays inside the status budget** (RingCentral's Light group; see
+  `PollingStatusSource`), backs off on 429 and on network trouble, and never fails a call because
+  the network hiccuped.
 """
 
 from __future__ import annotations
@@ -28,10 +30,8 @@ import contextlib
 import dataclasses
 import logging
 import math
-import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, Protocol
 
 from ringdesk.calls.state import (
@@ -39,7 +39,6 @@ from ringdesk.calls.state import (
     CONNECTION_TROUBLE,
     CallState,
     Phase,
-    create_error_sentence,
     next_state,
     placing_state,
 )
@@ -54,9 +53,17 @@ from ringdesk.errors import (
     ServerError,
 )
 from ringdesk.numbers import DialTarget
-from ringdesk.platforms.ringcentral.client import PlatformClient
-from ringdesk.platforms.ringcentral.models import ActiveCall, ForwardingNumber, RingOutStatus
-from ringdesk.storage.history import INTERRUPTED_OUTCOME
+from ringdesk.platforms.base import (
+    Action,
+    CallHandle,
+    CallingPlatform,
+    CallNotFound,
+    CallProgress,
+    Leg,
+    LegStatus,
+    Phone,
+)
+from ringdesk.storage.history import INTERRUPTED_OUTCOME, HistoryState
 
 __all__ = [
     "DEFAULT_BUDGET_SHARE",
@@ -64,8 +71,8 @@ __all__ = [
     "Call",
     "CallActionUnavailable",
     "CallHistoryLike",
+    "CallService",
     "PollingStatusSource",
-    "RingOutService",
     "StatusSink",
     "StatusSource",
 ]
@@ -75,13 +82,10 @@ _log = logging.getLogger("ringdesk.calls")
 DEFAULT_POLL_INTERVAL = 2.5
 """Seconds between status polls when the budget allows: what RingCentral's own widget uses."""
 DEFAULT_BUDGET_SHARE = 0.5
-"""The share of the Light budget one call's polling may use, leaving the rest for presence,
-number lists and hang-up, which share the group."""
+"""The share of the status budget one call's polling may use, leaving the rest for presence,
+number lists and hang-up, which share RingCentral's Light group."""
 DEFAULT_TROUBLE_BACKOFF_MAX = 30.0
 """Longest pause between polls while the network is in trouble."""
-# How far apart RingDesk's "placed at" and the platform's session start time may be for a
-# presence entry to count as this call; clocks differ and the platform starts the session late.
-_SESSION_MATCH_WINDOW = 120.0
 
 AUTH_TROUBLE = "Not signed in; RingDesk will follow the call again once you sign in"
 LOST_WHILE_PLACING = (
@@ -103,6 +107,7 @@ class CallHistoryLike(Protocol):
     async def record_attempt(
         self,
         *,
+        platform: str,
         destination: str,
         destination_display: str,
         extension: str | None,
@@ -117,17 +122,17 @@ class CallHistoryLike(Protocol):
 
 
 class StatusSink(Protocol):
-    """Where a status source delivers what it learns about one RingOut (a `Call` is one)."""
+    """Where a status source delivers what it learns about one call (a `Call` is one)."""
 
     @property
     def finished(self) -> bool:
         """True once the call is final; the source stops then."""
         ...
 
-    def status_seen(self, status: RingOutStatus) -> None: ...
+    def progress_seen(self, progress: CallProgress) -> None: ...
 
-    def ringout_gone(self) -> None:
-        """The RingOut no longer exists (404)."""
+    def call_gone(self) -> None:
+        """The platform no longer knows the call (404)."""
         ...
 
     def trouble(self, notice: str | None) -> None:
@@ -136,32 +141,32 @@ class StatusSink(Protocol):
 
 
 class StatusSource(Protocol):
-    """Follows one RingOut and feeds a sink until the sink is finished or the task is cancelled.
+    """Follows one call and feeds a sink until the sink is finished or the task is cancelled.
 
     Polling is the source today; push events (telephony-session notifications) will be another,
     feeding the same sink and therefore the same state machine.
     """
 
-    async def run(self, ringout_id: str, sink: StatusSink) -> None: ...
+    async def run(self, call_id: str, sink: StatusSink) -> None: ...
 
 
 class PollingStatusSource:
-    """Polls `GET .../ring-out/{id}` within the Light budget.
+    """Polls the platform for a call's progress (RingCentral: `GET .../ring-out/{id}`) within budget.
 
     The pause before each poll is the largest of:
 
     - `interval` (2.5 s by default);
-    - the window divided by `budget_share` of the group's limit, using the limit and window the
-      client's ledger has learnt from the server's headers (50 per 60 s unless stated otherwise):
-      2.4 s by default, 12 s if the server says 10 per minute;
-    - what the ledger says about the group right now (`next_send_in`: a full window or a penalty);
+    - the window divided by `budget_share` of the status budget's limit, as the platform has
+      stated it (RingCentral: 50 per 60 s unless its headers say otherwise): 2.4 s by default,
+      12 s if the server says 10 per minute;
+    - what the budget says right now (`next_send_in`: a full window or a penalty);
     - after a 429, its Retry-After;
     - after network or server trouble, `interval` doubling per failure up to `trouble_backoff_max`.
     """
 
     def __init__(
         self,
-        client: PlatformClient,
+        platform: CallingPlatform,
         *,
         interval: float = DEFAULT_POLL_INTERVAL,
         budget_share: float = DEFAULT_BUDGET_SHARE,
@@ -171,20 +176,16 @@ class PollingStatusSource:
     ) -> None:
         if interval <= 0 or not 0 < budget_share <= 1:
             raise ValueError("poll interval must be positive and budget share in (0, 1]")
-        self._client = client
+        self._platform = platform
         self._interval = interval
         self._share = budget_share
         self._backoff_max = max(interval, trouble_backoff_max)
         self._clock = clock
         self._sleep = sleep
 
-    @property
-    def group(self) -> str:
-        return self._client.group_of("ringout_status")
-
     def pause(self, failures: int = 0) -> float:
         """Seconds to wait before the next poll (see the class docstring)."""
-        state = self._client.ledger.state(self.group)
+        state = self._platform.budget(Action.STATUS)
         budget = 0.0
         if state.limit is not None and state.limit > 0:
             budget = state.window / (state.limit * self._share)
@@ -195,7 +196,7 @@ class PollingStatusSource:
             pause = max(pause, min(self._backoff_max, self._interval * 2**failures))
         return max(pause, state.next_send_in)
 
-    async def run(self, ringout_id: str, sink: StatusSink) -> None:
+    async def run(self, call_id: str, sink: StatusSink) -> None:
         failures = 0
         wait = self.pause()
         while not sink.finished:
@@ -204,13 +205,13 @@ class PollingStatusSource:
                 return
             started = self._clock()
             try:
-                status = await self._client.get_ringout(ringout_id)
+                progress = await self._platform.call_progress(call_id)
             except NotFound:
-                sink.ringout_gone()
+                sink.call_gone()
                 return
             except RateLimited as exc:
-                # Never spam: sit out the server's penalty (the ledger knows it too).
-                _log.info("status of RingOut %s: rate limited for %.1f s", ringout_id, exc.retry_after)
+                # Never spam: sit out the server's penalty (the platform's budget knows it too).
+                _log.info("status of call %s: rate limited for %.1f s", call_id, exc.retry_after)
                 wait = max(exc.retry_after, self.pause(failures))
                 continue
             except AuthenticationError:
@@ -218,25 +219,25 @@ class PollingStatusSource:
                 sink.trouble(AUTH_TROUBLE)
             except (NetworkError, ApiError) as exc:
                 failures += 1
-                _log.info("status of RingOut %s unknown for now (%s)", ringout_id, type(exc).__name__)
+                _log.info("status of call %s unknown for now (%s)", call_id, type(exc).__name__)
                 sink.trouble(CONNECTION_TROUBLE)
             else:
                 failures = 0
                 sink.trouble(None)
-                sink.status_seen(status)
+                sink.progress_seen(progress)
             # Spacing is measured from the start of the poll, so a slow answer does not add up.
             wait = max(0.0, self.pause(failures) - (self._clock() - started))
 
 
 class Call:
-    """One RingOut attempt: its state, its history record, and the actions that make sense now.
+    """One call attempt: its state, its history record, and the actions that make sense now.
 
     Listeners are called synchronously, in order, on every state change, on the event loop.
     """
 
     def __init__(
         self,
-        service: RingOutService,
+        service: CallService,
         *,
         record_id: int,
         target: DialTarget,
@@ -251,8 +252,9 @@ class Call:
         self.from_number = from_number
         self.play_prompt = play_prompt
         self.placed_at = placed_at
-        """Wall-clock time the RingOut request was sent (used to find the call's session)."""
-        self.ringout_id: str | None = None
+        """Wall-clock time the request to place the call was sent (used to find the call again)."""
+        self.call_id: str | None = None
+        """The platform's id of the call, once it is placed."""
         self._state = state
         self._listeners: list[Callable[[CallState], None]] = []
         self._cancel_requested = False
@@ -299,7 +301,7 @@ class Call:
         if phase.final:
             return
         if phase.ringing:
-            await self._cancel_ringout()
+            await self._cancel_ringing()
             if not self._state.final and self._state.phase is Phase.CONNECTED:
                 await self._hang_up()
             return
@@ -327,17 +329,17 @@ class Call:
                 await task
         if not self._state.final:
             # The phone call may go on without us; say so rather than leave it looking live.
-            self._write({"state": "interrupted", "outcome": INTERRUPTED_OUTCOME})
+            self._write({"state": HistoryState.INTERRUPTED, "outcome": INTERRUPTED_OUTCOME})
         self._close_writes()
         with contextlib.suppress(asyncio.CancelledError):
             await self._writer
 
     # ------------------------------------------------------------------ StatusSink
 
-    def status_seen(self, status: RingOutStatus) -> None:
-        self._advance(status)
+    def progress_seen(self, progress: CallProgress) -> None:
+        self._advance(progress)
 
-    def ringout_gone(self) -> None:
+    def call_gone(self) -> None:
         self._advance(None, gone=True)
 
     def trouble(self, notice: str | None) -> None:
@@ -347,32 +349,32 @@ class Call:
 
     # ------------------------------------------------------------------ internals
 
-    def _start(self, status: RingOutStatus, source: StatusSource) -> None:
-        self.ringout_id = status.id
-        self._write({"ringout_id": status.id})
-        self._advance(status)
+    def _start(self, progress: CallProgress, source: StatusSource) -> None:
+        self.call_id = progress.call_id
+        self._write({"call_id": progress.call_id})
+        self._advance(progress)
         if not self._state.final:
             self._source_task = asyncio.create_task(
-                self._follow(source, status.id), name=f"RingOut {status.id} status"
+                self._follow(source, progress.call_id), name=f"call {progress.call_id} status"
             )
 
-    async def _follow(self, source: StatusSource, ringout_id: str) -> None:
+    async def _follow(self, source: StatusSource, call_id: str) -> None:
         try:
-            await source.run(ringout_id, self)
+            await source.run(call_id, self)
         except asyncio.CancelledError:
             raise
         except Exception:
             # A bug in a source must not leave the view frozen on "Ringing" without a word.
-            _log.exception("following RingOut %s failed", ringout_id)
+            _log.exception("following call %s failed", call_id)
             self.trouble(CONNECTION_TROUBLE)
 
     def _advance(
-        self, status: RingOutStatus | None, *, gone: bool = False, outcome: str | None = None
+        self, progress: CallProgress | None, *, gone: bool = False, outcome: str | None = None
     ) -> None:
         previous = self._state
         state = next_state(
             previous,
-            status,
+            progress,
             play_prompt=self.play_prompt,
             now=self._service._wall_clock(),
             gone=gone,
@@ -434,12 +436,12 @@ class Call:
         if not self._writer.done():
             await self._writes.join()
 
-    async def _cancel_ringout(self) -> None:
-        assert self.ringout_id is not None
-        client = self._service._client
+    async def _cancel_ringing(self) -> None:
+        assert self.call_id is not None
+        platform = self._service._platform
         self._cancel_requested = True
         try:
-            await client.cancel_ringout(self.ringout_id)
+            await platform.cancel_call(self.call_id)
         except NotFound:
             # Already gone: it ended (or was cancelled) while the request was on its way.
             self._advance(None, gone=True)
@@ -451,7 +453,7 @@ class Call:
             # 409: it connected in the meantime; learn the new state, then hang up instead.
             self._cancel_requested = False
             with contextlib.suppress(RingDeskError):
-                self._advance(await client.get_ringout(self.ringout_id))
+                self._advance(await platform.call_progress(self.call_id))
             return
         except NetworkError as exc:
             self._cancel_requested = exc.may_have_reached_server
@@ -464,57 +466,31 @@ class Call:
     async def _hang_up(self) -> None:
         if not self._service._call_control():
             raise CallActionUnavailable(CALL_CONTROL_MISSING)
-        client = self._service._client
-        session_id = await self._find_session()
-        if session_id is None:
-            raise CallActionUnavailable(
-                "RingDesk could not find this call on the phone service to hang it up; hang up on your phone."
-            )
+        assert self.call_id is not None
+        handle = CallHandle(self.call_id, self.target.e164, self.from_number, self.placed_at)
         try:
-            await client.hang_up(session_id)
+            await self._service._platform.hang_up(handle)
+        except CallNotFound as exc:
+            raise CallActionUnavailable(exc.user_message) from exc
         except NotFound:
             self._advance(None, gone=True)
             return
-        finished = RingOutStatus(self.ringout_id or "", "Finished", "Finished", "Finished")
-        self._advance(finished, outcome="You hung up.")
-
-    async def _find_session(self) -> str | None:
-        """The telephony session of this RingOut, from detailed presence.
-
-        Nothing links a RingOut id to a session id, so the match is on numbers and time: an
-        active call whose far end is the destination (or the operator's phone, which is what
-        some accounts list for the first leg), started closest to when RingDesk placed the call.
-        """
-        presence = await self._service._client.get_presence(detailed=True)
-        wanted = _digits(self.target.e164)
-        own = _digits(self.from_number)
-        best: tuple[int, float, str] | None = None
-        for active in presence.active_calls:
-            if not active.telephony_session_id:
-                continue
-            rank = _number_rank(active, wanted, own)
-            if rank is None:
-                continue
-            offset = _start_offset(active, self.placed_at)
-            if offset is None or offset > _SESSION_MATCH_WINDOW:
-                continue
-            candidate = (rank, offset, active.telephony_session_id)
-            if best is None or candidate[:2] < best[:2]:
-                best = candidate
-        return best[2] if best is not None else None
+        finished = Leg(LegStatus.FINISHED, word="Finished")
+        self._advance(CallProgress(self.call_id, finished, finished, finished), outcome="You hung up.")
 
 
-class RingOutService:
-    """Places RingOuts for the signed-in operator; one service per client.
+class CallService:
+    """Places calls for the signed-in operator through one platform.
 
-    `call_control()` answers whether the app holds the `CallControl` permission (the signed-in
-    token's scope); it is asked whenever a state is computed, so a new sign-in takes effect at
-    once. `source_factory` builds the status source of each call (polling unless told otherwise).
+    `call_control()` answers whether the sign-in holds the permission hanging up needs
+    (`platform.hang_up_permission`); it is asked whenever a state is computed, so a new sign-in
+    takes effect at once. `source_factory` builds the status source of each call (polling unless
+    told otherwise).
     """
 
     def __init__(
         self,
-        client: PlatformClient,
+        platform: CallingPlatform,
         history: CallHistoryLike,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -524,7 +500,7 @@ class RingOutService:
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         source_factory: Callable[[], StatusSource] | None = None,
     ) -> None:
-        self._client = client
+        self._platform = platform
         self._history = history
         self._clock = clock
         self._wall_clock = wall_clock
@@ -535,8 +511,8 @@ class RingOutService:
         self._calls: set[Call] = set()
 
     def next_call_possible_in(self) -> float:
-        """Seconds until a RingOut may be sent (0.0 = now): the Call button's countdown."""
-        return self._client.next_send_in(self._client.group_of("ringout_create"))
+        """Seconds until a call may be placed (0.0 = now): the Call button's countdown."""
+        return self._platform.budget(Action.PLACE).next_send_in
 
     @property
     def active_calls(self) -> frozenset[Call]:
@@ -546,24 +522,24 @@ class RingOutService:
         self,
         target: DialTarget,
         *,
-        from_: ForwardingNumber | str,
+        from_: Phone | str,
         from_label: str | None,
         caller_id: str | None,
         play_prompt: bool,
     ) -> Call:
-        """Record the attempt, then place the RingOut; the returned call is already being followed.
+        """Record the attempt, then place the call; the returned call is already being followed.
 
-        Raises `RateLimited(sent=False)` when the Heavy budget or a penalty forbids sending,
+        Raises `RateLimited(sent=False)` when the placing budget or a penalty forbids sending,
         `NetworkError`, `InvalidRequest`, `PermissionDenied`... when placing fails; in every case
         the history record says what happened and `user_message` is the sentence to show.
 
-        No `country` is sent: the destination is always E.164 (`target.e164`), which the platform
-        dials as it is, and a number typed without a country code was already read with the
-        operator's default country when it was parsed.
+        The destination is always E.164 (`target.e164`): a number typed without a country code
+        was already read with the operator's default country when it was parsed.
         """
         from_number = _from_number(from_)
         started_at = self._wall_clock()
         record_id = await self._history.record_attempt(
+            platform=self._platform.kind,
             destination=target.e164,
             destination_display=target.display,
             extension=target.extension,
@@ -573,21 +549,21 @@ class RingOutService:
             play_prompt=play_prompt,
             started_at=started_at,
         )
-        group = self._client.group_of("ringout_create")
-        wait = self._client.next_send_in(group)
+        budget = self._platform.budget(Action.PLACE)
+        wait = budget.next_send_in
         if wait > 0:
             seconds = math.ceil(wait)
             await self._fail_record(record_id, f"Not sent: wait {seconds} s", "RateLimited")
             raise RateLimited(
                 f"Too many calls in a short time; the next call is possible in {seconds} s.",
                 retry_after=wait,
-                group=group,
+                group=budget.name,
                 sent=False,
             )
 
         placed_at = self._wall_clock()
         try:
-            status = await self._client.create_ringout(
+            progress = await self._platform.place_call(
                 from_, target.e164, caller_id=caller_id, play_prompt=play_prompt
             )
         except asyncio.CancelledError:
@@ -596,10 +572,10 @@ class RingOutService:
                 await asyncio.shield(self._fail_record(record_id, LOST_WHILE_PLACING, "Cancelled"))
             raise
         except RingDeskError as exc:
-            sentence, code = _placing_failure(exc)
+            sentence, code = self._placing_failure(exc)
             exc.user_message = sentence
             await self._fail_record(record_id, sentence, code)
-            _log.warning("RingOut to %s not placed: %s", _masked(target.e164), exc)
+            _log.warning("call to %s not placed: %s", _masked(target.e164), exc)
             raise
         except Exception as exc:
             # A bug, not a platform answer; the record still must not stay "placing" forever.
@@ -616,7 +592,7 @@ class RingOutService:
             state=placing_state(target.display),
         )
         self._calls.add(call)
-        call._start(status, self._source_factory())
+        call._start(progress, self._source_factory())
         return call
 
     async def aclose(self) -> None:
@@ -628,8 +604,31 @@ class RingOutService:
 
     def _polling_source(self) -> StatusSource:
         return PollingStatusSource(
-            self._client, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
+            self._platform, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
         )
+
+    def _placing_failure(self, exc: RingDeskError) -> tuple[str, str | None]:
+        """The history sentence and code for a call that could not be placed."""
+        if isinstance(exc, RateLimited):
+            seconds = max(1, math.ceil(exc.retry_after))
+            if exc.sent:
+                return (
+                    f"The phone service refused the call: too many requests. Wait {seconds} s.",
+                    exc.error_code or "RateLimited",
+                )
+            return f"Not sent: wait {seconds} s", "RateLimited"
+        if isinstance(exc, NetworkError):
+            if exc.may_have_reached_server:
+                return LOST_WHILE_PLACING, "NetworkError"
+            return UNREACHABLE_WHILE_PLACING, "NetworkError"
+        if isinstance(exc, ServerError):
+            return SERVER_TROUBLE_WHILE_PLACING, exc.error_code or f"HTTP {exc.status}"
+        known = self._platform.place_failure(exc)
+        if known is not None:
+            return known
+        if isinstance(exc, ApiError):
+            return exc.user_message, exc.error_code or (f"HTTP {exc.status}" if exc.status else None)
+        return exc.user_message, type(exc).__name__
 
     def _forget(self, call: Call) -> None:
         self._calls.discard(call)
@@ -638,7 +637,7 @@ class RingOutService:
         try:
             await self._history.update(
                 record_id,
-                state="failed",
+                state=HistoryState.FAILED,
                 outcome=outcome,
                 error_code=error_code,
                 ended_at=self._wall_clock(),
@@ -669,64 +668,10 @@ def _history_fields(state: CallState) -> dict[str, Any]:
     }
 
 
-def _placing_failure(exc: RingDeskError) -> tuple[str, str | None]:
-    """The history sentence and code for a RingOut that could not be placed."""
-    if isinstance(exc, RateLimited):
-        seconds = max(1, math.ceil(exc.retry_after))
-        if exc.sent:
-            return (
-                f"The phone service refused the call: too many requests. Wait {seconds} s.",
-                exc.error_code or "RateLimited",
-            )
-        return f"Not sent: wait {seconds} s", "RateLimited"
-    if isinstance(exc, NetworkError):
-        if exc.may_have_reached_server:
-            return LOST_WHILE_PLACING, "NetworkError"
-        return UNREACHABLE_WHILE_PLACING, "NetworkError"
-    if isinstance(exc, ServerError):
-        return SERVER_TROUBLE_WHILE_PLACING, exc.error_code or f"HTTP {exc.status}"
-    if isinstance(exc, ApiError):
-        sentence = create_error_sentence(exc.error_code, exc.parameter_name) or exc.user_message
-        return sentence, exc.error_code or (f"HTTP {exc.status}" if exc.status else None)
-    return exc.user_message, type(exc).__name__
-
-
-def _from_number(from_: ForwardingNumber | str) -> str:
-    if isinstance(from_, ForwardingNumber):
-        return from_.phone_number or ""
+def _from_number(from_: Phone | str) -> str:
+    if isinstance(from_, Phone):
+        return from_.number or ""
     return from_
-
-
-def _digits(number: str | None) -> str:
-    return re.sub(r"\D", "", number or "")
-
-
-def _same_number(a: str, b: str) -> bool:
-    # Presence may show a national form; the last ten digits identify a number well enough here.
-    if not a or not b:
-        return False
-    return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
-
-
-def _number_rank(active: ActiveCall, destination: str, own: str) -> int | None:
-    ends = [_digits(active.to_number), _digits(active.from_number)]
-    if any(_same_number(end, destination) for end in ends):
-        return 0
-    if any(_same_number(end, own) for end in ends):
-        return 1
-    return None
-
-
-def _start_offset(active: ActiveCall, placed_at: float) -> float | None:
-    if not active.start_time:
-        return None
-    try:
-        started = datetime.fromisoformat(active.start_time.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if started.tzinfo is None:
-        return None
-    return abs(started.timestamp() - placed_at)
 
 
 def _masked(number: str) -> str:

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from ringdesk.calls import CallActionUnavailable, Phase, RingOutService, failure_sentence
-from ringdesk.calls.ringout import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
+from ringdesk.calls import CallActionUnavailable, CallService, Phase, failure_sentence
+from ringdesk.calls.service import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CONNECTION_TROUBLE
 from ringdesk.errors import InvalidRequest, NetworkError, NotFound, RateLimited
-from ringdesk.platforms.ringcentral import ForwardingNumber, PlatformClient
+from ringdesk.platforms.base import Phone
+from ringdesk.platforms.ringcentral import PlatformClient
+from ringdesk.platforms.ringcentral.progress import leg_from_ringout
 from ringdesk.simulator import SimulatorControl
 from ringdesk.storage.history import INTERRUPTED_OUTCOME
 
@@ -26,7 +28,7 @@ from .conftest import TO_E164, Events, OrderedHistory, Watcher, place, requests_
 
 RING_OUT_GET = "/ring-out/"
 
-Factory = Callable[..., RingOutService]
+Factory = Callable[..., CallService]
 
 
 async def test_click_to_connected_to_ended(
@@ -35,7 +37,7 @@ async def test_click_to_connected_to_ended(
     service = make_service()
     call = await place(service)
     watcher = watch(call)
-    assert call.ringout_id
+    assert call.call_id
     final = await call.wait_finished()
 
     assert final.phase is Phase.ENDED
@@ -47,7 +49,7 @@ async def test_click_to_connected_to_ended(
 
     row = await history.row(call.record_id)
     assert row["state"] == "ended"
-    assert row["ringout_id"] == call.ringout_id
+    assert row["call_id"] == call.call_id
     assert row["destination"] == TO_E164 and row["from_number"] == "+16505550122"
     assert row["connected_at"] == final.connected_at and row["ended_at"] == final.ended_at
     assert row["duration"] == final.ended_at - final.connected_at > 0
@@ -72,7 +74,7 @@ async def test_press_1_flow(
 
     await asyncio.sleep(0.3)  # nobody pressed: still waiting, not connected
     assert call.state.phase is Phase.WAITING_FOR_PRESS_1
-    roomy.press_one(call.ringout_id)
+    roomy.press_one(call.call_id)
 
     final = await call.wait_finished()
     assert final.phase is Phase.ENDED
@@ -101,7 +103,9 @@ async def test_each_failure_on_each_leg(
     final = await call.wait_finished()
 
     assert final.phase is Phase.FAILED
-    assert final.outcome == failure_sentence(leg, status)
+    failure = leg_from_ringout(status).failure
+    assert failure is not None
+    assert final.outcome == failure_sentence(leg, failure, status)
     assert final.headline == final.outcome
     row = await history.row(call.record_id)
     assert row["state"] == "failed"
@@ -171,7 +175,7 @@ async def test_hang_up_after_connect_through_call_control(
     assert final.connected_at is not None
     hang_ups = requests_to(roomy, "DELETE", "/telephony/sessions/")
     assert len(hang_ups) == 1
-    ours = next(c for c in roomy.calls() if c["ringoutId"] == call.ringout_id)
+    ours = next(c for c in roomy.calls() if c["ringoutId"] == call.call_id)
     assert hang_ups[0]["path"].endswith(ours["telephonySessionId"])
     assert ours["phase"] == "Finished"
     assert not requests_to(roomy, "DELETE", "/ring-out/")
@@ -224,7 +228,7 @@ async def test_heavy_budget_spent_nothing_is_sent(
     third = rows[2]
     assert third["state"] == "failed" and third["error_code"] == "RateLimited"
     assert third["outcome"].startswith("Not sent: wait ") and third["outcome"].endswith(" s")
-    assert third["ringout_id"] is None
+    assert third["call_id"] is None
     await first.wait_finished()
     await second.wait_finished()
 
@@ -271,7 +275,7 @@ async def test_connection_lost_while_placing_is_never_resent(
     [
         ({"caller_id": "+19995550000"}, InvalidRequest, "TEL-107", "caller ID you chose is not allowed"),
         (
-            {"from_": ForwardingNumber(id="404", phone_number="+16505550999")},
+            {"from_": Phone(id="404", number="+16505550999")},
             NotFound,
             "CMN-102",
             "no longer exists",

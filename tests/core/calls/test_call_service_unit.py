@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ringdesk.calls import Phase, PollingStatusSource, RingOutService
+from ringdesk.calls import CallService, Phase, PollingStatusSource
 from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, StaticTokenAuth
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.storage.history import CallHistory
 
 from .conftest import TARGET, TO_E164
@@ -62,7 +63,7 @@ async def test_default_pause_is_the_widget_interval(clock: Clock, clients: list[
     client = _client(RateLimitLedger(clock))
     clients.append(client)
     # 50 Light per 60 s, half of it for polling: 2.4 s, so the 2.5 s interval rules.
-    assert PollingStatusSource(client).pause() == 2.5
+    assert PollingStatusSource(RingCentralPlatform(client)).pause() == 2.5
 
 
 async def test_a_smaller_stated_limit_slows_polling(clock: Clock, clients: list[PlatformClient]) -> None:
@@ -70,7 +71,7 @@ async def test_a_smaller_stated_limit_slows_polling(clock: Clock, clients: list[
     ledger.observe("ringout_status", "Light", {"X-Rate-Limit-Limit": "10", "X-Rate-Limit-Window": "60"})
     client = _client(ledger)
     clients.append(client)
-    source = PollingStatusSource(client, interval=0.05)
+    source = PollingStatusSource(RingCentralPlatform(client), interval=0.05)
     assert source.pause() == pytest.approx(12.0)
 
 
@@ -80,7 +81,7 @@ async def test_a_penalty_or_a_full_window_holds_polling_back(
     ledger = RateLimitLedger(clock, limits={"Light": 1000})
     client = _client(ledger)
     clients.append(client)
-    source = PollingStatusSource(client, interval=0.05)
+    source = PollingStatusSource(RingCentralPlatform(client), interval=0.05)
     assert source.pause() == pytest.approx(0.12)
     ledger.penalize("Light", 30.0)
     assert source.pause() == pytest.approx(30.0)
@@ -89,7 +90,7 @@ async def test_a_penalty_or_a_full_window_holds_polling_back(
 async def test_trouble_backs_off_doubling_up_to_the_cap(clock: Clock, clients: list[PlatformClient]) -> None:
     client = _client(RateLimitLedger(clock, limits={"Light": 1000}))
     clients.append(client)
-    source = PollingStatusSource(client, interval=1.0, trouble_backoff_max=5.0)
+    source = PollingStatusSource(RingCentralPlatform(client), interval=1.0, trouble_backoff_max=5.0)
     assert [source.pause(failures) for failures in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
 
 
@@ -136,7 +137,9 @@ async def test_cancel_that_meets_a_connected_call_hangs_it_up(
     clients.append(client)
     async with await CallHistory.open(tmp_path / "h.sqlite3") as history:
         # A long poll interval: only the cancel talks to the server after the POST.
-        service = RingOutService(client, history, call_control=lambda: True, poll_interval=60.0)
+        service = CallService(
+            RingCentralPlatform(client), history, call_control=lambda: True, poll_interval=60.0
+        )
         call = await service.place(
             TARGET, from_="+16505550122", from_label=None, caller_id=None, play_prompt=False
         )

@@ -1,0 +1,292 @@
+"""One signed-in account on one server, built and torn down as a unit; and the connector that builds it.
+
+    connector = Connector(history=history, demo=False)
+    connection = await connector.connect(settings.connection)   # a Connection, or NotSetUp
+    await connection.sign_in_at_start(settings)                 # stored sign-in, JWT, or what to ask
+    connection.session, connection.calls, connection.platform    # what view models bind to
+    await connection.aclose()
+    await connector.aclose()                                     # stops the built-in simulator
+
+A `Connection` holds everything that belongs to one account on one server: the platform, the token
+store, the session, the call service, and (later) push and the directory. Changing the connection
+settings closes it and builds a new one; nothing of the old account leaks into the new.
+
+Qt-free: the app binds view models to what a connection holds; tests build connections directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from dataclasses import dataclass
+
+from keyring.backend import KeyringBackend
+
+from ringdesk.auth.session import Session
+from ringdesk.auth.token_store import TokenStore
+from ringdesk.calls.service import DEFAULT_POLL_INTERVAL, CallService
+from ringdesk.config import (
+    LOGIN_METHOD_LABELS,
+    SERVER_LABELS,
+    ConnectionSettings,
+    LoginMethod,
+    ServerKind,
+    Settings,
+    validate_connection,
+)
+from ringdesk.errors import RingDeskError, report
+from ringdesk.platforms.base import AccountPhones, Identity, PlatformKind
+from ringdesk.platforms.ringcentral.client import PlatformClient
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
+from ringdesk.simulator import Scenario, Simulator
+from ringdesk.storage.history import CallHistory
+
+__all__ = [
+    "Connection",
+    "ConnectionDescription",
+    "Connector",
+    "NotSetUp",
+    "NotSignedIn",
+    "StartUpSignIn",
+]
+
+_log = logging.getLogger("ringdesk.connection")
+
+
+class NotSignedIn(RingDeskError):
+    default_user_message = "Sign in to load your phones and numbers."
+
+
+@dataclass(frozen=True)
+class ConnectionDescription:
+    """The connection in words, for the window's header and tooltips."""
+
+    server_label: str
+    server_url: str
+    login_method_label: str
+    secret_storage: str | None = None
+    """Where tokens are kept ("SecretService Keyring"), None when only in memory."""
+
+
+@dataclass(frozen=True)
+class NotSetUp:
+    """The connection settings cannot be used yet; `problems` says why, one sentence each."""
+
+    description: ConnectionDescription
+    problems: tuple[str, ...]
+
+
+class StartUpSignIn(enum.Enum):
+    """What should happen after `Connection.sign_in_at_start` (seed 003)."""
+
+    SIGNED_IN = "signed_in"
+    """A stored sign-in (or the stored JWT) worked: nothing to ask."""
+    OPEN_SIGN_IN = "open_sign_in"
+    """Open the sign-in at once (the demo)."""
+    ASK = "ask"
+    """Ask "Sign in now" / "Continue signed out"."""
+    STAY_SIGNED_OUT = "stay_signed_out"
+    """The person asked not to be asked at start."""
+
+
+class Connection:
+    """Everything that exists for one signed-in account on one server; close with `aclose()`."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        platform: RingCentralPlatform,
+        store: TokenStore,
+        session: Session,
+        calls: CallService | None,
+        description: ConnectionDescription,
+        forget_on_close: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.store = store
+        self.session = session
+        self.calls = calls
+        """None when the call history could not be opened: no call is placed without its record."""
+        self.description = description
+        self._forget_on_close = forget_on_close
+        self.start_up_problem: str | None = None
+        """Why the start-up sign-in did not work, for the prompt that follows."""
+        self.notice: str | None = None
+        """Something about the settings the person should fix, to show once."""
+
+    @property
+    def server_url(self) -> str:
+        return self.description.server_url
+
+    @property
+    def identity(self) -> Identity | None:
+        return self.session.status.identity
+
+    def can_hang_up(self) -> bool:
+        """Whether the sign-in holds the permission hanging up needs."""
+        permission = self.platform.hang_up_permission
+        return permission is None or self.session.granted(permission)
+
+    async def account_phones(self) -> AccountPhones:
+        """The operator's phones and caller IDs; `NotSignedIn` while signed out."""
+        if self.identity is None:
+            raise NotSignedIn()
+        return await self.platform.account_phones()
+
+    async def sign_in_at_start(self, settings: Settings, *, demo: bool) -> StartUpSignIn:
+        """Seed 003: a stored sign-in that still works, or a stored JWT, means no question at all."""
+        problem: str | None = None
+        try:
+            if await self.session.restore():
+                _log.info("signed in with the stored sign-in")
+                return StartUpSignIn.SIGNED_IN
+        except Exception as error:
+            problem = report(error, context="restoring the sign-in", logger=_log)
+        if self.settings.login_method is LoginMethod.JWT:
+            jwt = await self.store.load_secret("jwt")
+            if jwt:
+                try:
+                    await self.session.sign_in_with_jwt(jwt, remember=True)
+                    _log.info("signed in with the stored JWT credential")
+                    return StartUpSignIn.SIGNED_IN
+                except Exception as error:
+                    problem = report(error, context="JWT sign-in at start", logger=_log)
+        self.start_up_problem = problem or self.session.status.problem
+        if demo:
+            return StartUpSignIn.OPEN_SIGN_IN
+        if settings.general.ask_to_sign_in_at_start:
+            return StartUpSignIn.ASK
+        return StartUpSignIn.STAY_SIGNED_OUT
+
+    async def aclose(self) -> None:
+        """Stop the calls, close the session and the platform; never raises."""
+        if self.calls is not None:
+            try:
+                await self.calls.aclose()
+            except Exception as error:
+                report(error, context="stopping the calls", logger=_log)
+        if self._forget_on_close:
+            # The demo's simulator gets a new port each run: its tokens would only pile up.
+            with contextlib.suppress(Exception):
+                await self.store.clear()
+        try:
+            await self.session.aclose()
+        except Exception as error:
+            report(error, context="closing the session", logger=_log)
+        try:
+            await self.platform.aclose()
+        except Exception as error:
+            report(error, context="closing the platform client", logger=_log)
+
+
+class Connector:
+    """Builds connections for connection settings, and runs the built-in simulator while one needs it.
+
+    `history` is shared by every connection (the history belongs to the person, not the account);
+    without it, connections have no call service. `demo` makes every connection forget its
+    tokens when it closes.
+    """
+
+    def __init__(
+        self,
+        *,
+        history: CallHistory | None,
+        demo: bool = False,
+        scenario: Scenario | None = None,
+        keyring_backend: KeyringBackend | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.history = history
+        self._demo = demo
+        self._scenario = scenario
+        self._keyring_backend = keyring_backend
+        self._poll_interval = poll_interval
+        self.simulator: Simulator | None = None
+
+    async def connect(self, settings: ConnectionSettings) -> Connection | NotSetUp:
+        """A connection for `settings`, or why there can be none yet.
+
+        May raise when the simulator cannot start; the caller reports it.
+        """
+        if settings.server is ServerKind.SIMULATOR:
+            await self._start_simulator()
+        else:
+            await self._stop_simulator()
+        server_url = self.server_url(settings)
+        description = ConnectionDescription(
+            server_label=SERVER_LABELS[settings.server],
+            server_url=server_url or "",
+            login_method_label=LOGIN_METHOD_LABELS[settings.login_method],
+        )
+        problems = validate_connection(settings)
+        if problems or not server_url:
+            _log.info("connection not set up: %s", " ".join(problems))
+            return NotSetUp(description, tuple(problems))
+        if settings.platform is not PlatformKind.RINGCENTRAL:  # pragma: no cover - the only one so far
+            raise ValueError(f"no platform {settings.platform}")
+        store = self.store_for(settings, server_url)
+        secret: str | None = None
+        if settings.use_client_secret:
+            secret = await store.load_secret("client_secret")
+        platform = RingCentralPlatform(PlatformClient(server_url, settings.client_id, client_secret=secret))
+        session = Session(platform, store)
+        connection = Connection(
+            settings,
+            platform=platform,
+            store=store,
+            session=session,
+            calls=None,
+            description=ConnectionDescription(
+                description.server_label,
+                description.server_url,
+                description.login_method_label,
+                secret_storage=store.backend_name if store.persistent else None,
+            ),
+            forget_on_close=self._demo,
+        )
+        if self.history is not None:
+            connection.calls = CallService(
+                platform, self.history, call_control=connection.can_hang_up, poll_interval=self._poll_interval
+            )
+        if settings.use_client_secret and not secret:
+            connection.notice = (
+                "The client secret is missing from the keyring; enter it in Connection settings."
+            )
+        return connection
+
+    def server_url(self, settings: ConnectionSettings) -> str | None:
+        """The server address of `settings` now (the simulator's depends on its port)."""
+        return settings.server_url(self.simulator.base_url if self.simulator else None)
+
+    def store_for(self, settings: ConnectionSettings, server_url: str | None = None) -> TokenStore:
+        """The token store of `settings`' server and app (keyring entries are keyed by both)."""
+        url = server_url or self.server_url(settings) or ""
+        if self._keyring_backend is not None:
+            return TokenStore(url, settings.client_id.strip(), backend=self._keyring_backend)
+        return TokenStore(url, settings.client_id.strip())
+
+    async def aclose(self) -> None:
+        """Stop the built-in simulator, if it runs; never raises."""
+        try:
+            await self._stop_simulator()
+        except Exception as error:
+            report(error, context="stopping the simulator", logger=_log)
+
+    async def _start_simulator(self) -> None:
+        if self.simulator is not None:
+            return
+        simulator = Simulator(self._scenario or Scenario(demo_mode=True))
+        # Starting waits for the server thread to listen; keep the window responsive meanwhile.
+        await asyncio.to_thread(simulator.start)
+        self.simulator = simulator
+        _log.info("built-in simulator listening at %s", simulator.base_url)
+
+    async def _stop_simulator(self) -> None:
+        simulator, self.simulator = self.simulator, None
+        if simulator is not None:
+            await asyncio.to_thread(simulator.stop)
+            _log.info("built-in simulator stopped")

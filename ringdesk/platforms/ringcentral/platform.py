@@ -1,0 +1,238 @@
+"""RingCentral behind the platform seam: `RingCentralPlatform` is its `CallingPlatform` and `OAuthPlatform`.
+
+Everything RingCentral-shaped stays here: RingOut records and status words, forwarding numbers,
+the Heavy/Light/Auth rate groups, error codes, and how a connected RingOut is found again to hang
+it up (by its telephony session in the operator's detailed presence).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from ringdesk.errors import ApiError, RingDeskError
+from ringdesk.numbers import digits_of
+from ringdesk.platforms.base import (
+    AccountPhones,
+    Action,
+    Budget,
+    CallerId,
+    CallHandle,
+    CallNotFound,
+    CallProgress,
+    Identity,
+    Phone,
+    PlatformKind,
+)
+from ringdesk.platforms.oauth import TokenSet
+from ringdesk.platforms.ringcentral.client import PlatformClient
+from ringdesk.platforms.ringcentral.codes import ringout_create_error_sentence
+from ringdesk.platforms.ringcentral.models import ActiveCall, Extension, ForwardingNumber, PhoneNumber
+from ringdesk.platforms.ringcentral.progress import progress_from_ringout
+
+__all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform", "identity_of"]
+
+CALL_CONTROL_PERMISSION = "CallControl"
+"""The app permission (token scope) that hanging up through Call Control needs."""
+
+# How far apart RingDesk's "placed at" and the platform's session start time may be for a
+# presence entry to count as this call; clocks differ and the platform starts the session late.
+_SESSION_MATCH_WINDOW = 120.0
+
+_OPERATIONS = {Action.PLACE: "ringout_create", Action.STATUS: "ringout_status", Action.SIGN_IN: "token"}
+
+_PHONE_KINDS = {
+    "phoneline": "desk",
+    "home": "home",
+    "mobile": "mobile",
+    "work": "work",
+    "other": "other",
+    "pager": "pager",
+    "softphone": "softphone",
+}
+_NUMBER_USAGES = {
+    "MainCompanyNumber": "main company number",
+    "DirectNumber": "direct number",
+    "CompanyNumber": "company number",
+}
+
+
+class RingCentralPlatform:
+    """RingCentral through one `PlatformClient` (which it owns and closes)."""
+
+    kind = PlatformKind.RINGCENTRAL
+    hang_up_permission: str | None = CALL_CONTROL_PERMISSION
+
+    def __init__(self, client: PlatformClient) -> None:
+        self.client = client
+
+    # ------------------------------------------------------------------ sign-in (OAuthPlatform)
+
+    @property
+    def auth(self) -> object:
+        return self.client.auth
+
+    @auth.setter
+    def auth(self, hook: object) -> None:
+        self.client.auth = hook  # type: ignore[assignment]
+
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None) -> str:
+        return self.client.authorize_url(redirect_uri, state, code_challenge, **extra)
+
+    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
+        return await self.client.exchange_code(code, redirect_uri, code_verifier)
+
+    async def refresh_tokens(self, refresh_token: str) -> TokenSet:
+        return await self.client.refresh_tokens(refresh_token)
+
+    async def login_jwt(self, assertion: str) -> TokenSet:
+        return await self.client.login_jwt(assertion)
+
+    async def login_password(self, username: str, extension: str | None, password: str) -> TokenSet:
+        return await self.client.login_password(username, extension, password)
+
+    async def revoke(self, token: str) -> None:
+        await self.client.revoke(token)
+
+    # ------------------------------------------------------------------ the operator
+
+    async def identity(self) -> Identity:
+        return identity_of(await self.client.get_extension())
+
+    async def account_phones(self) -> AccountPhones:
+        extension, forwarding, numbers = await asyncio.gather(
+            self.client.get_extension(),
+            self.client.list_forwarding_numbers(),
+            self.client.list_phone_numbers(),
+        )
+        return AccountPhones(
+            home_country=extension.home_country.iso_code if extension.home_country else None,
+            phones=tuple(_phone(record) for record in forwarding),
+            caller_ids=tuple(
+                _caller_id(number) for number in numbers if number.can_be_caller_id and number.phone_number
+            ),
+        )
+
+    # ------------------------------------------------------------------ calls
+
+    async def place_call(
+        self, from_: Phone | str, to: str, *, caller_id: str | None, play_prompt: bool
+    ) -> CallProgress:
+        # No `country` is sent: `to` is always E.164, which the platform dials as it is.
+        status = await self.client.create_ringout(
+            _ringout_from(from_), to, caller_id=caller_id, play_prompt=play_prompt
+        )
+        return progress_from_ringout(status)
+
+    async def call_progress(self, call_id: str) -> CallProgress:
+        return progress_from_ringout(await self.client.get_ringout(call_id))
+
+    async def cancel_call(self, call_id: str) -> None:
+        await self.client.cancel_ringout(call_id)
+
+    async def hang_up(self, call: CallHandle) -> None:
+        session_id = await self._find_session(call)
+        if session_id is None:
+            raise CallNotFound()
+        await self.client.hang_up(session_id)
+
+    async def _find_session(self, call: CallHandle) -> str | None:
+        """The telephony session of a RingOut, from detailed presence.
+
+        Nothing links a RingOut id to a session id, so the match is on numbers and time: an
+        active call whose far end is the destination (or the operator's phone, which is what
+        some accounts list for the first leg), started closest to when RingDesk placed the call.
+        """
+        presence = await self.client.get_presence(detailed=True)
+        wanted = digits_of(call.destination)
+        own = digits_of(call.from_number)
+        best: tuple[int, float, str] | None = None
+        for active in presence.active_calls:
+            if not active.telephony_session_id:
+                continue
+            rank = _number_rank(active, wanted, own)
+            if rank is None:
+                continue
+            offset = _start_offset(active, call.placed_at)
+            if offset is None or offset > _SESSION_MATCH_WINDOW:
+                continue
+            candidate = (rank, offset, active.telephony_session_id)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+        return best[2] if best is not None else None
+
+    # ------------------------------------------------------------------ budgets and errors
+
+    def budget(self, action: Action) -> Budget:
+        group = self.client.group_of(_OPERATIONS[action])
+        state = self.client.ledger.state(group)
+        return Budget(limit=state.limit, window=state.window, next_send_in=state.next_send_in, name=group)
+
+    def place_failure(self, error: RingDeskError) -> tuple[str, str | None] | None:
+        if not isinstance(error, ApiError):
+            return None
+        sentence = ringout_create_error_sentence(error.error_code, error.parameter_name) or error.user_message
+        return sentence, error.error_code or (f"HTTP {error.status}" if error.status else None)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def identity_of(extension: Extension) -> Identity:
+    """Who is signed in, from the extension record."""
+    # The extension model may learn the account id later; until then it is left empty.
+    account = getattr(extension, "account_id", None)
+    return Identity(
+        account_id=str(account) if account else "",
+        extension_id=extension.id,
+        extension_number=extension.extension_number or "",
+        name=extension.name or "",
+    )
+
+
+def _phone(record: ForwardingNumber) -> Phone:
+    kind = record.type and _PHONE_KINDS.get(record.type.casefold(), record.type)
+    return Phone(id=record.id, number=record.phone_number, label=record.label, kind=kind or None)
+
+
+def _caller_id(number: PhoneNumber) -> CallerId:
+    assert number.phone_number is not None
+    return CallerId(
+        number=number.phone_number, label=number.label, usage=_NUMBER_USAGES.get(number.usage_type or "")
+    )
+
+
+def _ringout_from(from_: Phone | str) -> ForwardingNumber | str:
+    if isinstance(from_, Phone):
+        if from_.id:
+            return ForwardingNumber(id=from_.id, phone_number=from_.number, label=from_.label)
+        return from_.number or ""
+    return from_
+
+
+def _same_number(a: str, b: str) -> bool:
+    # Presence may show a national form; the last ten digits identify a number well enough here.
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
+
+
+def _number_rank(active: ActiveCall, destination: str, own: str) -> int | None:
+    ends = [digits_of(active.to_number), digits_of(active.from_number)]
+    if any(_same_number(end, destination) for end in ends):
+        return 0
+    if any(_same_number(end, own) for end in ends):
+        return 1
+    return None
+
+
+def _start_offset(active: ActiveCall, placed_at: float) -> float | None:
+    if not active.start_time:
+        return None
+    try:
+        started = datetime.fromisoformat(active.start_time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        return None
+    return abs(started.timestamp() - placed_at)

@@ -1,0 +1,111 @@
+"""The live status of the current call: a pure view of `CallViewModel`.
+
+Shown by the dialer in place of the dial pad while a call is shown; styled by the dialer's
+stylesheet (`callCard`, `callHeadline`, ...).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ringdesk.ui.viewmodels.call import CallAction, CallView, CallViewModel
+from ringdesk.ui.widgets.style import repolish
+
+__all__ = ["CallStatusView"]
+
+
+class CallStatusView(QFrame):
+    """The live call: phase in words, both legs, the numbers, elapsed time and the one action."""
+
+    def __init__(self, vm: CallViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vm = vm
+        self.setObjectName("callCard")
+        self.setAccessibleName("Call status")
+
+        self.headline = QLabel()
+        self.headline.setObjectName("callHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setAccessibleName("Call status")
+        self.destination = QLabel()
+        self.destination.setObjectName("callDestination")
+        self.destination.setWordWrap(True)
+        self.destination.setAccessibleName("Number called")
+        self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        legs = QGridLayout()
+        legs.setHorizontalSpacing(16)
+        legs.setVerticalSpacing(6)
+        you_label = QLabel("Your phone")
+        you_label.setObjectName("fieldLabel")
+        self.your_phone = QLabel()
+        self.your_phone.setWordWrap(True)
+        self.your_phone.setAccessibleName("Your phone")
+        self.your_leg = QLabel()
+        self.your_leg.setObjectName("legState")
+        self.your_leg.setAccessibleName("Your phone's state")
+        them_label = QLabel("Their phone")
+        them_label.setObjectName("fieldLabel")
+        self.their_number = QLabel()
+        self.their_number.setWordWrap(True)
+        self.their_number.setAccessibleName("Their number")
+        self.their_leg = QLabel()
+        self.their_leg.setObjectName("legState")
+        self.their_leg.setAccessibleName("Their phone's state")
+        legs.addWidget(you_label, 0, 0)
+        legs.addWidget(self.your_phone, 0, 1)
+        legs.addWidget(self.your_leg, 0, 2, Qt.AlignmentFlag.AlignRight)
+        legs.addWidget(them_label, 1, 0)
+        legs.addWidget(self.their_number, 1, 1)
+        legs.addWidget(self.their_leg, 1, 2, Qt.AlignmentFlag.AlignRight)
+        legs.setColumnStretch(1, 1)
+
+        self.detail = QLabel()
+        self.detail.setObjectName("callDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Call details")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.action_button = QPushButton()
+        self.action_button.setObjectName("callAction")
+        self.action_button.setMinimumHeight(40)
+        self.action_button.setMinimumWidth(140)
+        self.action_button.setAutoDefault(True)
+        self.action_button.clicked.connect(vm.act)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.action_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 18)
+        layout.setSpacing(12)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.destination)
+        layout.addLayout(legs)
+        layout.addWidget(self.detail)
+        # The action sits right under what it acts on, not at the far end of a tall window.
+        layout.addLayout(buttons)
+
+        vm.changed.connect(self.show_view)
+        self.show_view(vm.view)
+
+    def show_view(self, view: CallView) -> None:
+        self.headline.setText(view.headline)
+        if self.headline.property("tone") != view.tone.value:
+            self.headline.setProperty("tone", view.tone.value)
+            repolish(self.headline)
+        self.destination.setText(view.destination)
+        self.your_phone.setText(view.your_phone or "\N{EM DASH}")
+        self.your_leg.setText(view.your_leg)
+        self.their_number.setText(view.destination.split(",")[0] if view.destination else "\N{EM DASH}")
+        self.their_leg.setText(view.their_leg)
+        self.detail.setText(view.detail)
+        self.detail.setVisible(bool(view.detail))
+        self.action_button.setVisible(view.action is not CallAction.NONE)
+        self.action_button.setText(view.action_label)
+        self.action_button.setAccessibleName(view.action_label.replace("&", ""))
+        self.action_button.setEnabled(view.action_enabled)
+        self.action_button.setToolTip(view.action_tooltip)
+        # A disabled button shows no tooltip on hover in some styles; the reason stays readable here.
+        self.action_button.setAccessibleDescription(view.action_tooltip)
