@@ -49,7 +49,6 @@ from ringdesk.config import (
 )
 from ringdesk.connection import (
     Connection,
-    ConnectionDescription,
     Connector,
     NotSetUp,
     NotSignedIn,
@@ -70,7 +69,7 @@ from ringdesk.ui.viewmodels.dialer import DialerViewModel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
 from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
-from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionView, SessionViewModel
+from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
@@ -80,6 +79,7 @@ from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
 from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, embedded_window_factory
+from ringdesk.ui.widgets.sign_in_windows import SignInWindows
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
@@ -367,12 +367,12 @@ class RingDeskApp:
         assert self.connector is not None
         built = await self.connector.connect(settings)
         if isinstance(built, NotSetUp):
-            self.session_vm.bind(None, connection=_info(built.description))
+            self.session_vm.bind(None, connection=built.description)
             return
         self.connection = built
         if built.notice:
             self.main_window.show_message(built.notice)
-        self.session_vm.bind(built.session, connection=_info(built.description))
+        self.session_vm.bind(built.session, connection=built.description)
         self.sign_in_vm = self._make_sign_in_vm(built)
 
     async def disconnect(self) -> None:
@@ -399,16 +399,18 @@ class RingDeskApp:
 
     def _make_sign_in_vm(self, connection: Connection) -> SignInViewModel:
         settings = connection.settings
+        window_factory = embedded_window_factory() if self.options.web_engine else None
         vm = SignInViewModel(
             connection.session,
             connection.platform,
             redirect_uri=settings.redirect_uri,
             login_method=settings.login_method,
             allow_password_grant=settings.allow_password_grant,
-            window_factory=embedded_window_factory() if self.options.web_engine else None,
-            wait_window_factory=BrowserWaitWindow,
+            embedded_available=window_factory is not None,
             store=connection.store,
         )
+        # The sign-in windows follow the view model's views; its child, they go when it goes.
+        SignInWindows(vm, embedded_window=window_factory, wait_window=BrowserWaitWindow)
         vm.succeeded.connect(lambda _identity: self.main_window.show_message("Signed in."))
         vm.failed.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
         return vm
@@ -636,12 +638,3 @@ class RingDeskApp:
             log.warning("could not save settings: %s", error)
             reason = error.strerror or str(error)
             self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
-
-
-def _info(description: ConnectionDescription) -> ConnectionInfo:
-    return ConnectionInfo(
-        server_label=description.server_label,
-        server_url=description.server_url,
-        login_method_label=description.login_method_label,
-        secret_storage=description.secret_storage,
-    )

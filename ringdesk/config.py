@@ -129,6 +129,17 @@ class ConnectionSettings:
 
 
 @dataclass(frozen=True)
+class ConnectionInfo:
+    """Plain facts about where the app signs in, shown in the status area. No secrets."""
+
+    server_label: str = ""
+    server_url: str = ""
+    login_method_label: str = ""
+    secret_storage: str | None = None
+    """Where secrets are kept ("GNOME Keyring", "Secret Service"); None when memory only."""
+
+
+@dataclass(frozen=True)
 class GeneralSettings:
     #: Seed 003's start-up question; off means "start signed out and stay quiet".
     ask_to_sign_in_at_start: bool = True
@@ -146,7 +157,9 @@ class GeneralSettings:
 class DialerSettings:
     """The phone picker's choices: which phone rings first, caller ID, press 1, default country."""
 
-    #: The forwarding number's id; RingOut prefers it to the number (the record may lack one).
+    #: The platform's id of the phone (`Phone.id`; RingCentral's forwarding-number id): the platform
+    #: rings by it rather than by the number when there is one. The name is kept for settings files
+    #: written before other platforms existed.
     forwarding_number_id: str | None = None
     #: The phone RingDesk rings first, in E.164 ("Another number..." or a record without id).
     phone_number: str | None = None

@@ -30,6 +30,7 @@ from ringdesk.calls.service import DEFAULT_POLL_INTERVAL, CallService
 from ringdesk.config import (
     LOGIN_METHOD_LABELS,
     SERVER_LABELS,
+    ConnectionInfo,
     ConnectionSettings,
     LoginMethod,
     ServerKind,
@@ -45,7 +46,6 @@ from ringdesk.storage.history import CallHistory
 
 __all__ = [
     "Connection",
-    "ConnectionDescription",
     "Connector",
     "NotSetUp",
     "NotSignedIn",
@@ -60,21 +60,10 @@ class NotSignedIn(RingDeskError):
 
 
 @dataclass(frozen=True)
-class ConnectionDescription:
-    """The connection in words, for the window's header and tooltips."""
-
-    server_label: str
-    server_url: str
-    login_method_label: str
-    secret_storage: str | None = None
-    """Where tokens are kept ("SecretService Keyring"), None when only in memory."""
-
-
-@dataclass(frozen=True)
 class NotSetUp:
     """The connection settings cannot be used yet; `problems` says why, one sentence each."""
 
-    description: ConnectionDescription
+    description: ConnectionInfo
     problems: tuple[str, ...]
 
 
@@ -102,7 +91,7 @@ class Connection:
         store: TokenStore,
         session: Session,
         calls: CallService | None,
-        description: ConnectionDescription,
+        description: ConnectionInfo,
         forget_on_close: bool = False,
     ) -> None:
         self.settings = settings
@@ -217,7 +206,7 @@ class Connector:
         else:
             await self._stop_simulator()
         server_url = self.server_url(settings)
-        description = ConnectionDescription(
+        description = ConnectionInfo(
             server_label=SERVER_LABELS[settings.server],
             server_url=server_url or "",
             login_method_label=LOGIN_METHOD_LABELS[settings.login_method],
@@ -240,7 +229,7 @@ class Connector:
             store=store,
             session=session,
             calls=None,
-            description=ConnectionDescription(
+            description=ConnectionInfo(
                 description.server_label,
                 description.server_url,
                 description.login_method_label,

@@ -57,7 +57,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if os.environ.get("CI"):
         # In CI a skipped desktop test would be a silent hole: the run must use the session.
-        raise pytest.UsageError(f"CI must run the desktop tier through scripts/desktop-session ({desktop[0].nodeid})")
+        raise pytest.UsageError(
+            f"CI must run the desktop tier through scripts/desktop-session ({desktop[0].nodeid})"
+        )
     skip = pytest.mark.skip(reason=NEEDS_DESKTOP_SESSION)
     for item in desktop:
         item.add_marker(skip)

@@ -24,6 +24,34 @@ import PySide6.QtWebEngineWidgets  # noqa: F401  (must be loaded before the QApp
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+
+from ringdesk.auth.pkce import matches_redirect, new_attempt
+from ringdesk.auth.session import SessionState, SessionStatus
+from ringdesk.calls.state import CallState, next_state, placing_state
+from ringdesk.config import (
+    ConnectionInfo,
+    ConnectionSettings,
+    DialerSettings,
+    GeneralSettings,
+    LoginMethod,
+    ServerKind,
+)
+from ringdesk.numbers import format_for_display
+from ringdesk.platforms.base import AccountPhones, CallerId, Identity, Phone
+from ringdesk.platforms.ringcentral import PlatformClient
+from ringdesk.platforms.ringcentral.codes import error_code_sentence
+from ringdesk.platforms.ringcentral.models import RingOutStatus
+from ringdesk.platforms.ringcentral.progress import progress_from_ringout
+from ringdesk.simulator import Scenario, Simulator
+from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
+from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
+from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
+from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
+from ringdesk.ui.viewmodels.session import SessionViewModel
+from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+from ringdesk.ui.viewmodels.tray import TrayViewModel
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.widgets.history_window import HistoryWindow
@@ -31,37 +59,10 @@ from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
 from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
-from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
-
-from ringdesk.auth.pkce import matches_redirect, new_attempt
-from ringdesk.auth.session import SessionState, SessionStatus
-from ringdesk.calls.state import CallState, next_state, placing_state
-from ringdesk.config import ConnectionSettings, DialerSettings, GeneralSettings, LoginMethod, ServerKind
-from ringdesk.numbers import format_for_display
-from ringdesk.platforms.base import Identity
-from ringdesk.platforms.ringcentral import PlatformClient
-from ringdesk.platforms.ringcentral.codes import error_code_sentence
-from ringdesk.platforms.ringcentral.models import (
-    Country,
-    Extension,
-    ForwardingNumber,
-    PhoneNumber,
-    RingOutStatus,
-)
-from ringdesk.platforms.ringcentral.progress import progress_from_ringout
-from ringdesk.simulator import Scenario, Simulator
-from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
-from ringdesk.ui.viewmodels.connection import ConnectionViewModel
-from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
-from ringdesk.ui.viewmodels.phone_picker import AccountPhones, PhonePickerViewModel
-from ringdesk.ui.viewmodels.history import HistoryViewModel
-from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
-from ringdesk.ui.viewmodels.session import ConnectionInfo, SessionViewModel
-from ringdesk.ui.viewmodels.sign_in import SignInViewModel
-from ringdesk.ui.viewmodels.tray import TrayViewModel
+from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
 
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
 DANA = Identity(
@@ -318,21 +319,16 @@ def dialer_states(shots: ShotTaker) -> None:
     window.close()
 
     phones = AccountPhones(
-        Extension(
-            id="400131005009",
-            extension_number="101",
-            name="Dana Operator",
-            home_country=Country(id="1", iso_code="US", name="United States"),
+        "US",
+        (
+            Phone("733151008", "+16505550111", "Desk phone", "desk"),
+            Phone("733152008", "+16505550122", "Mobile", "mobile"),
+            Phone("733154008", "+16505550144", "Front desk", None),
+            Phone(None, "+16505550155", "Other phone", "other"),
         ),
         (
-            ForwardingNumber("733151008", "+16505550111", "Desk phone", "PhoneLine"),
-            ForwardingNumber("733152008", "+16505550122", "Mobile", "Mobile"),
-            ForwardingNumber("733154008", "+16505550144", "Front desk", None),
-            ForwardingNumber(None, "+16505550155", "Other phone", "Other"),
-        ),
-        (
-            PhoneNumber("1", "+16505550100", usage_type="MainCompanyNumber", features=("CallerId",)),
-            PhoneNumber("2", "+16505550101", usage_type="DirectNumber", features=("CallerId",)),
+            CallerId("+16505550100", usage="main company number"),
+            CallerId("+16505550101", usage="direct number"),
         ),
     )
     picker = PhonePickerDialog(PhonePickerViewModel(None, MOBILE, phones=phones, spawn=_no_tasks))

@@ -45,7 +45,6 @@ from ringdesk.calls.state import (
 from ringdesk.errors import (
     ApiError,
     AuthenticationError,
-    InvalidRequest,
     NetworkError,
     NotFound,
     RateLimited,
@@ -55,6 +54,7 @@ from ringdesk.errors import (
 from ringdesk.numbers import DialTarget
 from ringdesk.platforms.base import (
     Action,
+    CallAlreadyConnected,
     CallHandle,
     CallingPlatform,
     CallNotFound,
@@ -446,11 +446,8 @@ class Call:
             # Already gone: it ended (or was cancelled) while the request was on its way.
             self._advance(None, gone=True)
             return
-        except InvalidRequest as exc:
-            if exc.status != 409:
-                self._cancel_requested = False
-                raise
-            # 409: it connected in the meantime; learn the new state, then hang up instead.
+        except CallAlreadyConnected:
+            # It connected in the meantime; learn the new state, then hang up instead.
             self._cancel_requested = False
             with contextlib.suppress(RingDeskError):
                 self._advance(await platform.call_progress(self.call_id))

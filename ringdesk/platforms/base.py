@@ -33,6 +33,7 @@ __all__ = [
     "AccountPhones",
     "Action",
     "Budget",
+    "CallAlreadyConnected",
     "CallHandle",
     "CallNotFound",
     "CallProgress",
@@ -228,7 +229,8 @@ class CallingPlatform(Protocol):
     """Everything the core needs of a platform to place and follow calls.
 
     Errors are `ringdesk.errors` types (`NotFound` once a call is gone, `RateLimited`,
-    `NetworkError`, `InvalidRequest`...); no platform-specific exception crosses the seam.
+    `NetworkError`, `InvalidRequest`...) and the two below (`CallAlreadyConnected`,
+    `CallNotFound`); no platform-specific exception crosses the seam.
     """
 
     @property
@@ -249,14 +251,18 @@ class CallingPlatform(Protocol):
         """Place a call from the operator's phone to `to` (E.164). Never retried: it may ring."""
         ...
 
-    async def call_progress(self, call_id: str) -> CallProgress: ...
+    async def call_progress(self, call_id: str) -> CallProgress:
+        """How the call stands now; `NotFound` once the platform no longer knows it (it ended)."""
+        ...
 
     async def cancel_call(self, call_id: str) -> None:
-        """Stop a call that has not connected; `InvalidRequest(status=409)` once it has."""
+        """Stop a call that has not connected: `CallAlreadyConnected` once it has (hang it up instead),
+        `NotFound` when it is already gone."""
         ...
 
     async def hang_up(self, call: CallHandle) -> None:
-        """End a connected call; raises `CallNotFound` when the platform cannot find it."""
+        """End a connected call: `NotFound` when it has already ended, `CallNotFound` when the
+        platform cannot tell which of its calls this is (the operator must hang up on the phone)."""
         ...
 
     def budget(self, action: Action) -> Budget: ...
@@ -266,6 +272,12 @@ class CallingPlatform(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class CallAlreadyConnected(RingDeskError):
+    """A cancel came too late: the call connected in the meantime."""
+
+    default_user_message = "The call connected before it could be cancelled; hang it up instead."
 
 
 class CallNotFound(RingDeskError):

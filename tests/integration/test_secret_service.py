@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import keyring
-import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 

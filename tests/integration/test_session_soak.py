@@ -21,8 +21,6 @@ import itertools
 import time
 from typing import Any
 
-import pytest
-
 from ringdesk.auth import Session, SessionState, TokenStore, refresh_delay
 from ringdesk.platforms.ringcentral import PlatformClient, TokenSet
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform

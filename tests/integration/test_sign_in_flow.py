@@ -28,8 +28,9 @@ from ringdesk.auth.session import Session, SessionState
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
-from ringdesk.ui.sign_in_window import BrowserWaitWindow, SignInWindow
 from ringdesk.ui.viewmodels.sign_in import CANCELLED, DENIED, STATE_MISMATCH, SignInViewModel
+from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
+from ringdesk.ui.widgets.sign_in_windows import SignInWindows
 
 CLIENT_ID = "ringdesk-demo"
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
@@ -124,9 +125,15 @@ def rig_for(
             rig.windows.append(window)
             return window
 
-        options: dict[str, Any] = {"redirect_uri": REDIRECT_URI, "window_factory": window_factory}
+        embedded_window = vm_options.pop("embedded_window", window_factory)
+        wait_window = vm_options.pop("wait_window", BrowserWaitWindow)
+        options: dict[str, Any] = {
+            "redirect_uri": REDIRECT_URI,
+            "embedded_available": embedded_window is not None,
+        }
         options.update(vm_options)
         rig.vm = SignInViewModel(session, client, **options)
+        SignInWindows(rig.vm, embedded_window=embedded_window, wait_window=wait_window)
         try:
             yield rig
         finally:
@@ -385,7 +392,7 @@ def test_the_system_browser_signs_in_through_the_loopback_listener(run) -> None:
         body,
         login_method="system_browser",
         opener=make_opener(rig_box),
-        wait_window_factory=wait_factory,
+        wait_window=wait_factory,
     )
 
 
@@ -393,4 +400,4 @@ def test_without_qtwebengine_the_system_browser_is_chosen(run) -> None:
     async def body(rig: Rig) -> None:
         assert rig.vm.login_method.value == "system_browser"
 
-    run(body, window_factory=None)
+    run(body, embedded_window=None)

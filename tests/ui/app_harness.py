@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,12 @@ from PySide6.QtWidgets import QApplication
 from ringdesk.app import AppOptions, RingDeskApp
 from ringdesk.config import ConnectionSettings, Settings, save_settings
 from ringdesk.qtasync import Application, QuitGuard
+from tests import fakes
 
 
 async def until(condition: Callable[[], object], within: float = 30.0, what: str = "") -> None:
-    """Poll `condition` while the loop keeps running (never qtbot.waitUntil on the qasync loop)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)
+    """`tests.fakes.until` with a whole app's patience: sign-in, the keyring, calls over sockets."""
+    await fakes.until(condition, within, what)
 
 
 def visible(kind: type) -> list[Any]:

@@ -14,8 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
-from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
+from tests.fakes import loop_spawn
 
 
 class FakeStore:
@@ -37,10 +38,6 @@ class FakeStore:
         self.secrets.pop(name, None)
 
 
-def spawn(coro: Any, *, name: str) -> asyncio.Task[Any]:
-    return asyncio.get_running_loop().create_task(coro, name=name)
-
-
 @pytest.fixture
 def saved() -> list[ConnectionSettings]:
     return []
@@ -58,7 +55,7 @@ def make(qtbot, saved, store):
             settings or ConnectionSettings(),
             save=saved.append,
             store_for=options.pop("store_for", lambda _c: store),
-            spawn=spawn,
+            spawn=loop_spawn,
             **options,
         )
         dialog = ConnectionSettingsDialog(vm)
@@ -168,7 +165,7 @@ async def test_a_save_that_fails_says_why_and_stays_open(qtbot, store) -> None:
     def failing_save(_settings: ConnectionSettings) -> None:
         raise PermissionError(13, "Permission denied")
 
-    vm = ConnectionViewModel(ConnectionSettings(client_id="abc"), save=failing_save, spawn=spawn)
+    vm = ConnectionViewModel(ConnectionSettings(client_id="abc"), save=failing_save, spawn=loop_spawn)
     dialog = ConnectionSettingsDialog(vm)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -20,13 +20,15 @@ from pytestqt.qtbot import QtBot
 from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
-from ringdesk.platforms.ringcentral.models import ForwardingNumber, RingOutStatus
+from ringdesk.platforms.base import Phone
+from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.qtasync import wait_signal
-from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.viewmodels.call import CallAction, CallViewModel
-from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber, ringout_from
-from tests.ui.doubles import FakeService, no_spawn, owner, until
+from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber, phone_to_ring
+from ringdesk.ui.widgets.dialer import DialerWidget
+from tests.fakes import FakeService, no_spawn, until
+from tests.ui.doubles import owner
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 DEST = "+1 650-555-1234, United States"
@@ -240,7 +242,7 @@ async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot
     await until(lambda: vm.call_vm.call is not None)
     ((target, kwargs),) = service.placed
     assert target.e164 == "+16505551234" and target.extension == "12"
-    assert isinstance(kwargs["from_"], ForwardingNumber) and kwargs["from_"].id == "733152008"
+    assert isinstance(kwargs["from_"], Phone) and kwargs["from_"].id == "733152008"
     assert kwargs["from_label"] == "Mobile" and kwargs["play_prompt"] is False
 
     call = service.calls[0]
@@ -346,11 +348,10 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
 
 
 @pytest.mark.viewmodels
-def test_ringout_rings_the_record_by_id_and_a_plain_number_by_number() -> None:
-    record = ForwardingNumber(id="733152008", phone_number="+16505550122", label="Mobile")
-    assert ringout_from(MOBILE) == record
+def test_the_chosen_phone_is_rung_by_its_id_and_a_plain_number_by_number() -> None:
+    assert phone_to_ring(MOBILE) == Phone(id="733152008", number="+16505550122", label="Mobile")
     other = DialerSettings(phone_number="+16505550155", phone_label="Another number")
-    assert ringout_from(other) == "+16505550155"
+    assert phone_to_ring(other) == "+16505550155"
 
 
 @pytest.mark.viewmodels

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 from pytestqt.qtbot import QtBot
-from ringdesk.ui.widgets.history_table import HistoryTableModel
-from ringdesk.ui.widgets.history_window import HistoryWindow, default_export_path
 
 from ringdesk.platforms.ringcentral.codes import error_code_sentence
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
 from ringdesk.ui.viewmodels import history as history_viewmodel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.widgets.history_table import HistoryTableModel
+from ringdesk.ui.widgets.history_window import HistoryWindow, default_export_path
 from tests.ui.app_harness import until
 from tests.ui.doubles import owner
 

@@ -6,7 +6,6 @@ for the session where an intent needs one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,12 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from ringdesk.auth.session import EXPIRED_PROBLEM, SessionState, SessionStatus
+from ringdesk.config import ConnectionInfo
 from ringdesk.platforms.base import Identity
+from ringdesk.ui.viewmodels.session import MEMORY_ONLY_NOTICE, SessionViewModel
 from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
-from ringdesk.ui.viewmodels.session import MEMORY_ONLY_NOTICE, ConnectionInfo, SessionViewModel
+from tests.fakes import FakeSession
 
 DANA = Identity(
     account_id="400131005008", extension_id="400131005009", extension_number="101", name="Dana Operator"
@@ -36,28 +37,6 @@ def signed_out(problem: str | None = None) -> SessionStatus:
 
 
 SIGNING_IN = SessionStatus(SessionState.SIGNING_IN, None, None, True)
-
-
-class FakeSession:
-    """Just enough of `Session` for the view model: status, subscribe, sign_out."""
-
-    def __init__(self, status: SessionStatus) -> None:
-        self.status = status
-        self.listeners: list[Callable[[SessionStatus], None]] = []
-        self.sign_outs = 0
-
-    def subscribe(self, listener: Callable[[SessionStatus], None]) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
-
-    def publish(self, status: SessionStatus) -> None:
-        self.status = status
-        for listener in list(self.listeners):
-            listener(status)
-
-    async def sign_out(self) -> None:
-        self.sign_outs += 1
-        self.publish(signed_out())
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Desktop notifications: `DesktopNotifier` against a real `org.freedesktop.Notifications` service.
+"""Desktop notifications: `DesktopNotifications` and the app's `DesktopNotifier` against a real
+`org.freedesktop.Notifications` service.
 
 The service is a separate process on the private session bus of `scripts/desktop-session`, written
 with QtDBus. Like the notification services of GNOME, Plasma and dunst it refuses a `Notify` whose
@@ -20,8 +21,10 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import unwrap_msg
 
-from ringdesk.ui.notifications import SERVICE, TIMEOUT_MS, DesktopNotifier
-from ringdesk.ui.widgets.style import icon_path
+from ringdesk.desktop import notifications as notifications_module
+from ringdesk.desktop.notifications import SERVICE, TIMEOUT_MS, DesktopNotifications
+from ringdesk.resources import icon_file
+from ringdesk.ui.desktop_notifier import DesktopNotifier
 from ringdesk.ui.viewmodels.tray import Notification, NotificationKind
 
 SIGNATURE = "susssasa{sv}i"
@@ -109,20 +112,24 @@ async def test_a_notification_reaches_the_service_with_title_body_and_icon(
     service: NotificationService,
 ) -> None:
     assert DesktopNotifier.available()
-    notifier = DesktopNotifier()
+    notifications = DesktopNotifications()
+    assert await notifications.available()
+    notifier = DesktopNotifier(notifications)
     task = notifier.notify(Notification("Connected", "+1 650-555-1234", NotificationKind.CONNECTED))
     assert await asyncio.wait_for(task, 10) == 41
+    icon = icon_file("ringdesk")
+    assert icon is not None
     assert service.next_notification() == [
         "RingDesk",
         0,
-        icon_path("ringdesk").as_uri(),
+        icon.as_uri(),
         "Connected",
         "+1 650-555-1234",
         [],
         TIMEOUT_MS,
     ]
     # The next one replaces it, so the desktop keeps only the latest news about calls.
-    assert await notifier.send("Call ended", "+1 650-555-1234 \N{MIDDLE DOT} 02:13") == 42
+    assert await notifications.send("Call ended", "+1 650-555-1234 \N{MIDDLE DOT} 02:13") == 42
     replaced = service.next_notification()
     assert replaced[1] == 41
     assert replaced[3:5] == ["Call ended", "+1 650-555-1234 \N{MIDDLE DOT} 02:13"]
@@ -131,8 +138,8 @@ async def test_a_notification_reaches_the_service_with_title_body_and_icon(
 async def test_a_refusal_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     refusing = NotificationService("Too many notifications")
     try:
-        with caplog.at_level(logging.WARNING, logger="ringdesk.ui.notifications"):
-            assert await DesktopNotifier().send("Call failed", "The line was busy.") is None
+        with caplog.at_level(logging.WARNING, logger="ringdesk.desktop.notifications"):
+            assert await DesktopNotifications().send("Call failed", "The line was busy.") is None
     finally:
         refusing.stop()
     assert "Too many notifications" in caplog.text
@@ -143,9 +150,14 @@ async def test_without_the_service_nothing_is_available_and_nothing_raises(
 ) -> None:
     if activatable():
         pytest.skip("this machine's session bus starts a notification service of its own")
-    assert not DesktopNotifier.available()
-    with caplog.at_level(logging.WARNING, logger="ringdesk.ui.notifications"):
-        assert await DesktopNotifier().send("Connected", "+1 650-555-1234") is None
+    notifications = DesktopNotifications()
+    assert not await notifications.available()
+    # Asked before the first notification, the bus says there is no service: nothing is sent.
+    with caplog.at_level(logging.WARNING, logger="ringdesk.desktop.notifications"):
+        assert await notifications.show("Connected", "+1 650-555-1234") is None
+    assert "did not show" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="ringdesk.desktop.notifications"):
+        assert await notifications.send("Connected", "+1 650-555-1234") is None
     assert "org.freedesktop.DBus.Error.ServiceUnknown" in caplog.text
 
 
@@ -154,6 +166,16 @@ async def test_without_a_session_bus_nothing_is_available_and_nothing_raises(
 ) -> None:
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
     assert not DesktopNotifier.available()
-    with caplog.at_level(logging.WARNING, logger="ringdesk.ui.notifications"):
-        assert await DesktopNotifier().send("Connected", "+1 650-555-1234") is None
+    assert not await DesktopNotifications().available()
+    with caplog.at_level(logging.WARNING, logger="ringdesk.desktop.notifications"):
+        assert await DesktopNotifications().send("Connected", "+1 650-555-1234") is None
     assert "did not show the notification 'Connected'" in caplog.text
+
+
+def test_the_start_up_check_never_calls_the_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app asks at start-up, before the first frame: a bus that hangs must not hold the window up.
+    def no_bus(*_args: Any) -> Any:
+        raise AssertionError("the start-up check called the bus")
+
+    monkeypatch.setattr(notifications_module, "open_dbus_router", no_bus)
+    assert DesktopNotifier.available()

@@ -5,34 +5,35 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ringdesk.config import DialerSettings
 from ringdesk.errors import NetworkError
-from ringdesk.platforms.ringcentral.models import Country, Extension, ForwardingNumber, PhoneNumber
+from ringdesk.platforms.base import AccountPhones, CallerId, Phone
+from ringdesk.ui.viewmodels.dialer import phone_to_ring
+from ringdesk.ui.viewmodels.phone_picker import (
+    OTHER_NUMBER,
+    PhonePickerViewModel,
+    PickerChoice,
+)
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
-from ringdesk.ui.viewmodels.dialer import ringout_from
-from ringdesk.ui.viewmodels.phone_picker import OTHER_NUMBER, AccountPhones, PhonePickerViewModel, PickerChoice
-from tests.ui.doubles import no_spawn, until
+from tests.fakes import no_spawn, until
 
 DOT = "  \N{MIDDLE DOT}  "
-GB_EXTENSION = Extension(id="1", home_country=Country(id="44", iso_code="GB", name="United Kingdom"))
 PHONES = AccountPhones(
-    Extension(id="1", home_country=Country(id="1", iso_code="US", name="United States")),
+    "US",
     (
-        ForwardingNumber("733151008", "+16505550111", "Desk phone", "PhoneLine"),
-        ForwardingNumber("733152008", "+16505550122", "Cell", "Mobile"),
-        ForwardingNumber("733154008", "+16505550144", "Front desk", None),
-        ForwardingNumber(None, "+16505550155", "Other phone", "Other"),
-        ForwardingNumber(None, None, "Broken", None),  # nothing to ring: left out
-        ForwardingNumber("733156008", "+16505550166", None, None),
+        Phone("733151008", "+16505550111", "Desk phone", "desk"),
+        Phone("733152008", "+16505550122", "Cell", "mobile"),
+        Phone("733154008", "+16505550144", "Front desk", None),
+        Phone(None, "+16505550155", "Other phone", "other"),
+        Phone(None, None, "Broken", None),  # nothing to ring: left out
+        Phone("733156008", "+16505550166", None, None),
     ),
     (
-        PhoneNumber("1", "+16505550100", usage_type="MainCompanyNumber", features=("CallerId",)),
-        PhoneNumber("2", "+16505550101", usage_type="DirectNumber", features=("CallerId", "SmsSender")),
-        PhoneNumber("3", "+16505550109", usage_type="CompanyFaxNumber", features=()),
+        CallerId("+16505550100", usage="main company number"),
+        CallerId("+16505550101", usage="direct number"),
     ),
 )
 
@@ -90,7 +91,7 @@ def test_saving_a_record_with_an_id_uses_the_id(qtbot: QtBot) -> None:
         play_prompt=True,
         default_country=None,  # the home country is not stored: it follows the extension
     )
-    assert ringout_from(prefs) == ForwardingNumber("733152008", "+16505550122", "Cell")
+    assert phone_to_ring(prefs) == Phone("733152008", "+16505550122", "Cell")
     assert dialog.result() == PhonePickerDialog.DialogCode.Accepted
 
 
@@ -99,7 +100,7 @@ def test_a_record_without_id_is_stored_by_its_number(qtbot: QtBot) -> None:
     other = next(o for o in vm.view.phones if o.label == "Other phone")
     assert vm.save(PickerChoice(other.key, "", None, False, "US")) is None
     assert vm.view.preferences.forwarding_number_id is None
-    assert ringout_from(vm.view.preferences) == "+16505550155"
+    assert phone_to_ring(vm.view.preferences) == "+16505550155"
     # Opened again, the same record is selected.
     dialog = PhonePickerDialog(vm)
     qtbot.addWidget(dialog)
@@ -132,7 +133,7 @@ def test_another_number_is_validated(qtbot: QtBot) -> None:
 
 
 def test_default_country_follows_the_extension_unless_chosen(qtbot: QtBot) -> None:
-    vm = picker(phones=AccountPhones(GB_EXTENSION, PHONES.forwarding_numbers, PHONES.phone_numbers))
+    vm = picker(phones=AccountPhones("GB", PHONES.phones, PHONES.caller_ids))
     dialog = PhonePickerDialog(vm)
     qtbot.addWidget(dialog)
     assert dialog.country.currentData() == "GB"
@@ -162,7 +163,7 @@ def test_a_stored_choice_is_shown_as_stored(qtbot: QtBot) -> None:
 
 async def test_refresh_reloads_the_lists_and_says_when_it_cannot(qtbot: QtBot) -> None:
     answers: list[AccountPhones | Exception] = [
-        AccountPhones(PHONES.extension, PHONES.forwarding_numbers[:1], ()),
+        AccountPhones(PHONES.home_country, PHONES.phones[:1], ()),
         NetworkError("Cannot reach the phone service.", may_have_reached_server=False),
         PHONES,
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
@@ -13,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from ringdesk.config import GeneralSettings
 from ringdesk.qtasync import wait_signal
-from ringdesk.ui.widgets.preferences import PreferencesDialog
 from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
+from ringdesk.ui.widgets.preferences import PreferencesDialog
 from tests.ui.doubles import owner
 
 

@@ -1,8 +1,9 @@
-"""`SignInViewModel` alone: fakes for the session and the windows, a real loopback listener.
+"""`SignInViewModel` and the `SignInWindows` that follow its views: fakes for the session and the
+windows, a real loopback listener.
 
 The windows are fakes because these tests are about the attempt's logic (state, one answer per
-attempt, one sentence per failure); the real window is tested in test_sign_in_window.py and the
-whole path in tests/integration/test_sign_in_flow.py.
+attempt, one sentence per failure) and which window shows what; the real window is tested in
+test_sign_in_window.py and the whole path in tests/integration/test_sign_in_flow.py.
 """
 
 from __future__ import annotations
@@ -20,21 +21,28 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.config import LoginMethod
 from ringdesk.errors import NetworkError, OAuthError
+from ringdesk.ui.viewmodels.secret_storage import describe_secret_storage
 from ringdesk.ui.viewmodels.sign_in import (
     CANCELLED,
     DENIED,
     NO_BROWSER,
     STATE_MISMATCH,
+    SignInStep,
+    SignInView,
     SignInViewModel,
-    describe_secret_storage,
 )
+from ringdesk.ui.widgets.sign_in_windows import SignInWindows
+from tests.fakes import loop_spawn
 
 pytestmark = pytest.mark.viewmodels
 
 REDIRECT = "http://127.0.0.1:53682/oauth/callback"
+FINISHING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
 
 
 class FakeWindow(QObject):
+    """Either sign-in window: renders views as the real ones do, and records what it showed."""
+
     redirect_caught = Signal(str)
     closed = Signal()
     try_again_requested = Signal()
@@ -49,17 +57,15 @@ class FakeWindow(QObject):
         self.finished = False
         self.shown = 0
 
-    def load(self, url: str) -> None:
-        self.loaded.append(url)
-
-    def show_waiting(self) -> None:
-        self.calls.append(("waiting", ""))
-
-    def show_working(self, sentence: str) -> None:
-        self.calls.append(("working", sentence))
-
-    def show_problem(self, sentence: str) -> None:
-        self.calls.append(("problem", sentence))
+    def show_view(self, view: SignInView) -> None:
+        if view.step is SignInStep.SIGN_IN_PAGE and view.page_url not in self.loaded[-1:]:
+            self.loaded.append(view.page_url)
+        elif view.step is SignInStep.WAITING_FOR_BROWSER:
+            self.calls.append(("waiting", ""))
+        elif view.step is SignInStep.FINISHING:
+            self.calls.append(("working", view.sentence))
+        elif view.step is SignInStep.PROBLEM:
+            self.calls.append(("problem", view.sentence))
 
     def finish(self) -> None:
         self.finished = True
@@ -146,10 +152,6 @@ class Recorder:
         self._ended.clear()
 
 
-def spawn(coro: Any, *, name: str) -> asyncio.Task[Any]:
-    return asyncio.get_running_loop().create_task(coro, name=name)
-
-
 @pytest.fixture
 def session() -> FakeSession:
     return FakeSession()
@@ -168,14 +170,11 @@ def make_vm(qapp, session: FakeSession, windows: list[FakeWindow]) -> Callable[.
         return window
 
     def make(**kwargs: Any) -> SignInViewModel:
-        options: dict[str, Any] = {
-            "redirect_uri": REDIRECT,
-            "window_factory": factory,
-            "wait_window_factory": lambda: factory(lambda _url: False),
-            "spawn": spawn,
-        }
+        options: dict[str, Any] = {"redirect_uri": REDIRECT, "embedded_available": True, "spawn": loop_spawn}
         options.update(kwargs)
-        return SignInViewModel(session, FakeClient(), **options)
+        vm = SignInViewModel(session, FakeClient(), **options)
+        SignInWindows(vm, embedded_window=factory, wait_window=lambda: factory(lambda _url: False))
+        return vm
 
     return make
 
@@ -205,10 +204,11 @@ async def test_embedded_sign_in_exchanges_the_code_once(make_vm, session, window
     assert seen.failed == []
     assert [code for code, _ in session.codes] == ["the-code"]
     assert session.codes[0][1].state == state
-    assert ("working", "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}") in window.calls
+    assert ("working", FINISHING) in window.calls
     assert window.finished
     assert seen.busy == [True, False]
     assert not vm.is_busy
+    assert vm.view.step is SignInStep.CLOSED and vm.view.page_url == ""
 
 
 @pytest.mark.parametrize(
@@ -236,6 +236,7 @@ async def test_a_bad_answer_fails_with_one_sentence_and_no_exchange(
     assert window.calls[-1] == ("problem", sentence)
     assert not window.finished  # stays open with "Try again"
     assert vm.last_problem == sentence and not vm.is_busy
+    assert vm.view == SignInView(SignInStep.PROBLEM, LoginMethod.EMBEDDED, "", sentence)
 
 
 async def test_try_again_starts_a_fresh_attempt_and_the_old_answer_is_refused(make_vm, session, windows):
@@ -272,6 +273,52 @@ async def test_closing_the_window_cancels(make_vm, session, windows) -> None:
     windows[0].redirect_caught.emit(answer(state_of(windows[0].loaded[0]), code="late"))
     await asyncio.sleep(0.05)
     assert session.codes == [] and seen.succeeded == []
+
+
+async def test_the_view_model_alone_publishes_each_step(qapp, session) -> None:
+    vm = SignInViewModel(
+        session, FakeClient(), redirect_uri=REDIRECT, embedded_available=True, spawn=loop_spawn
+    )
+    seen = Recorder(vm)
+    views: list[SignInView] = []
+    vm.changed.connect(views.append)
+    assert vm.view == SignInView(SignInStep.CLOSED, LoginMethod.EMBEDDED, "", "")
+
+    vm.start()
+    page = vm.view.page_url
+    assert vm.view == SignInView(SignInStep.SIGN_IN_PAGE, LoginMethod.EMBEDDED, page, "")
+    assert vm.is_redirect(REDIRECT + "?code=x") and not vm.is_redirect("http://127.0.0.1:53682/other")
+    vm.redirected(answer(state_of(page), code="c"))
+    assert vm.view == SignInView(SignInStep.FINISHING, LoginMethod.EMBEDDED, page, FINISHING)
+    await seen.outcome()
+
+    assert seen.succeeded
+    assert [view.step for view in views] == [SignInStep.SIGN_IN_PAGE, SignInStep.FINISHING, SignInStep.CLOSED]
+
+
+async def test_signing_in_again_during_an_attempt_brings_its_window_forward(make_vm, windows) -> None:
+    vm = make_vm()
+    vm.start()
+    (window,) = windows
+    shown = window.shown
+    vm.start()
+    assert len(windows) == 1 and window.shown == shown + 1
+    assert len(window.loaded) == 1, "the attempt under way goes on"
+
+
+async def test_closing_the_window_after_a_problem_closes_the_view(make_vm, session, windows) -> None:
+    vm = make_vm()
+    seen = Recorder(vm)
+    vm.start()
+    windows[0].redirect_caught.emit(answer(state_of(windows[0].loaded[0]), error="access_denied"))
+    await seen.outcome()
+    assert vm.view.step is SignInStep.PROBLEM
+
+    windows[0].close_by_person()
+    assert vm.view.step is SignInStep.CLOSED
+    assert seen.failed == [DENIED], "nothing more is said"
+    vm.start()
+    assert len(windows) == 2, "the next attempt has a window of its own"
 
 
 async def test_closing_during_the_exchange_cancels_it(make_vm, session, windows) -> None:
@@ -317,7 +364,7 @@ async def test_a_failed_exchange_is_one_sentence_in_the_window(make_vm, session,
 
 
 async def test_without_qtwebengine_the_system_browser_is_used(make_vm) -> None:
-    vm = make_vm(window_factory=None)
+    vm = make_vm(embedded_available=False)
     assert vm.login_method is LoginMethod.SYSTEM_BROWSER
     assert vm.embedded_unavailable_note is not None
     assert make_vm().login_method is LoginMethod.EMBEDDED

@@ -178,6 +178,30 @@ def test_problem_panel_and_closing(qtbot, window) -> None:
     assert not shiboken6.isValid(window.profile)
 
 
+def test_both_windows_render_the_view_models_views(qtbot, window) -> None:
+    from ringdesk.config import LoginMethod
+    from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
+    from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow
+
+    finishing = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
+    window.show_view(SignInView(SignInStep.FINISHING, LoginMethod.EMBEDDED, "", finishing))
+    assert window.panel.isVisible() and window.panel.sentence.text() == finishing
+    window.show_view(SignInView(SignInStep.PROBLEM, LoginMethod.EMBEDDED, "", "Sign-in was cancelled."))
+    assert window.panel.sentence.text() == "Sign-in was cancelled."
+    assert window.panel.primary.text() == "Try again"
+
+    waiting = BrowserWaitWindow()
+    qtbot.addWidget(waiting)
+    waiting.show_view(
+        SignInView(SignInStep.PROBLEM, LoginMethod.SYSTEM_BROWSER, "", "Sign-in was cancelled.")
+    )
+    assert waiting.panel.primary.text() == "Try again" and not waiting.reopen.isVisibleTo(waiting)
+    waiting.show_view(SignInView(SignInStep.WAITING_FOR_BROWSER, LoginMethod.SYSTEM_BROWSER, "https://x", ""))
+    assert waiting.panel.heading.text() == "Waiting for your browser\N{HORIZONTAL ELLIPSIS}"
+    assert waiting.reopen.isVisibleTo(waiting)
+    waiting.finish()
+
+
 @pytest.mark.parametrize(
     ("url", "text"),
     [
@@ -194,9 +218,10 @@ def test_the_address_line_names_the_host(url: str, text: str) -> None:
 
 async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtbot: QtBot) -> None:
     from ringdesk.platforms.ringcentral import PlatformClient
-    from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
     from ringdesk.ui.viewmodels.sign_in import SignInViewModel
-    from tests.ui.doubles import no_spawn, owner
+    from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
+    from tests.fakes import no_spawn
+    from tests.ui.doubles import owner
 
     async with PlatformClient("https://platform.ringcentral.com", "preview") as client:
         vm = SignInViewModel(

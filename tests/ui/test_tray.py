@@ -12,7 +12,6 @@ import asyncio
 import re
 import subprocess
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,7 +29,6 @@ from ringdesk.numbers import format_for_display
 from ringdesk.platforms.base import Identity
 from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
-from ringdesk.ui.widgets.tray import TrayIcon
 from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber
 from ringdesk.ui.viewmodels.session import SessionViewModel
 from ringdesk.ui.viewmodels.tray import (
@@ -39,7 +37,9 @@ from ringdesk.ui.viewmodels.tray import (
     TrayState,
     TrayViewModel,
 )
-from tests.ui.doubles import FakeCall, FakeService, no_spawn, owner, until
+from ringdesk.ui.widgets.tray import TrayIcon
+from tests.fakes import FakeCall, FakeService, FakeSession, no_spawn, until
+from tests.ui.doubles import owner
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
 SIGNED_IN = SessionStatus(SessionState.SIGNED_IN, Identity("1", "2", "101", "Dana Operator"), None, True)
@@ -262,24 +262,8 @@ async def test_recent_numbers_up_to_eight_and_redial(qtbot: QtBot) -> None:
 
 @pytest.mark.viewmodels
 async def test_sign_in_sign_out_and_quit(qtbot: QtBot) -> None:
-    class FakeSession:
-        def __init__(self) -> None:
-            self.status = SIGNED_IN
-            self.listeners: list[Callable[[SessionStatus], None]] = []
-            self.sign_outs = 0
-
-        def subscribe(self, listener: Callable[[SessionStatus], None]) -> Callable[[], None]:
-            self.listeners.append(listener)
-            return lambda: self.listeners.remove(listener)
-
-        async def sign_out(self) -> None:
-            self.sign_outs += 1
-            self.status = SIGNED_OUT
-            for listener in list(self.listeners):
-                listener(self.status)
-
     s = Setup(spawn=no_spawn)
-    session = FakeSession()
+    session = FakeSession(SIGNED_IN)
     s.session.bind(session)
     s.vm.sign_out()
     await until(lambda: s.vm.view.state is TrayState.SIGNED_OUT)

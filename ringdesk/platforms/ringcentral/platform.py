@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from ringdesk.errors import ApiError, RingDeskError
+from ringdesk.errors import ApiError, InvalidRequest, RingDeskError
 from ringdesk.numbers import digits_of
 from ringdesk.platforms.base import (
     AccountPhones,
     Action,
     Budget,
+    CallAlreadyConnected,
     CallerId,
     CallHandle,
     CallNotFound,
@@ -128,7 +129,13 @@ class RingCentralPlatform:
         return progress_from_ringout(await self.client.get_ringout(call_id))
 
     async def cancel_call(self, call_id: str) -> None:
-        await self.client.cancel_ringout(call_id)
+        try:
+            await self.client.cancel_ringout(call_id)
+        except InvalidRequest as exc:
+            # The platform answers 409 to a cancel of a RingOut that has connected.
+            if exc.status == 409:
+                raise CallAlreadyConnected(detail=str(exc)) from exc
+            raise
 
     async def hang_up(self, call: CallHandle) -> None:
         session_id = await self._find_session(call)

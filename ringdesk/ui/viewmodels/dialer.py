@@ -27,14 +27,14 @@ from ringdesk.calls.state import CallState
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
-from ringdesk.platforms.ringcentral.models import ForwardingNumber
+from ringdesk.platforms.base import Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.storage.history import CallHistory, CallRecord
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.call import CallView, CallViewModel
 from ringdesk.ui.viewmodels.formatting import ELLIPSIS
 
-__all__ = ["RECENT_LIMIT", "DialerView", "DialerViewModel", "RecentNumber", "ringout_from"]
+__all__ = ["RECENT_LIMIT", "DialerView", "DialerViewModel", "RecentNumber", "phone_to_ring"]
 
 _log = logging.getLogger("ringdesk.ui.dialer")
 
@@ -44,11 +44,12 @@ Spawn = Callable[..., "asyncio.Task[Any]"]
 RECENT_LIMIT = 8
 
 
-def ringout_from(choice: DialerSettings) -> ForwardingNumber | str:
-    """What `RingOutService.place(from_=...)` wants: the record when it has an id, else the number."""
+def phone_to_ring(choice: DialerSettings) -> Phone | str:
+    """What `CallService.place(from_=...)` wants: the chosen phone when it has the platform's id,
+    else the number."""
     if choice.forwarding_number_id:
-        return ForwardingNumber(
-            id=choice.forwarding_number_id, phone_number=choice.phone_number, label=choice.phone_label or None
+        return Phone(
+            id=choice.forwarding_number_id, number=choice.phone_number, label=choice.phone_label or None
         )
     return choice.phone_number or ""
 
@@ -95,7 +96,7 @@ class _ServiceLike(Protocol):
         self,
         target: DialTarget,
         *,
-        from_: ForwardingNumber | str,
+        from_: Phone | str,
         from_label: str | None,
         caller_id: str | None,
         play_prompt: bool,
@@ -291,7 +292,7 @@ class DialerViewModel(ViewModel[DialerView]):
         try:
             call = await service.place(
                 target,
-                from_=ringout_from(prefs),
+                from_=phone_to_ring(prefs),
                 from_label=prefs.phone_label or None,
                 caller_id=prefs.caller_id,
                 play_prompt=prefs.play_prompt,

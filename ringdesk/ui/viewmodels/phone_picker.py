@@ -23,14 +23,13 @@ from PySide6.QtCore import QObject, Signal
 from ringdesk.config import DialerSettings
 from ringdesk.errors import report
 from ringdesk.numbers import InvalidNumber, format_for_display, parse_dial_input
-from ringdesk.platforms.ringcentral.models import Extension, ForwardingNumber, PhoneNumber
+from ringdesk.platforms.base import AccountPhones, CallerId, Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.regions import region_name
 from ringdesk.ui.viewmodels.base import ViewModel
 
 __all__ = [
     "OTHER_NUMBER",
-    "AccountPhones",
     "CallerIdOption",
     "PhoneOption",
     "PhonePickerViewModel",
@@ -45,15 +44,6 @@ Spawn = Callable[..., "asyncio.Task[Any]"]
 
 #: The picker's key for "Another number...".
 OTHER_NUMBER = "other"
-
-
-@dataclass(frozen=True)
-class AccountPhones:
-    """What the picker lists, as loaded from the platform after sign-in."""
-
-    extension: Extension | None
-    forwarding_numbers: tuple[ForwardingNumber, ...]
-    phone_numbers: tuple[PhoneNumber, ...]
 
 
 @dataclass(frozen=True)
@@ -269,8 +259,10 @@ def country_choices() -> tuple[tuple[str, str], ...]:
 # The only functions here that read the platform's record shapes; the rest works on the options.
 
 
-_TYPE_WORDS = {
-    "phoneline": "Desk phone",
+# The platform's neutral kinds (`ringdesk.platforms.base.Phone.kind`) in words; any other kind
+# is the platform's own word and shows as it is.
+_KIND_WORDS = {
+    "desk": "Desk phone",
     "home": "Home phone",
     "mobile": "Mobile phone",
     "work": "Work phone",
@@ -281,47 +273,37 @@ _TYPE_WORDS = {
 
 
 def _home_country_code(phones: AccountPhones) -> str | None:
-    extension = phones.extension
-    return extension.home_country.iso_code if extension and extension.home_country else None
+    return phones.home_country
 
 
 def _phone_options(phones: AccountPhones) -> tuple[PhoneOption, ...]:
     """The phones that can be rung first, in the account's order."""
-    options = (_phone_option(i, record) for i, record in enumerate(phones.forwarding_numbers))
+    options = (_phone_option(i, phone) for i, phone in enumerate(phones.phones))
     return tuple(option for option in options if option is not None)
 
 
-def _phone_option(index: int, record: ForwardingNumber) -> PhoneOption | None:
-    if not record.phone_number:
+def _phone_option(index: int, phone: Phone) -> PhoneOption | None:
+    if not phone.number:
         return None  # nothing to ring
-    kind = _TYPE_WORDS.get((record.type or "").casefold(), record.type or "")
-    label = (record.label or "").strip() or kind or "Phone"
-    key = f"id:{record.id}" if record.id else f"number:{index}:{record.phone_number}"
+    kind = _KIND_WORDS.get(phone.kind or "", phone.kind or "")
+    label = (phone.label or "").strip() or kind or "Phone"
+    key = f"id:{phone.id}" if phone.id else f"number:{index}:{phone.number}"
     return PhoneOption(
         key=key,
         label=label,
-        number=format_for_display(record.phone_number),
+        number=format_for_display(phone.number),
         kind=kind,
-        forwarding_number_id=record.id,
-        phone_number=record.phone_number,
+        forwarding_number_id=phone.id,
+        phone_number=phone.number,
     )
 
 
 def _caller_id_options(phones: AccountPhones) -> list[CallerIdOption]:
-    """The account's numbers with the caller-ID feature."""
-    return [
-        CallerIdOption(number.phone_number, _caller_id_text(number))
-        for number in phones.phone_numbers
-        if number.can_be_caller_id and number.phone_number
-    ]
+    """The numbers the operator may show to the person called."""
+    return [CallerIdOption(caller_id.number, _caller_id_text(caller_id)) for caller_id in phones.caller_ids]
 
 
-def _caller_id_text(number: PhoneNumber) -> str:
-    shown = format_for_display(number.phone_number or "")
-    words = {
-        "MainCompanyNumber": "main company number",
-        "DirectNumber": "direct number",
-        "CompanyNumber": "company number",
-    }
-    what = number.label or words.get(number.usage_type or "", "")
+def _caller_id_text(caller_id: CallerId) -> str:
+    shown = format_for_display(caller_id.number)
+    what = caller_id.label or caller_id.usage
     return f"{shown} ({what})" if what else shown

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from ringdesk.auth.session import SessionState, SessionStatus
+from ringdesk.config import ConnectionInfo
 from ringdesk.errors import report
 from ringdesk.platforms.base import Identity
 from ringdesk.qtasync import spawn as qt_spawn
@@ -46,17 +47,6 @@ MEMORY_ONLY_NOTICE = (
 
 SIGNED_OUT = "Signed out"
 SIGNING_IN = "Signing in\N{HORIZONTAL ELLIPSIS}"
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """Plain facts about where the app signs in, shown in the status area. No secrets."""
-
-    server_label: str = ""
-    server_url: str = ""
-    login_method_label: str = ""
-    #: Where secrets are kept ("GNOME Keyring", "Secret Service"); None when memory only.
-    secret_storage: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""The dialer: number entry with a live preview, dial pad, Call button and recent numbers, and in
-place of the pad the live status of the current call. A pure view of `DialerViewModel`.
+"""The main screen's dialer: number entry and preview, dial pad, Call, recent numbers, the live call.
+
+A pure view of `DialerViewModel`; while a call is shown, its status (`CallStatusView`) takes the
+place of the pad.
 
     dialer = DialerWidget(dialer_vm)          # no network, no database: only the view models
     window.set_content(dialer)

@@ -1,5 +1,6 @@
-"""The Preferences dialog: start-up, tray and notification switches. A pure view of
-`PreferencesViewModel`; show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
+"""The Preferences dialog: the start-up, tray and notification switches.
+
+A pure view of `PreferencesViewModel`; show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
 
 OK hands the switches to the view model, which saves them; the dialog closes once that succeeded
 and shows the sentence in it when it did not. Cancel (or Esc) leaves everything as it was.

@@ -243,7 +243,7 @@ class SignInWindow(QWidget):
 
     # ------------------------------------------------------------------ what the view model's views say
 
-    def render(self, view: SignInView) -> None:
+    def show_view(self, view: SignInView) -> None:
         """Show what `view` says: a new attempt's page, the "finishing" panel, or the problem."""
         if view.step is SignInStep.SIGN_IN_PAGE and view.page_url != self._page_url:
             self.load(view.page_url)
@@ -456,7 +456,7 @@ class BrowserWaitWindow(QWidget):
         self.show_waiting()
         self.setMinimumWidth(440)
 
-    def render(self, view: SignInView) -> None:
+    def show_view(self, view: SignInView) -> None:
         """Show what `view` says: waiting for the browser, finishing, or the problem."""
         if view.step is SignInStep.WAITING_FOR_BROWSER:
             self.show_waiting()

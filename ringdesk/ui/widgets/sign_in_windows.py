@@ -26,7 +26,7 @@ class _Window(Protocol):
     closed: SignalInstance
     try_again_requested: SignalInstance
 
-    def render(self, view: SignInView) -> None: ...
+    def show_view(self, view: SignInView) -> None: ...
     def finish(self) -> None: ...
     def show(self) -> None: ...
     def raise_(self) -> None: ...
@@ -85,7 +85,7 @@ class SignInWindows(QObject):
         window = self._embedded_window(new_attempt) if embedded else self._wait_window(new_attempt)
         if window is None:
             return
-        window.render(view)
+        window.show_view(view)
         if new_attempt:
             self._presented_url = view.page_url
             window.show()

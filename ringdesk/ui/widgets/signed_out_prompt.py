@@ -1,4 +1,4 @@
-"""Seed 003's start-up question, asked when no stored sign-in is still good: sign in now, or later.
+"""The start-up question when no stored sign-in still works: sign in now, or continue signed out.
 
 Shown with `open()` (window-modal, never `exec()`); the answer comes as `answered(bool)`: True for
 "Sign in now". Closing it or pressing Esc means "Continue signed out".

@@ -8,7 +8,6 @@ fakes, so "an hour later" costs nothing, while the simulator's tokens stay valid
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,77 +19,9 @@ from ringdesk.auth import Session, TokenStore
 from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import Simulator
+from tests.fakes import FakeClock
 
 CLIENT_ID = "ringdesk-demo"
-
-
-class FakeTime:
-    """Monotonic and wall clocks plus a sleep; nothing moves until `advance`, `set_mono` or `jump_wall`.
-
-    A sleeper wakes when `advance` passes its deadline, as the event loop's timer would. `set_mono`
-    moves time without waking anybody, for checks that must not involve the session's timer.
-    """
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self._wall_offset = time.time() - self.mono
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.mono
-
-    def wall(self) -> float:
-        return self.mono + self._wall_offset
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self.mono + seconds, future))
-        try:
-            await future
-        finally:
-            self._sleepers = [(t, f) for t, f in self._sleepers if f is not future]
-
-    def set_mono(self, value: float) -> None:
-        self.mono = value
-
-    def jump_wall(self, seconds: float) -> None:
-        """The wall clock alone moves: a suspend (monotonic stood still) or a clock change."""
-        self._wall_offset += seconds
-
-    async def advance(self, seconds: float) -> None:
-        """Move both clocks forward, waking sleepers in deadline order and letting each one run."""
-        target = self.mono + seconds
-        while True:
-            due = sorted((t, f) for t, f in self._sleepers if t <= target and not f.done())
-            if not due:
-                break
-            deadline, future = due[0]
-            self.mono = max(self.mono, deadline)
-            future.set_result(None)
-            await settle()
-        self.mono = target
-        await settle()
-
-    @property
-    def sleeping(self) -> int:
-        return sum(1 for _, f in self._sleepers if not f.done())
-
-
-async def settle(rounds: int = 20) -> None:
-    """Let ready callbacks and tasks run (no real time passes)."""
-    for _ in range(rounds):
-        await asyncio.sleep(0)
-
-
-async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
-    """Wait in real time for `condition` (work that goes over a socket to the simulator)."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -122,8 +53,8 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def fake_time() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -151,7 +82,7 @@ def token_requests(sim_control: Any) -> Callable[[], list[dict[str, Any]]]:
 class Rig:
     """A real client and store around one session, all on `fake_time`; `new_session()` makes more."""
 
-    def __init__(self, sim: Simulator, fake_time: FakeTime, keyring_backend: MemoryKeyring) -> None:
+    def __init__(self, sim: Simulator, fake_time: FakeClock, keyring_backend: MemoryKeyring) -> None:
         self.sim = sim
         self.time = fake_time
         self.keyring = keyring_backend
@@ -160,14 +91,12 @@ class Rig:
         self.session, self.client, self.store = self.new_session()
 
     def new_session(self) -> tuple[Session, PlatformClient, TokenStore]:
-        client = PlatformClient(
-            self.sim.base_url, CLIENT_ID, clock=self.time.clock, wall_clock=self.time.wall
-        )
+        client = PlatformClient(self.sim.base_url, CLIENT_ID, clock=self.time, wall_clock=self.time.wall)
         store = TokenStore(self.sim.base_url, CLIENT_ID, backend=self.keyring)
         session = Session(
             RingCentralPlatform(client),
             store,
-            clock=self.time.clock,
+            clock=self.time,
             wall_clock=self.time.wall,
             sleep=self.time.sleep,
         )
@@ -183,7 +112,7 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(sim: Simulator, fake_time: FakeTime, memory_keyring: MemoryKeyring) -> AsyncIterator[Rig]:
+async def rig(sim: Simulator, fake_time: FakeClock, memory_keyring: MemoryKeyring) -> AsyncIterator[Rig]:
     made = Rig(sim, fake_time, memory_keyring)
     yield made
     await made.aclose()

@@ -26,8 +26,9 @@ from ringdesk.auth import (
 from ringdesk.errors import AuthenticationError, NetworkError, OAuthError, PermissionDenied
 from ringdesk.platforms.ringcentral import TokenSet
 from ringdesk.simulator import Simulator
+from tests.fakes import settle, until
 
-from .conftest import Rig, eventually, settle
+from .conftest import Rig
 
 TOKEN_PATH = "/restapi/oauth/token"
 REVOKE_PATH = "/restapi/oauth/revoke"
@@ -135,8 +136,8 @@ async def test_sign_in_failing_after_the_token_is_undone(rig: Rig, jwt: str, sim
     sim_control.fail_next(EXT_PATH, status=403, count=1)
     with pytest.raises(PermissionDenied):
         await rig.session.sign_in_with_jwt(jwt)
-    await eventually(lambda: any(p == REVOKE_PATH for _, p, _ in paths(sim_control)))
-    await eventually(lambda: not [k for k in rig.keyring.entries if "tokens" in k[1]])
+    await until(lambda: any(p == REVOKE_PATH for _, p, _ in paths(sim_control)))
+    await until(lambda: not [k for k in rig.keyring.entries if "tokens" in k[1]])
     assert rig.session.status.state is SessionState.SIGNED_OUT
 
 
@@ -168,7 +169,7 @@ async def test_restore_refreshes_an_expired_access_token_once(
     old = await signed_in(rig, jwt)
     await rig.session.aclose()
     sim_control.expire_tokens("access")
-    rig.time.set_mono(rig.time.mono + 4000)  # started again an hour later
+    rig.time.jump(4000)  # started again an hour later
     sim_control.clear_requests()
 
     session, client, store = rig.new_session()
@@ -188,7 +189,7 @@ async def test_restore_with_a_dead_refresh_token_fails(
     await signed_in(rig, jwt)
     await rig.session.aclose()
     sim_control.revoke_tokens()
-    rig.time.set_mono(rig.time.mono + 4000)
+    rig.time.jump(4000)
     sim_control.clear_requests()
 
     session, _, store = rig.new_session()
@@ -204,7 +205,7 @@ async def test_restore_with_an_expired_refresh_token_asks_nobody(
 ) -> None:
     await signed_in(rig, jwt)
     await rig.session.aclose()
-    rig.time.set_mono(rig.time.mono + 8 * 86400)  # past the refresh token's 7 days
+    rig.time.jump(8 * 86400)  # past the refresh token's 7 days
     sim_control.clear_requests()
     session, _, _ = rig.new_session()
     assert await session.restore() is False
@@ -225,7 +226,7 @@ async def test_twenty_concurrent_callers_share_one_refresh(
 ) -> None:
     old = await signed_in(rig, jwt)
     sim_control.clear_requests()
-    rig.time.set_mono(rig.time.mono + DUE + 1)  # due, without waking the timer
+    rig.time.jump(DUE + 1)  # due, without waking the timer
 
     tokens = await asyncio.gather(*(rig.session.access_token() for _ in range(20)))
 
@@ -282,7 +283,7 @@ async def test_new_tokens_are_stored_before_anyone_gets_them(
         await real_save(tokens)
 
     monkeypatch.setattr(rig.store, "save_tokens", slow_save)
-    rig.time.set_mono(rig.time.mono + DUE + 1)
+    rig.time.jump(DUE + 1)
     first = asyncio.create_task(rig.session.access_token())
     await asyncio.wait_for(saving.wait(), 5)
     second = asyncio.create_task(rig.session.access_token())
@@ -306,7 +307,7 @@ async def test_the_timer_refreshes_ahead_of_expiry(
     await rig.time.advance(DUE - 5)
     assert token_requests() == []
     await rig.time.advance(6)
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 1
     new = await rig.session.access_token()
     assert new != old
@@ -324,13 +325,13 @@ async def test_refresh_token_dead_signs_out_with_a_problem(
     sim_control.clear_requests()
 
     await rig.time.advance(DUE + 1)
-    await eventually(lambda: rig.session.status.state is SessionState.SIGNED_OUT)
+    await until(lambda: rig.session.status.state is SessionState.SIGNED_OUT)
 
     assert rig.session.status.problem == EXPIRED_PROBLEM
     assert rig.session.status.identity is None
     assert statuses and statuses[-1].problem == EXPIRED_PROBLEM
     assert [r["status"] for r in token_requests()] == [400]
-    await eventually(lambda: not [k for k in rig.keyring.entries if "tokens" in k[1]])
+    await until(lambda: not [k for k in rig.keyring.entries if "tokens" in k[1]])
     assert await stored(rig) is None
     # A remembered JWT is a credential of its own and survives an expired session.
     assert await rig.store.load_secret("jwt") == jwt
@@ -351,7 +352,7 @@ async def test_network_trouble_keeps_the_session_and_retries_later(
     sim_control.clear_requests()
 
     await rig.time.advance(DUE + 0.001)  # the refresh fails at a known moment
-    await eventually(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
     assert rig.session.status.state is SessionState.SIGNED_IN
     # The access token is still valid: requests go on with it, and do not trigger refreshes.
     assert await rig.session.access_token() == old
@@ -360,7 +361,7 @@ async def test_network_trouble_keeps_the_session_and_retries_later(
     assert len(token_requests()) == 1
 
     await rig.time.advance(1.0)  # the 2 s backoff is over
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 2
     assert await rig.session.access_token() != old
 
@@ -374,12 +375,12 @@ async def test_backoff_doubles_and_never_loops(
     sim_control.clear_requests()
 
     await rig.time.advance(DUE + 0.001)  # the refresh fails at a known moment
-    await eventually(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
     for attempts, backoff in ((2, 2.0), (3, 4.0), (4, 8.0), (5, 16.0)):
         await rig.time.advance(backoff - 0.5)
         assert len(token_requests()) == attempts - 1, f"early retry before {backoff} s"
         await rig.time.advance(0.5)
-        await eventually(lambda n=attempts: len(token_requests()) == n and rig.time.sleeping == 1)  # type: ignore[misc]
+        await until(lambda n=attempts: len(token_requests()) == n and rig.time.sleeping == 1)  # type: ignore[misc]
     assert rig.session.refresh_count == 1
     assert rig.session.status.state is SessionState.SIGNED_IN
 
@@ -392,12 +393,12 @@ async def test_rate_limited_refresh_waits_for_the_auth_budget(
     sim_control.clear_requests()
 
     await rig.time.advance(DUE + 0.001)  # the refresh fails at a known moment
-    await eventually(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
     assert rig.client.next_send_in("Auth") == pytest.approx(7, abs=0.01)
     await rig.time.advance(6.5)
     assert len(token_requests()) == 1
     await rig.time.advance(0.6)
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 2
 
 
@@ -407,7 +408,7 @@ async def test_expired_token_and_failing_refresh_fail_requests_without_a_loop(
     await signed_in(rig, jwt)
     sim_control.drop_next(TOKEN_PATH, count=5)
     sim_control.clear_requests()
-    rig.time.set_mono(rig.time.mono + 3700)  # past expiry, timer not woken
+    rig.time.jump(3700)  # past expiry, timer not woken
 
     with pytest.raises(NetworkError):
         await rig.session.access_token()
@@ -422,12 +423,12 @@ async def test_a_wall_clock_jump_triggers_an_immediate_check(
 ) -> None:
     await signed_in(rig, jwt)
     sim_control.clear_requests()
-    await eventually(lambda: rig.time.sleeping == 1)
+    await until(lambda: rig.time.sleeping == 1)
 
     # Suspended for more than an hour: the monotonic clock stood still, the wall clock did not.
     rig.time.jump_wall(4000)
     await rig.time.advance(30)  # the step that was pending when the machine went to sleep ends
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 1
 
 
@@ -436,11 +437,11 @@ async def test_check_now_after_resume_refreshes_at_once(
 ) -> None:
     await signed_in(rig, jwt)
     sim_control.clear_requests()
-    await eventually(lambda: rig.time.sleeping == 1)
+    await until(lambda: rig.time.sleeping == 1)
 
     rig.time.jump_wall(4000)
     rig.session.check_now()  # no time passes on the monotonic clock at all
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 1
 
 
@@ -461,7 +462,7 @@ async def test_a_clock_set_back_does_not_delay_the_refresh(
     sim_control.clear_requests()
     rig.time.jump_wall(-4000)
     await rig.time.advance(DUE + 1)
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 1
 
 
@@ -472,9 +473,9 @@ async def test_check_now_retries_a_failed_refresh_at_once(
     sim_control.drop_next(TOKEN_PATH)
     sim_control.clear_requests()
     await rig.time.advance(DUE + 0.001)  # the refresh fails at a known moment
-    await eventually(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
     rig.session.check_now()  # "the network is back"
-    await eventually(lambda: rig.session.refresh_count == 1)
+    await until(lambda: rig.session.refresh_count == 1)
     assert len(token_requests()) == 2
 
 
@@ -527,7 +528,7 @@ async def test_sign_in_again_after_expiry(rig: Rig, jwt: str, sim_control: Any) 
     await signed_in(rig, jwt)
     sim_control.revoke_tokens()
     await rig.time.advance(DUE + 1)
-    await eventually(lambda: rig.session.status.state is SessionState.SIGNED_OUT)
+    await until(lambda: rig.session.status.state is SessionState.SIGNED_OUT)
     await rig.session.sign_in_with_jwt(jwt)
     assert rig.session.status.state is SessionState.SIGNED_IN
     assert rig.session.status.problem is None
@@ -566,7 +567,7 @@ async def test_no_secret_reaches_the_log(
     caplog.set_level("DEBUG")
     await signed_in(rig, jwt)
     first = await stored(rig)
-    rig.time.set_mono(rig.time.mono + DUE + 1)
+    rig.time.jump(DUE + 1)
     await rig.session.access_token()
     second = await stored(rig)
     await rig.session.sign_out()

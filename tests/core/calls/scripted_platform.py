@@ -31,11 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ringdesk.errors import InvalidRequest, NetworkError, NotFound, RateLimited, RingDeskError
+from ringdesk.errors import NetworkError, NotFound, RateLimited, RingDeskError
 from ringdesk.platforms.base import (
     AccountPhones,
     Action,
     Budget,
+    CallAlreadyConnected,
     CallHandle,
     CallNotFound,
     CallProgress,
@@ -47,7 +48,15 @@ from ringdesk.platforms.base import (
     PlatformKind,
 )
 
-__all__ = ["CONNECTING_SCRIPT", "PlaceFault", "ScriptedLeg", "ScriptedPlatform", "Stage", "Step"]
+__all__ = [
+    "CONNECTING_SCRIPT",
+    "PlaceFault",
+    "ScriptedLeg",
+    "ScriptedPlatform",
+    "Stage",
+    "Step",
+    "failing_script",
+]
 
 ScriptedLeg = Literal["caller", "callee"]
 """The leg a scripted failure happens on: the operator's phone or the destination."""
@@ -134,8 +143,9 @@ class ScriptedPlatform:
     """A `CallingPlatform` in memory whose calls follow scripts (see the module docstring).
 
     `place_limit`/`status_limit` per `window` are the budgets it states (`status_limit=None`: it
-    states none, so polling goes at the service's own interval). `on_request(word)` is told of every
-    request as it is made, so a test can put the requests in order with other events.
+    states none, so polling goes at the service's own interval). A call that has reached its last
+    step answers `polls_until_gone` more polls with it, then is gone. `on_request(word)` is told of
+    every request as it is made, so a test can put the requests in order with other events.
     """
 
     kind = PlatformKind.RINGCENTRAL
@@ -220,7 +230,7 @@ class ScriptedPlatform:
         self._note("cancel")
         call = self._call(call_id)
         if call.now.call.status is not LegStatus.PENDING:
-            raise InvalidRequest(status=409, message=f"call {call_id} is no longer ringing")
+            raise CallAlreadyConnected(detail=f"call {call_id} is no longer ringing")
         del self._calls[call_id]
 
     async def hang_up(self, call: CallHandle) -> None:

@@ -17,6 +17,7 @@ from ringdesk.calls import CallService, Phase, PollingStatusSource
 from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, StaticTokenAuth
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.storage.history import CallHistory
+from tests.fakes import FakeClock
 
 from .conftest import TARGET, TO_E164
 
@@ -38,17 +39,9 @@ def _client(
     )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -59,14 +52,14 @@ async def clients() -> AsyncIterator[list[PlatformClient]]:
         await client.aclose()
 
 
-async def test_default_pause_is_the_widget_interval(clock: Clock, clients: list[PlatformClient]) -> None:
+async def test_default_pause_is_the_widget_interval(clock: FakeClock, clients: list[PlatformClient]) -> None:
     client = _client(RateLimitLedger(clock))
     clients.append(client)
     # 50 Light per 60 s, half of it for polling: 2.4 s, so the 2.5 s interval rules.
     assert PollingStatusSource(RingCentralPlatform(client)).pause() == 2.5
 
 
-async def test_a_smaller_stated_limit_slows_polling(clock: Clock, clients: list[PlatformClient]) -> None:
+async def test_a_smaller_stated_limit_slows_polling(clock: FakeClock, clients: list[PlatformClient]) -> None:
     ledger = RateLimitLedger(clock)
     ledger.observe("ringout_status", "Light", {"X-Rate-Limit-Limit": "10", "X-Rate-Limit-Window": "60"})
     client = _client(ledger)
@@ -76,7 +69,7 @@ async def test_a_smaller_stated_limit_slows_polling(clock: Clock, clients: list[
 
 
 async def test_a_penalty_or_a_full_window_holds_polling_back(
-    clock: Clock, clients: list[PlatformClient]
+    clock: FakeClock, clients: list[PlatformClient]
 ) -> None:
     ledger = RateLimitLedger(clock, limits={"Light": 1000})
     client = _client(ledger)
@@ -87,7 +80,9 @@ async def test_a_penalty_or_a_full_window_holds_polling_back(
     assert source.pause() == pytest.approx(30.0)
 
 
-async def test_trouble_backs_off_doubling_up_to_the_cap(clock: Clock, clients: list[PlatformClient]) -> None:
+async def test_trouble_backs_off_doubling_up_to_the_cap(
+    clock: FakeClock, clients: list[PlatformClient]
+) -> None:
     client = _client(RateLimitLedger(clock, limits={"Light": 1000}))
     clients.append(client)
     source = PollingStatusSource(RingCentralPlatform(client), interval=1.0, trouble_backoff_max=5.0)

@@ -1,5 +1,5 @@
-"""Fakes for the client's unit tests: a clock that only moves when the client sleeps, and a
-scripted transport that answers requests in order and keeps every request it saw."""
+"""Fakes for the client's unit tests: a clock that only moves when the client sleeps (`FakeClock`
+with `autojump`), and a scripted transport that answers requests in order and keeps every request it saw."""
 
 from __future__ import annotations
 
@@ -11,31 +11,10 @@ import httpx
 import pytest
 
 from ringdesk.platforms.ringcentral import PlatformClient, RetryPolicy, StaticTokenAuth
+from tests.fakes import FakeClock
 
 SERVER = "https://platform.example.test"
 EXT = "/restapi/v1.0/account/~/extension/~"
-WALL_EPOCH = 1_800_000_000.0
-
-
-class FakeClock:
-    """Monotonic time that advances only through `sleep`, so waits are exact and instant."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return WALL_EPOCH + self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
@@ -100,7 +79,7 @@ def error_json(code: str, message: str = "boom", parameter: str | None = None) -
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(autojump=True)
 
 
 @pytest.fixture

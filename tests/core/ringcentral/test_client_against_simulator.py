@@ -29,8 +29,7 @@ from ringdesk.platforms.ringcentral import (
     StaticTokenAuth,
     TokenSet,
 )
-
-from .conftest import FakeClock
+from tests.fakes import FakeClock
 
 RING_OUT = "*/extension/~/ring-out"
 TO_NUMBER = "+14155550199"

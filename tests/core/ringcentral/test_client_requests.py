@@ -13,8 +13,9 @@ import pytest
 
 from ringdesk.errors import AuthenticationError, MalformedResponse, OAuthError
 from ringdesk.platforms.ringcentral import ForwardingNumber, PlatformClient, StaticTokenAuth
+from tests.fakes import WALL_EPOCH, FakeClock
 
-from .conftest import EXT, SERVER, WALL_EPOCH, FakeClock, Script, json_response, ringout_json
+from .conftest import EXT, SERVER, Script, json_response, ringout_json
 
 MakeClient = Callable[..., PlatformClient]
 

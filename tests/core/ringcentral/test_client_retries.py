@@ -17,8 +17,9 @@ from ringdesk.errors import (
     ServerError,
 )
 from ringdesk.platforms.ringcentral import PlatformClient, RetryPolicy, StaticTokenAuth
+from tests.fakes import FakeClock
 
-from .conftest import EXT, FakeClock, Script, error_json, json_response, ringout_json
+from .conftest import EXT, Script, error_json, json_response, ringout_json
 
 MakeClient = Callable[..., PlatformClient]
 
@@ -260,7 +261,7 @@ async def test_heavy_budget_spent_raises_without_sending(
     client = make_client()
     for _ in range(10):
         await client.create_ringout("+16505550100", "+14155550199")
-        clock.advance(1.0)
+        clock.jump(1.0)
     assert len(script.requests) == 10
     with pytest.raises(RateLimited) as caught:
         await client.create_ringout("+16505550100", "+14155550199")
@@ -271,7 +272,7 @@ async def test_heavy_budget_spent_raises_without_sending(
     assert len(script.requests) == 10  # zero requests sent
     assert client.next_send_in("Heavy") == pytest.approx(50.0)
     assert client.next_send_in(client.group_of("ringout_create")) == pytest.approx(50.0)
-    clock.advance(50.0)
+    clock.jump(50.0)
     await client.create_ringout("+16505550100", "+14155550199")
     assert len(script.requests) == 11
 

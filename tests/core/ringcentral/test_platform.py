@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from ringdesk.errors import InvalidRequest, NetworkError, NotFound
-from ringdesk.platforms.base import Action, CallerId, CallHandle, CallNotFound, LegStatus, Phone, PlatformKind
+from ringdesk.platforms.base import (
+    Action,
+    CallAlreadyConnected,
+    CallerId,
+    CallHandle,
+    CallNotFound,
+    LegStatus,
+    Phone,
+    PlatformKind,
+)
 from ringdesk.platforms.ringcentral import PlatformClient, StaticTokenAuth
 from ringdesk.platforms.ringcentral.platform import CALL_CONTROL_PERMISSION, RingCentralPlatform
 from ringdesk.simulator import Simulator, SimulatorControl
@@ -99,3 +109,13 @@ def test_place_failure_sentences_for_ringout_codes() -> None:
     assert platform.place_failure(no_code) == (no_code.user_message, "HTTP 415")
     # Not a refusal by the platform: the call service words these itself.
     assert platform.place_failure(NetworkError(may_have_reached_server=False)) is None
+
+
+async def test_a_cancel_after_the_call_connected_is_told_apart(platform: RingCentralPlatform) -> None:
+    progress = await platform.place_call("+16505550122", "+14155550199", caller_id=None, play_prompt=False)
+    async with asyncio.timeout(10):
+        while progress.call.status is not LegStatus.ANSWERED:
+            await asyncio.sleep(0.02)
+            progress = await platform.call_progress(progress.call_id)
+    with pytest.raises(CallAlreadyConnected):
+        await platform.cancel_call(progress.call_id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ringdesk.platforms.ringcentral.ratelimit import DEFAULT_LIMITS, RateLimitLedger
-
-from .conftest import FakeClock
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
@@ -27,12 +26,12 @@ def test_sliding_window_blocks_at_the_limit(ledger: RateLimitLedger, clock: Fake
     for _ in range(10):
         assert ledger.next_send_in("Heavy") == 0.0
         ledger.record_sent("Heavy")
-        clock.advance(1.0)
+        clock.jump(1.0)
     # Ten sent at t=0..9; now t=10: the first leaves the window at t=60.
     assert ledger.next_send_in("Heavy") == pytest.approx(50.0)
-    clock.advance(49.9)
+    clock.jump(49.9)
     assert ledger.next_send_in("Heavy") == pytest.approx(0.1)
-    clock.advance(0.1)
+    clock.jump(0.1)
     assert ledger.next_send_in("Heavy") == 0.0
     ledger.record_sent("Heavy")
     # The next slot frees when the second send (t=1) leaves the window at t=61.
@@ -107,7 +106,7 @@ def test_penalty_with_retry_after(ledger: RateLimitLedger, clock: FakeClock) -> 
     assert ledger.penalize("Heavy", 12.0) == 12.0
     assert ledger.next_send_in("Heavy") == pytest.approx(12.0)
     assert ledger.next_send_in("Light") == 0.0
-    clock.advance(12.0)
+    clock.jump(12.0)
     assert ledger.next_send_in("Heavy") == 0.0
 
 
@@ -127,7 +126,7 @@ def test_penalty_and_budget_take_the_longer_wait(ledger: RateLimitLedger, clock:
         ledger.record_sent("Auth")
     ledger.penalize("Auth", 10.0)
     assert ledger.next_send_in("Auth") == pytest.approx(60.0)
-    clock.advance(60.0)
+    clock.jump(60.0)
     assert ledger.next_send_in("Auth") == 0.0
 
 

@@ -6,6 +6,7 @@ import time
 
 from ringdesk.simulator import RateLimits, Simulator, SimulatorControl
 from ringdesk.simulator.ratelimit import RateLimiter
+from tests.fakes import FakeClock
 
 from .helpers import EXT, api, error_code, token, wait_for
 
@@ -92,19 +93,19 @@ def test_limits_can_be_turned_off(make_sim, sim_login) -> None:
 
 
 def test_limiter_window_and_penalty_with_a_fake_clock() -> None:
-    now = [0.0]
-    limiter = RateLimiter(RateLimits(limits={"Heavy": 2}, window=60, penalty=60), clock=lambda: now[0])
+    clock = FakeClock(now=0.0)
+    limiter = RateLimiter(RateLimits(limits={"Heavy": 2}, window=60, penalty=60), clock=clock)
     assert limiter.check("u", "Heavy").allowed
-    now[0] = 30
+    clock.now = 30
     assert limiter.check("u", "Heavy").allowed
-    now[0] = 40
+    clock.now = 40
     refused = limiter.check("u", "Heavy")
     assert not refused.allowed and refused.headers()["Retry-After"] == "60"
-    now[0] = 90  # the window has room again, but the penalty (40 + 60) still runs...
+    clock.now = 90  # the window has room again, but the penalty (40 + 60) still runs...
     assert not limiter.check("u", "Heavy").allowed
-    now[0] = 149  # ...and that request restarted it (90 + 60)
+    clock.now = 149  # ...and that request restarted it (90 + 60)
     assert not limiter.check("u", "Heavy").allowed
-    now[0] = 209.5
+    clock.now = 209.5
     assert limiter.check("u", "Heavy").allowed
     assert limiter.check("other user", "Heavy").allowed
     assert limiter.check("u", "NoSuchGroup") is None
