@@ -228,17 +228,21 @@ class CallHistory:
         )
         return [_record(row) for row in rows]
 
-    async def recent_numbers(self, limit: int = 10) -> list[str]:
-        """Distinct destinations, most recently called first."""
+    async def recent_calls(self, limit: int = 10) -> list[CallRecord]:
+        """The last call to each number (a number with another extension counts as another),
+        most recent first: what redial offers."""
         rows = await self._worker.run(
             lambda conn: conn.execute(
-                "SELECT destination FROM calls GROUP BY destination "
-                "ORDER BY MAX(started_at) DESC, MAX(id) DESC LIMIT ?",
+                f"SELECT {_SELECT_COLUMNS} FROM ("
+                f"  SELECT *, ROW_NUMBER() OVER ("
+                f"    PARTITION BY destination, IFNULL(extension, '') ORDER BY started_at DESC, id DESC"
+                f"  ) AS newest FROM calls"
+                f") WHERE newest = 1 ORDER BY started_at DESC, id DESC LIMIT ?",
                 (max(0, limit),),
             ).fetchall(),
             "RingDesk could not read the call history.",
         )
-        return [str(row[0]) for row in rows]
+        return [_record(row) for row in rows]
 
     async def delete(self, record_ids: Iterable[int]) -> int:
         """Delete records by id; returns how many existed."""

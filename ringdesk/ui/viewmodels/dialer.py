@@ -325,19 +325,13 @@ class DialerViewModel(ViewModel[DialerView]):
 
     async def _load_recent(self, history: CallHistory) -> None:
         try:
-            # Whole records, not `recent_numbers()`: each entry shows the extension, how the last
-            # call to it ended and when. Several rows per number: the same numbers are called again.
-            records = await history.search("", RECENT_LIMIT * 6)
+            records = await history.recent_calls(RECENT_LIMIT)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             report(error, context="reading recent numbers", logger=_log)
             return
-        entries: dict[str, RecentNumber] = {}
-        for record in records:
-            entry = _recent_entry(record)
-            entries.setdefault(entry.number, entry)
-        self.show_recent(list(entries.values()))
+        self.show_recent([_recent_entry(record) for record in records])
 
     def _start_cooldown(self, seconds: float) -> None:
         self._cooldown_until = max(self._cooldown_until, self._clock() + seconds)

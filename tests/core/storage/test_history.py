@@ -177,13 +177,35 @@ async def test_search_treats_sql_wildcards_as_text(history: CallHistory, add_att
     assert {r.id for r in await history.search("desk")} == {plain, odd}
 
 
-async def test_recent_numbers_distinct_newest_first(history: CallHistory, sample: dict[str, int]) -> None:
-    assert await history.recent_numbers() == ["+16505551234", "+12125550123", "+442079460958"]
-    assert await history.recent_numbers(limit=1) == ["+16505551234"]
+async def test_recent_calls_are_the_last_call_to_each_number_newest_first(
+    history: CallHistory, sample: dict[str, int]
+) -> None:
+    recent = await history.recent_calls()
+    assert [r.id for r in recent] == [sample["us_again"], sample["busy"], sample["uk"]]
+    assert recent[1].state == "failed" and recent[1].outcome == "Busy"
+    assert [r.id for r in await history.recent_calls(limit=1)] == [sample["us_again"]]
 
 
-async def test_recent_numbers_empty(history: CallHistory) -> None:
-    assert await history.recent_numbers() == []
+async def test_recent_calls_tell_extensions_apart_and_are_not_crowded_out(
+    history: CallHistory, add_attempt: AddAttempt
+) -> None:
+    # Many calls to one number must not push the others out of the list.
+    for started in range(50):
+        await add_attempt(destination="+14155550188", extension="12", started_at=10_000.0 + started)
+    plain = await add_attempt(destination="+14155550188", started_at=500.0)
+    other = await add_attempt(destination="+16505551234", started_at=100.0)
+    recent = await history.recent_calls(limit=8)
+    assert [(r.destination, r.extension) for r in recent] == [
+        ("+14155550188", "12"),
+        ("+14155550188", None),
+        ("+16505551234", None),
+    ]
+    assert recent[0].started_at == 10_049.0
+    assert [r.id for r in recent[1:]] == [plain, other]
+
+
+async def test_recent_calls_empty(history: CallHistory) -> None:
+    assert await history.recent_calls() == []
 
 
 async def test_delete(history: CallHistory, sample: dict[str, int], add_attempt: AddAttempt) -> None:

@@ -421,7 +421,7 @@ async def test_no_sql_runs_on_the_calling_thread(
     await history.get(record_id)
     await history.search("650")
     await history.search("ended")
-    await history.recent_numbers()
+    await history.recent_calls()
     await history.export_csv(tmp_path / "calls.csv")
     await history.delete([record_id])
     worker = history._worker.thread
