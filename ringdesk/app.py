@@ -1,7 +1,8 @@
 """The composition root: builds settings, connections, view models and windows, and wires them together.
 
-This is the only module that knows all the parts; it makes no requests and keeps no rules of
-its own beyond the order things start and stop in. Start-up (seed 003):
+This is the only module that knows all the parts; it makes no requests, and the rules live in the
+parts (`SettingsKeeper`, `Connector`, `Connection`, `AccountLoader`, the view models): what is
+here is which window shows what, and the order things start and stop in. Start-up:
 
 1. settings are loaded (`SettingsKeeper`; a damaged file is kept aside and reported in the window);
 2. the call history is opened, then a `Connection` is built for the configured server by the
@@ -45,9 +46,9 @@ from ringdesk.config import (
     LoginMethod,
     ServerKind,
     Settings,
-    validate_connection,
 )
 from ringdesk.connection import (
+    AccountLoader,
     Connection,
     Connector,
     NotSetUp,
@@ -57,7 +58,7 @@ from ringdesk.connection import (
 from ringdesk.errors import report
 from ringdesk.paths import app_paths
 from ringdesk.platforms.base import AccountPhones
-from ringdesk.platforms.ringcentral.codes import error_code_sentence
+from ringdesk.platforms.registry import error_sentence
 from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.settings_keeper import SettingsKeeper
 from ringdesk.simulator import Scenario
@@ -78,8 +79,8 @@ from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
+from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
 from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, embedded_window_factory
-from ringdesk.ui.widgets.sign_in_windows import SignInWindows
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
@@ -180,14 +181,14 @@ class RingDeskApp:
         self.history: CallHistory | None = None
         self.connector: Connector | None = None
         self.connection: Connection | None = None
+        self._not_set_up: NotSetUp | None = None
         self.sign_in_vm: SignInViewModel | None = None
         self.signed_out_prompt: SignedOutPrompt | None = None
         # Dialogs shown with open() live until they finish; Python must hold them meanwhile.
         self._dialogs: set[QDialog] = set()
-        self._reconnecting: asyncio.Task[None] | None = None
-        self._account_task: asyncio.Task[None] | None = None
-        self._account_loaded_for: str | None = None
-        self._picker_offered = False
+        # One change of connection at a time: a second save waits for the first to finish.
+        self._reconnect_lock = asyncio.Lock()
+        self.account_loader = AccountLoader()
         self.phone_picker: PhonePickerDialog | None = None
         self._shown_phase: Phase | None = None
         self._told_about_tray = False
@@ -219,9 +220,7 @@ class RingDeskApp:
         # for Python's garbage collector to destroy at an arbitrary moment. The dialer is there
         # signed out too: history and redial work without a session.
         self.dialer_vm = DialerViewModel(preferences=self.settings.dialer, parent=self.main_window)
-        self.picker_vm = PhonePickerViewModel(
-            self._load_account_phones, self.settings.dialer, parent=self.main_window
-        )
+        self.picker_vm = PhonePickerViewModel(self._phones_now, self.settings.dialer, parent=self.main_window)
         self.picker_vm.saved.connect(self._phone_chosen)
         self.dialer_vm.phone_picker_requested.connect(self.open_phone_picker)
         self.dialer = DialerWidget(self.dialer_vm)
@@ -232,7 +231,7 @@ class RingDeskApp:
 
     def _build_history_window(self) -> None:
         # Made once and only hidden when closed (it keeps its search).
-        self.history_vm = HistoryViewModel(error_sentence=error_code_sentence, parent=self.main_window)
+        self.history_vm = HistoryViewModel(error_sentence=error_sentence, parent=self.main_window)
         self.history_window = HistoryWindow(self.history_vm)
         self.history_vm.redial_requested.connect(self.redial)
         self.main_window.history_requested.connect(self.show_history)
@@ -314,12 +313,14 @@ class RingDeskApp:
             self.connection.session.check_now()
 
     async def startup_sign_in(self) -> None:
-        """Seed 003: stored tokens that still work mean no question at all."""
+        """Stored tokens that still work mean no question at all (see `Connection.sign_in_at_start`)."""
         connection = self.connection
         if connection is None:
             self.ask_to_sign_in(note=self._setup_note())
             return
-        outcome = await connection.sign_in_at_start(self.settings, demo=self.options.demo)
+        outcome = await connection.sign_in_at_start(
+            ask_at_start=self.settings.general.ask_to_sign_in_at_start, demo=self.options.demo
+        )
         if outcome is StartUpSignIn.OPEN_SIGN_IN:
             self.begin_sign_in()
         elif outcome is StartUpSignIn.ASK:
@@ -346,9 +347,8 @@ class RingDeskApp:
         self.history_vm.close()
         # Calls stop polling (and note in the history that RingDesk stopped following them)
         # before the tasks are cancelled, so no write is cut off half-way.
-        if self.connection is not None and self.connection.calls is not None:
-            with contextlib.suppress(Exception):
-                await self.connection.calls.aclose()
+        if self.connection is not None:
+            await self.connection.stop_calls()
         await cancel_spawned()
         await self.disconnect()
         await self._close_history()
@@ -367,8 +367,10 @@ class RingDeskApp:
         assert self.connector is not None
         built = await self.connector.connect(settings)
         if isinstance(built, NotSetUp):
+            self._not_set_up = built
             self.session_vm.bind(None, connection=built.description)
             return
+        self._not_set_up = None
         self.connection = built
         if built.notice:
             self.main_window.show_message(built.notice)
@@ -377,7 +379,7 @@ class RingDeskApp:
 
     async def disconnect(self) -> None:
         self.dialer_vm.set_service(None)
-        self._account_loaded_for = None
+        self.account_loader.forget()
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
             self.sign_in_vm.deleteLater()
@@ -387,15 +389,25 @@ class RingDeskApp:
             await connection.aclose()
 
     async def reconnect(self, settings: ConnectionSettings) -> None:
-        """After the connection settings changed: a fresh connection for the new server and app."""
-        self.session_vm.bind(None)
-        await self.disconnect()
-        await self.connect(settings)
-        if self.connection is not None:
+        """After the connection settings changed: a fresh connection for the new server and app.
+
+        Saves in quick succession reconnect one after the other, never interleaved (an
+        interleaved pair would leave the first new connection open and unbound).
+        """
+        async with self._reconnect_lock:
+            self.session_vm.bind(None)
+            await self.disconnect()
             try:
-                await self.connection.session.restore()
+                await self.connect(settings)
             except Exception as error:
-                report(error, context="restoring the sign-in", logger=log)
+                sentence = report(error, context="connecting again", logger=log)
+                self.main_window.show_message(sentence, 15000)
+                return
+            if self.connection is not None:
+                try:
+                    await self.connection.session.restore()
+                except Exception as error:
+                    report(error, context="restoring the sign-in", logger=log)
 
     def _make_sign_in_vm(self, connection: Connection) -> SignInViewModel:
         settings = connection.settings
@@ -410,7 +422,7 @@ class RingDeskApp:
             store=connection.store,
         )
         # The sign-in windows follow the view model's views; its child, they go when it goes.
-        SignInWindows(vm, embedded_window=window_factory, wait_window=BrowserWaitWindow)
+        SignInPresenter(vm, embedded_window=window_factory, wait_window=BrowserWaitWindow)
         vm.succeeded.connect(lambda _identity: self.main_window.show_message("Signed in."))
         vm.failed.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
         return vm
@@ -446,32 +458,27 @@ class RingDeskApp:
             self.dialer_vm.set_service(None)
             return
         self.dialer_vm.set_service(connection.calls)
-        identity = connection.identity
-        who = identity.extension_id if identity is not None else "?"
-        if who != self._account_loaded_for and (self._account_task is None or self._account_task.done()):
-            self._account_loaded_for = who
-            self._account_task = spawn(self._load_account_after_sign_in(), name="load phones after sign-in")
+        if self.account_loader.should_load(connection.identity):
+            spawn(self._load_account_after_sign_in(connection), name="load phones after sign-in")
 
-    async def _load_account_phones(self) -> AccountPhones:
-        """The operator's phones and caller IDs, for the picker and the default country."""
-        if self.connection is None or not self.session_vm.view.signed_in:
+    async def _phones_now(self) -> AccountPhones:
+        """The operator's phones and caller IDs (the picker's refresh); `NotSignedIn` while signed out."""
+        if self.connection is None:
             raise NotSignedIn()
         phones = await self.connection.account_phones()
         self.dialer_vm.set_home_region(phones.home_country)
         return phones
 
-    async def _load_account_after_sign_in(self) -> None:
+    async def _load_account_after_sign_in(self, connection: Connection) -> None:
         try:
-            phones = await self._load_account_phones()
+            phones = await self.account_loader.load(connection)
         except Exception as error:
             sentence = report(error, context="loading your phones", logger=log)
             self.main_window.show_message(sentence, 10000)
-            self._account_loaded_for = None
             return
+        self.dialer_vm.set_home_region(phones.home_country)
         self.picker_vm.set_phones(phones)
-        if not self.dialer_vm.preferences.chosen and not self._picker_offered:
-            # First sign-in: nothing to ring yet, so the picker shows itself once.
-            self._picker_offered = True
+        if self.account_loader.offer_picker(self.dialer_vm.preferences.chosen):
             self.open_phone_picker()
 
     def _call_changed(self, view: CallView) -> None:
@@ -599,22 +606,13 @@ class RingDeskApp:
         self.keeper.save_connection(connection)
         if connection != before:
             self.main_window.show_message("Connection settings saved; connecting again.")
-            self._reconnecting = spawn(self.reconnect(connection), name="reconnect after settings change")
+            spawn(self.reconnect(connection), name="reconnect after settings change")
 
     def _store_for(self, settings: ConnectionSettings) -> TokenStore | None:
         """The token store the settings dialog keeps a client secret in; None until the address is known."""
-        if self.connector is None or not settings.client_id.strip():
+        if self.connector is None:
             return None
-        url = self.connector.server_url(settings)
-        if not url:
-            return None
-        connection = self.connection
-        if connection is not None and (connection.server_url, connection.settings.client_id) == (
-            url.rstrip("/"),
-            settings.client_id,
-        ):
-            return connection.store
-        return self.connector.store_for(settings, url)
+        return self.connector.secret_store(settings, live=self.connection)
 
     # ------------------------------------------------------------------ helpers
 
@@ -626,7 +624,7 @@ class RingDeskApp:
         dialog.open()
 
     def _setup_note(self) -> str:
-        problems = validate_connection(self.settings.connection)
+        problems = self._not_set_up.problems if self._not_set_up is not None else ()
         first = problems[0] if problems else "The connection is not set up yet."
         return f'Set up the connection first: {first} "Sign in now" opens the connection settings.'
 

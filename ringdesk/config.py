@@ -141,7 +141,7 @@ class ConnectionInfo:
 
 @dataclass(frozen=True)
 class GeneralSettings:
-    #: Seed 003's start-up question; off means "start signed out and stay quiet".
+    #: The start-up question ("Sign in now?"); off means "start signed out and stay quiet".
     ask_to_sign_in_at_start: bool = True
     #: Closing the window keeps RingDesk in the tray (only where the desktop has a tray).
     close_to_tray: bool = True
@@ -312,10 +312,6 @@ def validate_redirect_uri(uri: str, login_method: LoginMethod = LoginMethod.EMBE
         ]
     # A private-use scheme (RFC 8252 section 7.1); the embedded window intercepts it before loading.
     return []
-
-
-def validate_settings(settings: Settings) -> list[str]:
-    return validate_connection(settings.connection)
 
 
 # --- file -----------------------------------------------------------------------------------------------

@@ -1,15 +1,17 @@
-"""One signed-in account on one server, built and torn down as a unit; and the connector that builds it.
+"""Everything for one server and app, built and torn down as a unit; and the connector that builds it.
 
     connector = Connector(history=history, demo=False)
-    connection = await connector.connect(settings.connection)   # a Connection, or NotSetUp
-    await connection.sign_in_at_start(settings)                 # stored sign-in, JWT, or what to ask
-    connection.session, connection.calls, connection.platform    # what view models bind to
+    connection = await connector.connect(settings.connection)    # a Connection, or NotSetUp
+    outcome = await connection.sign_in_at_start(ask_at_start=True, demo=False)
+    connection.session, connection.calls, connection.platform     # what view models bind to
     await connection.aclose()
-    await connector.aclose()                                     # stops the built-in simulator
+    await connector.aclose()                                      # stops the built-in simulator
 
-A `Connection` holds everything that belongs to one account on one server: the platform, the token
-store, the session, the call service, and (later) push and the directory. Changing the connection
-settings closes it and builds a new one; nothing of the old account leaks into the new.
+A `Connection` holds what exists for one server and app (the connection settings): the platform,
+the token store, the session, the call service, and later push and the directory. Changing the
+connection settings closes it and builds a new one. Within one connection the session may sign
+out and in as someone else: what belongs to the signed-in person (their phones, and later their
+push subscription) follows `session.status.identity`, as `AccountLoader` does for the phones.
 
 Qt-free: the app binds view models to what a connection holds; tests build connections directly.
 """
@@ -34,17 +36,16 @@ from ringdesk.config import (
     ConnectionSettings,
     LoginMethod,
     ServerKind,
-    Settings,
     validate_connection,
 )
 from ringdesk.errors import RingDeskError, report
-from ringdesk.platforms.base import AccountPhones, Identity, PlatformKind
-from ringdesk.platforms.ringcentral.client import PlatformClient
-from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
+from ringdesk.platforms.base import AccountPhones, Identity, Platform
+from ringdesk.platforms.registry import make_platform
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import CallHistory
 
 __all__ = [
+    "AccountLoader",
     "Connection",
     "Connector",
     "NotSetUp",
@@ -68,7 +69,7 @@ class NotSetUp:
 
 
 class StartUpSignIn(enum.Enum):
-    """What should happen after `Connection.sign_in_at_start` (seed 003)."""
+    """What should happen after `Connection.sign_in_at_start`."""
 
     SIGNED_IN = "signed_in"
     """A stored sign-in (or the stored JWT) worked: nothing to ask."""
@@ -87,7 +88,7 @@ class Connection:
         self,
         settings: ConnectionSettings,
         *,
-        platform: RingCentralPlatform,
+        platform: Platform,
         store: TokenStore,
         session: Session,
         calls: CallService | None,
@@ -126,8 +127,12 @@ class Connection:
             raise NotSignedIn()
         return await self.platform.account_phones()
 
-    async def sign_in_at_start(self, settings: Settings, *, demo: bool) -> StartUpSignIn:
-        """Seed 003: a stored sign-in that still works, or a stored JWT, means no question at all."""
+    async def sign_in_at_start(self, *, ask_at_start: bool, demo: bool) -> StartUpSignIn:
+        """A stored sign-in that still works, or a stored JWT, means no question at all.
+
+        Otherwise the demo opens the sign-in at once, and the person is asked unless they chose not
+        to be (`ask_at_start`); `start_up_problem` then says what went wrong, if anything did.
+        """
         problem: str | None = None
         try:
             if await self.session.restore():
@@ -147,25 +152,30 @@ class Connection:
         self.start_up_problem = problem or self.session.status.problem
         if demo:
             return StartUpSignIn.OPEN_SIGN_IN
-        if settings.general.ask_to_sign_in_at_start:
+        if ask_at_start:
             return StartUpSignIn.ASK
         return StartUpSignIn.STAY_SIGNED_OUT
 
-    async def aclose(self) -> None:
-        """Stop the calls, close the session and the platform; never raises."""
+    async def stop_calls(self) -> None:
+        """Stop following every call (a call still running is marked interrupted); never raises."""
         if self.calls is not None:
             try:
                 await self.calls.aclose()
             except Exception as error:
                 report(error, context="stopping the calls", logger=_log)
+
+    async def aclose(self) -> None:
+        """Stop the calls, close the session and the platform; never raises."""
+        await self.stop_calls()
+        try:
+            # First: closing lets a refresh in flight finish and store what it got.
+            await self.session.aclose()
+        except Exception as error:
+            report(error, context="closing the session", logger=_log)
         if self._forget_on_close:
             # The demo's simulator gets a new port each run: its tokens would only pile up.
             with contextlib.suppress(Exception):
                 await self.store.clear()
-        try:
-            await self.session.aclose()
-        except Exception as error:
-            report(error, context="closing the session", logger=_log)
         try:
             await self.platform.aclose()
         except Exception as error:
@@ -176,8 +186,8 @@ class Connector:
     """Builds connections for connection settings, and runs the built-in simulator while one needs it.
 
     `history` is shared by every connection (the history belongs to the person, not the account);
-    without it, connections have no call service. `demo` makes every connection forget its
-    tokens when it closes.
+    without it, connections have no call service. With `demo`, connections to the built-in
+    simulator forget their tokens when they close (a real server's sign-in is never touched).
     """
 
     def __init__(
@@ -215,13 +225,13 @@ class Connector:
         if problems or not server_url:
             _log.info("connection not set up: %s", " ".join(problems))
             return NotSetUp(description, tuple(problems))
-        if settings.platform is not PlatformKind.RINGCENTRAL:  # pragma: no cover - the only one so far
-            raise ValueError(f"no platform {settings.platform}")
         store = self.store_for(settings, server_url)
         secret: str | None = None
         if settings.use_client_secret:
             secret = await store.load_secret("client_secret")
-        platform = RingCentralPlatform(PlatformClient(server_url, settings.client_id, client_secret=secret))
+        platform = make_platform(
+            settings.platform, server_url=server_url, client_id=settings.client_id, client_secret=secret
+        )
         session = Session(platform, store)
         connection = Connection(
             settings,
@@ -235,7 +245,7 @@ class Connector:
                 description.login_method_label,
                 secret_storage=store.backend_name if store.persistent else None,
             ),
-            forget_on_close=self._demo,
+            forget_on_close=self._demo and settings.server is ServerKind.SIMULATOR,
         )
         if self.history is not None:
             connection.calls = CallService(
@@ -255,8 +265,22 @@ class Connector:
         """The token store of `settings`' server and app (keyring entries are keyed by both)."""
         url = server_url or self.server_url(settings) or ""
         if self._keyring_backend is not None:
-            return TokenStore(url, settings.client_id.strip(), backend=self._keyring_backend)
-        return TokenStore(url, settings.client_id.strip())
+            return TokenStore(url, settings.client_id, backend=self._keyring_backend)
+        return TokenStore(url, settings.client_id)
+
+    def secret_store(self, settings: ConnectionSettings, *, live: Connection | None) -> TokenStore | None:
+        """Where the connection settings dialog keeps a client secret for `settings`.
+
+        The live connection's own store when `settings` name its server and app (so a secret saved
+        there is the one it reads), another store for other settings, and None while the server's
+        address or the client id is not known yet.
+        """
+        url = self.server_url(settings)
+        if not url or not settings.client_id.strip():
+            return None
+        if live is not None and (live.server_url, live.settings.client_id) == (url, settings.client_id):
+            return live.store
+        return self.store_for(settings, url)
 
     async def aclose(self) -> None:
         """Stop the built-in simulator, if it runs; never raises."""
@@ -279,3 +303,49 @@ class Connector:
         if simulator is not None:
             await asyncio.to_thread(simulator.stop)
             _log.info("built-in simulator stopped")
+
+
+class AccountLoader:
+    """Loads the signed-in person's phones once per identity, and offers the phone picker once per run.
+
+    The app asks `should_load(identity)` on every sign-in change (the session publishes many), runs
+    `load()` when it says so, and opens the picker when `offer_picker(chosen)` says so: after the
+    first sign-in with no phone chosen, so that there is something to ring.
+    """
+
+    def __init__(self) -> None:
+        self._loaded_for: str | None = None
+        self._picker_offered = False
+
+    def should_load(self, identity: Identity | None) -> bool:
+        """Whether `identity`'s phones are to be loaded now; True once per new identity."""
+        who = identity.extension_id if identity is not None else None
+        if who is None or who == self._loaded_for:
+            return False
+        # Claimed at once: the session publishes several changes before a load could finish.
+        self._loaded_for = who
+        return True
+
+    async def load(self, connection: Connection | None) -> AccountPhones:
+        """The phones of whoever `connection` has signed in; `NotSignedIn` without one.
+
+        A failure forgets the identity, so the next sign-in change tries again.
+        """
+        try:
+            if connection is None:
+                raise NotSignedIn()
+            return await connection.account_phones()
+        except BaseException:
+            self._loaded_for = None
+            raise
+
+    def offer_picker(self, phone_chosen: bool) -> bool:
+        """True once per run, when no phone is chosen yet."""
+        if phone_chosen or self._picker_offered:
+            return False
+        self._picker_offered = True
+        return True
+
+    def forget(self) -> None:
+        """The connection is going away: the next one loads again."""
+        self._loaded_for = None

@@ -38,9 +38,10 @@ from ringdesk.config import (
 )
 from ringdesk.numbers import format_for_display
 from ringdesk.platforms.base import AccountPhones, CallerId, Identity, Phone
+from ringdesk.platforms.registry import error_sentence
 from ringdesk.platforms.ringcentral import PlatformClient
-from ringdesk.platforms.ringcentral.codes import error_code_sentence
 from ringdesk.platforms.ringcentral.models import RingOutStatus
+from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
@@ -177,7 +178,7 @@ def sign_in_windows(shots: ShotTaker) -> None:
     for name, allow_password in (("jwt-sign-in", False), ("jwt-and-password-sign-in", True)):
         view_model = SignInViewModel(
             object(),
-            PlatformClient("https://platform.ringcentral.com", "preview"),
+            RingCentralPlatform(PlatformClient("https://platform.ringcentral.com", "preview")),
             redirect_uri=REDIRECT_URI,
             store=_PreviewSecretStore(),
             spawn=_no_tasks,
@@ -348,7 +349,7 @@ def history_window(shots: ShotTaker) -> None:
     with tempfile.TemporaryDirectory() as folder:
         history = loop.run_until_complete(CallHistory.open(Path(folder) / "history.sqlite3"))
         loop.run_until_complete(_fill_history(history))
-        view_model = HistoryViewModel(history, spawn=run_now, error_sentence=error_code_sentence)
+        view_model = HistoryViewModel(history, spawn=run_now, error_sentence=error_sentence)
         window = HistoryWindow(view_model)
         window.resize(640, 480)
         shots.shoot(window, "history")

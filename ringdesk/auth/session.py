@@ -593,7 +593,11 @@ class Session:
         error = self._last_error
         retry_in = max(0.0, (self._retry_at or self._clock()) - self._clock())
         if isinstance(error, RateLimited):
-            return RateLimited(retry_after=retry_in, group=error.group or "Auth", sent=False)
+            return RateLimited(
+                retry_after=retry_in,
+                group=error.group or self._platform.budget(Action.SIGN_IN).name,
+                sent=False,
+            )
         if isinstance(error, ServerError):
             return ServerError(retry_after=retry_in, message="renewing the access token failed")
         return NetworkError(

@@ -57,7 +57,6 @@ __all__ = [
     "CallState",
     "Phase",
     "failure_sentence",
-    "initial_state",
     "next_state",
     "placing_state",
 ]
@@ -86,28 +85,11 @@ class Phase(enum.Enum):
         """Placed and not yet connected: the phases in which the call can still be cancelled."""
         return self in _RINGING
 
-    @property
-    def history_state(self) -> str:
-        """The call history's word for this phase."""
-        return _HISTORY_STATES[self]
-
 
 _FINAL = frozenset({Phase.ENDED, Phase.FAILED, Phase.CANCELLED})
 _RINGING = frozenset(
     {Phase.CALLING_YOU, Phase.YOU_ANSWERED, Phase.WAITING_FOR_PRESS_1, Phase.CALLING_DESTINATION}
 )
-_HISTORY_STATES = {
-    Phase.IDLE: "placing",
-    Phase.PLACING: "placing",
-    Phase.CALLING_YOU: "ringing",
-    Phase.YOU_ANSWERED: "ringing",
-    Phase.WAITING_FOR_PRESS_1: "ringing",
-    Phase.CALLING_DESTINATION: "ringing",
-    Phase.CONNECTED: "connected",
-    Phase.ENDED: "ended",
-    Phase.FAILED: "failed",
-    Phase.CANCELLED: "cancelled",
-}
 # The order phases may follow; a final phase outranks everything.
 _RANK = {
     Phase.IDLE: 0,
@@ -173,10 +155,6 @@ class CallState:
             return None
         end = self.ended_at if self.ended_at is not None else now
         return None if end is None else max(0.0, end - self.connected_at)
-
-
-def initial_state(destination: str = "") -> CallState:
-    return CallState(Phase.IDLE, "Ready", "", "", destination=destination)
 
 
 def placing_state(destination: str) -> CallState:

@@ -1,7 +1,7 @@
 """The seam between RingDesk's core and a calling platform: one protocol and the neutral words it speaks.
 
 A calling platform is a cloud phone system that can "ring the operator's phone, then connect the
-destination" (RingCentral's RingOut; RingCloud's originate). The core (`ringdesk.auth`,
+destination" (RingCentral's RingOut; other cloud PBXs have the same model). The core (`ringdesk.auth`,
 `ringdesk.calls`, `ringdesk.connection`) and the windows know only what is here; each platform
 package (`ringdesk.platforms.ringcentral`) turns its own requests, records and status words into
 these types.
@@ -15,8 +15,10 @@ these types.
     platform.budget(Action.PLACE)       -> Budget          how often each may be done
     platform.place_failure(error)       -> (sentence, code) for a call that could not be placed
 
-Sign-in is separate (`OAuthPlatform`), because how a platform signs in differs more than how it
-calls: RingCentral uses OAuth 2.0, RingCloud an API key.
+Sign-in is a protocol of its own (`OAuthPlatform`), because how a platform signs in differs more
+than how it calls: RingCentral uses OAuth 2.0; a platform that signs in with an API key would bring
+its own. `Platform` is both, which is what a connection holds today; `ringdesk.platforms.registry`
+builds one for the connection settings.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "LegStatus",
     "OAuthPlatform",
     "Phone",
+    "Platform",
     "PlatformKind",
 ]
 
@@ -271,6 +274,10 @@ class CallingPlatform(Protocol):
         """The sentence and error code for a call this platform refused to place, when it knows one."""
         ...
 
+    def error_sentence(self, error_code: str) -> str | None:
+        """The sentence for one of the platform's error codes (as the call history stores them)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -311,3 +318,7 @@ class OAuthPlatform(Protocol):
     async def identity(self) -> Identity: ...
 
     def budget(self, action: Action) -> Budget: ...
+
+
+class Platform(CallingPlatform, OAuthPlatform, Protocol):
+    """A platform RingDesk signs in to with OAuth 2.0 and places calls through."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import logging
 import os
 import re
 import sqlite3
@@ -63,6 +64,8 @@ class HistoryState(StrEnum):
     INTERRUPTED = "interrupted"
     """RingDesk stopped following the call (it quit or crashed) before it ended."""
 
+
+_log = logging.getLogger("ringdesk.storage")
 
 _STATE_TEXTS: Final = frozenset(state.value for state in HistoryState)
 # States in which a call may still be going on; a row left in one of them by a crash is stale.
@@ -530,7 +533,10 @@ def _mark_interrupted(conn: sqlite3.Connection) -> None:
 
 
 def _add_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("rd_digits", 1, digits_of, deterministic=True)
+    # A number column holds text or NULL; anything else (a hand-edited file) matches nothing.
+    conn.create_function(
+        "rd_digits", 1, lambda value: digits_of(value) if isinstance(value, str) else "", deterministic=True
+    )
     conn.create_function("rd_fold", 1, _fold, deterministic=True)
 
 
@@ -684,6 +690,7 @@ def _state_of(text: str) -> HistoryState:
     except ValueError:
         # Only a newer RingDesk writes a state this one does not know (and then the schema version
         # refuses the file); a row edited by hand still shows, as a call that is not live.
+        _log.warning("call record with an unknown state %r shown as interrupted", text)
         return HistoryState.INTERRUPTED
 
 

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 from keyring.backends import fail
 
-from ringdesk.config import ConnectionSettings, GeneralSettings, LoginMethod, ServerKind, Settings
-from ringdesk.connection import Connection, Connector, NotSetUp, NotSignedIn, StartUpSignIn
-from ringdesk.platforms.base import PlatformKind
+from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.connection import AccountLoader, Connection, Connector, NotSetUp, NotSignedIn, StartUpSignIn
+from ringdesk.platforms.base import Identity, PlatformKind
 from ringdesk.storage.history import CallHistory
 from tests.conftest import fast_scenario
 
 SIMULATOR = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
-ASK = Settings(general=GeneralSettings(ask_to_sign_in_at_start=True))
-DO_NOT_ASK = Settings(general=GeneralSettings(ask_to_sign_in_at_start=False))
 
 
 @pytest.fixture
@@ -75,18 +73,18 @@ async def test_without_a_history_no_call_can_be_placed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("settings", "demo", "expected"),
+    ("ask", "demo", "expected"),
     [
-        (ASK, False, StartUpSignIn.ASK),
-        (DO_NOT_ASK, False, StartUpSignIn.STAY_SIGNED_OUT),
-        (DO_NOT_ASK, True, StartUpSignIn.OPEN_SIGN_IN),
+        (True, False, StartUpSignIn.ASK),
+        (False, False, StartUpSignIn.STAY_SIGNED_OUT),
+        (False, True, StartUpSignIn.OPEN_SIGN_IN),
     ],
 )
 async def test_start_up_without_a_stored_sign_in(
-    connector: Connector, settings: Settings, demo: bool, expected: StartUpSignIn
+    connector: Connector, ask: bool, demo: bool, expected: StartUpSignIn
 ) -> None:
     connection = await connect(connector)
-    assert await connection.sign_in_at_start(settings, demo=demo) is expected
+    assert await connection.sign_in_at_start(ask_at_start=ask, demo=demo) is expected
     assert connection.identity is None
     with pytest.raises(NotSignedIn):
         await connection.account_phones()
@@ -98,7 +96,7 @@ async def test_start_up_with_a_stored_jwt_signs_in_without_a_question(connector:
     assert connector.simulator is not None
     jwt = connector.simulator.scenario.account.users[0].jwt_credential or ""
     await connection.store.save_secret("jwt", jwt)
-    assert await connection.sign_in_at_start(ASK, demo=False) is StartUpSignIn.SIGNED_IN
+    assert await connection.sign_in_at_start(ask_at_start=True, demo=False) is StartUpSignIn.SIGNED_IN
     assert connection.identity is not None and connection.identity.extension_number == "101"
     assert connection.can_hang_up(), "the demo app holds the Call Control permission"
     phones = await connection.account_phones()
@@ -109,7 +107,7 @@ async def test_start_up_with_a_stored_jwt_signs_in_without_a_question(connector:
 async def test_a_refused_stored_jwt_is_the_prompts_problem(connector: Connector) -> None:
     connection = await connect(connector, replace(SIMULATOR, login_method=LoginMethod.JWT))
     await connection.store.save_secret("jwt", "not-a-jwt")
-    assert await connection.sign_in_at_start(ASK, demo=False) is StartUpSignIn.ASK
+    assert await connection.sign_in_at_start(ask_at_start=True, demo=False) is StartUpSignIn.ASK
     assert (
         connection.start_up_problem
         == "The JWT credential was not accepted; it may have expired or been revoked."
@@ -124,3 +122,94 @@ async def test_a_missing_client_secret_is_a_notice(connector: Connector) -> None
         "The client secret is missing from the keyring; enter it in Connection settings."
     )
     await connection.aclose()
+
+
+async def test_stored_tokens_sign_in_again_without_a_question(connector: Connector, tmp_path: Path) -> None:
+    from tests.core.auth.conftest import MemoryKeyring
+
+    keyring = MemoryKeyring()
+    remembering = Connector(history=None, scenario=fast_scenario(), keyring_backend=keyring)
+    try:
+        first = await connect(remembering, replace(SIMULATOR, login_method=LoginMethod.JWT))
+        assert remembering.simulator is not None
+        jwt = remembering.simulator.scenario.account.users[0].jwt_credential or ""
+        await first.session.sign_in_with_jwt(jwt, remember=False)
+        await first.aclose()
+        # Same server and app, JWT not kept: only the stored tokens can sign in now.
+        again = await connect(remembering, replace(SIMULATOR, login_method=LoginMethod.JWT))
+        assert await again.sign_in_at_start(ask_at_start=True, demo=False) is StartUpSignIn.SIGNED_IN
+        await again.aclose()
+    finally:
+        await remembering.aclose()
+
+
+async def test_the_demo_forgets_only_the_simulators_sign_in(connector: Connector) -> None:
+    from tests.core.auth.conftest import MemoryKeyring
+
+    keyring = MemoryKeyring()
+    demo = Connector(history=None, demo=True, scenario=fast_scenario(), keyring_backend=keyring)
+    try:
+        simulated = await connect(demo)
+        await simulated.store.save_secret("jwt", "demo-jwt")
+        assert demo.simulator is not None
+        real = replace(SIMULATOR, server=ServerKind.CUSTOM, custom_server_url=demo.simulator.base_url)
+        await simulated.aclose()
+        assert await demo.store_for(SIMULATOR, simulated.server_url).load_secret("jwt") is None
+
+        elsewhere = await connect(demo, real)
+        await elsewhere.store.save_secret("jwt", "my-jwt")
+        await elsewhere.aclose()
+        assert await demo.store_for(real, elsewhere.server_url).load_secret("jwt") == "my-jwt"
+    finally:
+        await demo.aclose()
+
+
+async def test_the_settings_dialog_keeps_a_secret_in_the_live_connections_store(connector: Connector) -> None:
+    connection = await connect(connector)
+    assert connector.secret_store(SIMULATOR, live=connection) is connection.store
+    other = replace(SIMULATOR, client_id="ringdesk-confidential")
+    store = connector.secret_store(other, live=connection)
+    assert store is not None and store is not connection.store
+    assert connector.secret_store(replace(SIMULATOR, client_id=" "), live=connection) is None
+    custom = replace(SIMULATOR, server=ServerKind.CUSTOM, custom_server_url="")
+    assert connector.secret_store(custom, live=connection) is None
+    await connection.aclose()
+
+
+async def test_closing_never_raises(connector: Connector) -> None:
+    connection = await connect(connector)
+
+    async def broken() -> None:
+        raise RuntimeError("a bug while closing")
+
+    connection.platform.aclose = broken  # type: ignore[method-assign]
+    await connection.aclose()
+
+
+DANA = Identity("", "400131005009", "101", "Dana Operator")
+ALEX = Identity("", "400131005010", "102", "Alex Second")
+
+
+def test_phones_load_once_per_person() -> None:
+    loader = AccountLoader()
+    assert not loader.should_load(None)
+    assert loader.should_load(DANA)
+    assert not loader.should_load(DANA), "the session publishes often; one load is enough"
+    assert loader.should_load(ALEX)
+    loader.forget()
+    assert loader.should_load(ALEX)
+
+
+async def test_a_failed_load_is_tried_again_at_the_next_change() -> None:
+    loader = AccountLoader()
+    assert loader.should_load(DANA)
+    with pytest.raises(NotSignedIn):
+        await loader.load(None)
+    assert loader.should_load(DANA)
+
+
+def test_the_picker_is_offered_once_and_only_without_a_phone() -> None:
+    loader = AccountLoader()
+    assert not loader.offer_picker(phone_chosen=True)
+    assert loader.offer_picker(phone_chosen=False)
+    assert not loader.offer_picker(phone_chosen=False)

@@ -29,8 +29,8 @@ from ringdesk.auth.token_store import TokenStore
 from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.ui.viewmodels.sign_in import CANCELLED, DENIED, STATE_MISMATCH, SignInViewModel
+from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
 from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
-from ringdesk.ui.widgets.sign_in_windows import SignInWindows
 
 CLIENT_ID = "ringdesk-demo"
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
@@ -110,7 +110,8 @@ def rig_for(
     async def build() -> AsyncIterator[Rig]:
         client = PlatformClient(sim.base_url, CLIENT_ID)
         store = TokenStore(sim.base_url, CLIENT_ID)
-        session = Session(RingCentralPlatform(client), store)
+        platform = RingCentralPlatform(client)
+        session = Session(platform, store)
         rig = Rig(sim, control, client, store, session, vm=None)  # type: ignore[arg-type]
 
         def recording_new_attempt(redirect_uri: str) -> AuthorizationAttempt:
@@ -132,8 +133,8 @@ def rig_for(
             "embedded_available": embedded_window is not None,
         }
         options.update(vm_options)
-        rig.vm = SignInViewModel(session, client, **options)
-        SignInWindows(rig.vm, embedded_window=embedded_window, wait_window=wait_window)
+        rig.vm = SignInViewModel(session, platform, **options)
+        SignInPresenter(rig.vm, embedded_window=embedded_window, wait_window=wait_window)
         try:
             yield rig
         finally:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from ringdesk.platforms.ringcentral.codes import error_code_sentence
+from ringdesk.platforms.registry import error_sentence
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
 from ringdesk.ui.viewmodels import history as history_viewmodel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
@@ -154,7 +154,7 @@ async def make_window(qtbot: QtBot) -> AsyncIterator[MakeWindow]:
     models: list[HistoryViewModel] = []
 
     async def make(history: CallHistory | None) -> tuple[HistoryWindow, HistoryViewModel]:
-        vm = HistoryViewModel(history, clock=lambda: NOW, error_sentence=error_code_sentence, parent=owner())
+        vm = HistoryViewModel(history, clock=lambda: NOW, error_sentence=error_sentence, parent=owner())
         models.append(vm)
         window = HistoryWindow(vm)
         qtbot.addWidget(window)

@@ -1,4 +1,4 @@
-"""`SignInViewModel` and the `SignInWindows` that follow its views: fakes for the session and the
+"""`SignInViewModel` and the `SignInPresenter` that follows its views: fakes for the session and the
 windows, a real loopback listener.
 
 The windows are fakes because these tests are about the attempt's logic (state, one answer per
@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from ringdesk.auth.pkce import AuthorizationAttempt
 from ringdesk.config import LoginMethod
 from ringdesk.errors import NetworkError, OAuthError
+from ringdesk.platforms.base import Identity
 from ringdesk.ui.viewmodels.secret_storage import describe_secret_storage
 from ringdesk.ui.viewmodels.sign_in import (
     CANCELLED,
@@ -31,13 +32,14 @@ from ringdesk.ui.viewmodels.sign_in import (
     SignInView,
     SignInViewModel,
 )
-from ringdesk.ui.widgets.sign_in_windows import SignInWindows
+from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
 from tests.fakes import loop_spawn
 
 pytestmark = pytest.mark.viewmodels
 
 REDIRECT = "http://127.0.0.1:53682/oauth/callback"
 FINISHING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
+IDENTITY = Identity(account_id="1", extension_id="11", extension_number="101", name="Dana Operator")
 
 
 class FakeWindow(QObject):
@@ -83,7 +85,7 @@ class FakeWindow(QObject):
         self.closed.emit()
 
 
-class FakeClient:
+class FakePlatform:
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None) -> str:
         query = {"redirect_uri": redirect_uri, "state": state, "code_challenge": code_challenge}
         return "https://platform.example.com/restapi/oauth/authorize?" + urlencode(query)
@@ -98,7 +100,7 @@ class FakeSession:
         self.gate: asyncio.Event | None = None
         self.cancelled = False
 
-    async def _answer(self) -> dict[str, str]:
+    async def _answer(self) -> Identity:
         if self.gate is not None:
             try:
                 await self.gate.wait()
@@ -107,24 +109,24 @@ class FakeSession:
                 raise
         if self.error is not None:
             raise self.error
-        return {"extension_number": "101"}
+        return IDENTITY
 
-    async def sign_in_with_code(self, code: str, attempt: AuthorizationAttempt) -> Any:
+    async def sign_in_with_code(self, code: str, attempt: AuthorizationAttempt) -> Identity:
         self.codes.append((code, attempt))
         return await self._answer()
 
-    async def sign_in_with_jwt(self, jwt: str, remember: bool = True) -> Any:
+    async def sign_in_with_jwt(self, jwt: str, remember: bool = True) -> Identity:
         self.jwts.append((jwt, remember))
         return await self._answer()
 
-    async def sign_in_with_password(self, username: str, extension: str | None, password: str) -> Any:
+    async def sign_in_with_password(self, username: str, extension: str | None, password: str) -> Identity:
         self.passwords.append((username, extension, password))
         return await self._answer()
 
 
 class Recorder:
     def __init__(self, vm: SignInViewModel) -> None:
-        self.succeeded: list[Any] = []
+        self.succeeded: list[Identity] = []
         self.failed: list[str] = []
         self.busy: list[bool] = []
         self._ended = asyncio.Event()
@@ -132,7 +134,7 @@ class Recorder:
         vm.failed.connect(self._on_failed)
         vm.busy.connect(self.busy.append)
 
-    def _on_succeeded(self, identity: Any) -> None:
+    def _on_succeeded(self, identity: Identity) -> None:
         self.succeeded.append(identity)
         self._ended.set()
 
@@ -172,8 +174,8 @@ def make_vm(qapp, session: FakeSession, windows: list[FakeWindow]) -> Callable[.
     def make(**kwargs: Any) -> SignInViewModel:
         options: dict[str, Any] = {"redirect_uri": REDIRECT, "embedded_available": True, "spawn": loop_spawn}
         options.update(kwargs)
-        vm = SignInViewModel(session, FakeClient(), **options)
-        SignInWindows(vm, embedded_window=factory, wait_window=lambda: factory(lambda _url: False))
+        vm = SignInViewModel(session, FakePlatform(), **options)
+        SignInPresenter(vm, embedded_window=factory, wait_window=lambda: factory(lambda _url: False))
         return vm
 
     return make
@@ -200,7 +202,7 @@ async def test_embedded_sign_in_exchanges_the_code_once(make_vm, session, window
     window.redirect_caught.emit(answer(state, code="the-code"))  # a second answer must change nothing
     await seen.outcome()
 
-    assert seen.succeeded == [{"extension_number": "101"}]
+    assert seen.succeeded == [IDENTITY]
     assert seen.failed == []
     assert [code for code, _ in session.codes] == ["the-code"]
     assert session.codes[0][1].state == state
@@ -277,7 +279,7 @@ async def test_closing_the_window_cancels(make_vm, session, windows) -> None:
 
 async def test_the_view_model_alone_publishes_each_step(qapp, session) -> None:
     vm = SignInViewModel(
-        session, FakeClient(), redirect_uri=REDIRECT, embedded_available=True, spawn=loop_spawn
+        session, FakePlatform(), redirect_uri=REDIRECT, embedded_available=True, spawn=loop_spawn
     )
     seen = Recorder(vm)
     views: list[SignInView] = []

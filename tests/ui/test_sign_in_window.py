@@ -208,6 +208,10 @@ def test_both_windows_render_the_view_models_views(qtbot, window) -> None:
         ("https://platform.ringcentral.com/restapi/oauth/authorize?x=1", "\N{LOCK} platform.ringcentral.com"),
         ("https://sso.example.com:8443/login", "\N{LOCK} sso.example.com:8443"),
         ("http://127.0.0.1:5000/a", "127.0.0.1:5000 (this computer)"),
+        ("http://localhost:5000/a", "localhost:5000 (this computer)"),
+        ("http://[::1]:5000/a", "::1:5000 (this computer)"),
+        # How a dual-stack socket names an IPv4 peer; `ipaddress` alone does not call it loopback.
+        ("http://[::ffff:127.0.0.1]:5000/a", "::ffff:127.0.0.1:5000 (this computer)"),
         ("http://idp.example.com/login", "idp.example.com \N{EM DASH} not secure"),
         ("about:blank", ""),
     ],
@@ -218,6 +222,7 @@ def test_the_address_line_names_the_host(url: str, text: str) -> None:
 
 async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtbot: QtBot) -> None:
     from ringdesk.platforms.ringcentral import PlatformClient
+    from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
     from ringdesk.ui.viewmodels.sign_in import SignInViewModel
     from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
     from tests.fakes import no_spawn
@@ -225,7 +230,10 @@ async def test_a_refusal_shown_after_the_jwt_form_opened_does_not_squeeze_it(qtb
 
     async with PlatformClient("https://platform.ringcentral.com", "preview") as client:
         vm = SignInViewModel(
-            object(), client, redirect_uri="http://127.0.0.1:53682/oauth/callback", spawn=no_spawn
+            object(),
+            RingCentralPlatform(client),
+            redirect_uri="http://127.0.0.1:53682/oauth/callback",
+            spawn=no_spawn,
         )
         vm.setParent(owner())
         dialog = UnattendedSignInDialog(vm)

@@ -55,3 +55,22 @@ def test_a_subclass_keeps_signals_of_its_own(qapp) -> None:
     counter.reset_requested.connect(lambda: asked.append(True))
     counter.reset_requested.emit()
     assert asked == [True]
+
+
+class WithoutMakeView(ViewModel[CountView]):
+    """A view model that forgot `_make_view`; a QObject cannot be abstract, so it still instantiates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._view = CountView(0)
+
+
+def test_a_subclass_without_make_view_fails_loudly_when_it_publishes(qapp) -> None:
+    view_model = WithoutMakeView()
+    seen: list[CountView] = []
+    view_model.changed.connect(seen.append)
+
+    with pytest.raises(NotImplementedError, match="WithoutMakeView must define _make_view"):
+        view_model._publish()
+
+    assert seen == []

@@ -27,7 +27,7 @@ from ringdesk.platforms.base import (
 )
 from ringdesk.platforms.oauth import TokenSet
 from ringdesk.platforms.ringcentral.client import PlatformClient
-from ringdesk.platforms.ringcentral.codes import ringout_create_error_sentence
+from ringdesk.platforms.ringcentral.codes import error_code_sentence, ringout_create_error_sentence
 from ringdesk.platforms.ringcentral.models import ActiveCall, Extension, ForwardingNumber, PhoneNumber
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
@@ -180,6 +180,9 @@ class RingCentralPlatform:
             return None
         sentence = ringout_create_error_sentence(error.error_code, error.parameter_name) or error.user_message
         return sentence, error.error_code or (f"HTTP {error.status}" if error.status else None)
+
+    def error_sentence(self, error_code: str) -> str | None:
+        return error_code_sentence(error_code)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -16,7 +16,6 @@ repeated intent does not repaint. The first view is made by the subclass at the 
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -44,6 +43,7 @@ class ViewModel(QObject, Generic[ViewT]):
             self._view = view
             self.changed.emit(view)
 
-    @abstractmethod
     def _make_view(self) -> ViewT:
-        """The current state as the immutable view the widgets render."""
+        """The current state as the immutable view the widgets render; every subclass makes its own."""
+        # Not @abstractmethod: QObject's metaclass is not ABCMeta, so that would never be enforced.
+        raise NotImplementedError(f"{type(self).__name__} must define _make_view()")

@@ -70,6 +70,12 @@ class ConnectionViewModel(QObject):
 
     Signals: `changed()` after any edit or when the stored-secret check finishes; `saved(object)`
     with the saved `ConnectionSettings`; `save_failed(str)` with one sentence; `busy(bool)`.
+
+    Not a `ViewModel`, because it publishes no view: it is the draft of a form whose editors hold
+    the text being typed and pass in every keystroke. What the dialog shows besides the draft (the
+    problems and notes per field, the login methods offered, whether Save is possible) is worked
+    out from the draft by `ringdesk.config`'s validators when the dialog asks, so `changed()`
+    carries nothing and means "read the draft again".
     """
 
     changed = Signal()

@@ -29,10 +29,10 @@ from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
 from ringdesk.platforms.base import Phone
 from ringdesk.qtasync import spawn as qt_spawn
-from ringdesk.storage.history import CallHistory, CallRecord
+from ringdesk.storage.history import CallHistory, CallRecord, HistoryState
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.call import CallView, CallViewModel
-from ringdesk.ui.viewmodels.formatting import ELLIPSIS
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, with_extension
 
 __all__ = ["RECENT_LIMIT", "DialerView", "DialerViewModel", "RecentNumber", "phone_to_ring"]
 
@@ -429,21 +429,21 @@ class DialerViewModel(ViewModel[DialerView]):
 
 def _recent_entry(record: CallRecord) -> RecentNumber:
     """A history record as a recent number: redial gets the extension back (`x12`)."""
-    number, display = record.destination, record.destination_display or format_for_display(record.destination)
-    if record.extension:
-        number = f"{number}x{record.extension}"
-        display = f"{display} ext. {record.extension}"
-    state = _STATE_WORDS.get(record.state, record.state.capitalize())
+    display, number = with_extension(
+        record.destination_display or format_for_display(record.destination),
+        record.destination,
+        record.extension,
+    )
     when = time.strftime("%H:%M", time.localtime(record.started_at))
-    return RecentNumber(number, display, f"{state} \N{MIDDLE DOT} {when}")
+    return RecentNumber(number, display, f"{_STATE_WORDS[record.state]} \N{MIDDLE DOT} {when}")
 
 
-_STATE_WORDS = {
-    "placing": "Placing",
-    "ringing": "Ringing",
-    "connected": "Connected",
-    "ended": "Ended",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "interrupted": "Interrupted",
+_STATE_WORDS: dict[HistoryState, str] = {
+    HistoryState.PLACING: "Placing",
+    HistoryState.RINGING: "Ringing",
+    HistoryState.CONNECTED: "Connected",
+    HistoryState.ENDED: "Ended",
+    HistoryState.FAILED: "Failed",
+    HistoryState.CANCELLED: "Cancelled",
+    HistoryState.INTERRUPTED: "Interrupted",
 }

@@ -28,9 +28,9 @@ from PySide6.QtCore import QDate, QLocale, QObject, QTimer, Signal
 from ringdesk.errors import report
 from ringdesk.numbers import format_for_display
 from ringdesk.qtasync import spawn as qt_spawn
-from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHistory, CallRecord
+from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHistory, CallRecord, HistoryState
 from ringdesk.ui.viewmodels.base import ViewModel
-from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration, with_extension
 
 __all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel"]
 
@@ -91,6 +91,9 @@ class HistoryView:
     summary: str
 
 
+ErrorSentence = Callable[[str, str], str | None]
+"""(platform, error code) -> the platform's sentence for it (`ringdesk.platforms.registry.error_sentence`)."""
+
 class HistoryViewModel(ViewModel[HistoryView]):
     """Signals: `changed(HistoryView)`; `redial_requested(str)` with the number for the dialer."""
 
@@ -102,13 +105,13 @@ class HistoryViewModel(ViewModel[HistoryView]):
         *,
         spawn: Spawn | None = None,
         clock: Callable[[], float] = time.time,
-        error_sentence: Callable[[str], str | None] | None = None,
+        error_sentence: ErrorSentence | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._spawn = spawn or qt_spawn
         self._clock = clock
-        # The platform's sentence for a stored error code, for failed calls stored without one.
+        # (platform, error code) -> the platform's sentence, for failed calls stored without one.
         self._error_sentence = error_sentence
         self._history = history
         self._search = ""
@@ -345,12 +348,12 @@ class HistoryViewModel(ViewModel[HistoryView]):
 # --------------------------------------------------------------------------- rows
 
 
-def _row(record: CallRecord, now: float, error_sentence: Callable[[str], str | None] | None) -> HistoryRow:
-    display = record.destination_display or format_for_display(record.destination)
-    number, redial = display, record.destination
-    if record.extension:
-        number = f"{display} ext. {record.extension}"
-        redial = f"{record.destination}x{record.extension}"
+def _row(record: CallRecord, now: float, error_sentence: ErrorSentence | None) -> HistoryRow:
+    number, redial = with_extension(
+        record.destination_display or format_for_display(record.destination),
+        record.destination,
+        record.extension,
+    )
     from_number = format_for_display(record.from_number) if record.from_number else ""
     label = (record.from_label or "").strip()
     phone = label or from_number
@@ -366,32 +369,31 @@ def _row(record: CallRecord, now: float, error_sentence: Callable[[str], str | N
         error_code=record.error_code or None,
         phone=phone,
         phone_full=f"{label}, {from_number}" if label and from_number else phone,
-        problem=record.state in ("failed", "interrupted"),
+        problem=record.state in (HistoryState.FAILED, HistoryState.INTERRUPTED),
         live=record.state in LIVE_STATES,
     )
 
 
-def _outcome(record: CallRecord, error_sentence: Callable[[str], str | None] | None) -> tuple[str, str]:
+def _outcome(record: CallRecord, error_sentence: ErrorSentence | None) -> tuple[str, str]:
     """(the outcome column, the stored sentence when the column does not include it)."""
     sentence = (record.outcome or "").strip()
     state = record.state
     if state in LIVE_STATES:
         return "In progress", ""
-    if state == "ended":
+    if state is HistoryState.ENDED:
         duration = record.duration
         if duration is None:
             return "Ended", sentence
         return f"Ended \N{MIDDLE DOT} {format_duration(duration)}", sentence
-    if state == "failed":
+    if state is HistoryState.FAILED:
         code = record.error_code
-        reason = sentence or (error_sentence(code) if error_sentence and code else None) or ""
+        explained = error_sentence(record.platform, code) if error_sentence and code else None
+        reason = sentence or explained or ""
         return (f"Failed: {reason}" if reason else "Failed"), ""
-    if state == "cancelled":
+    if state is HistoryState.CANCELLED:
         return "Cancelled", sentence
-    if state == "interrupted":
-        return f"Interrupted: {sentence or INTERRUPTED_OUTCOME}", ""
-    # A state written by a newer RingDesk: shown as it is stored rather than hidden.
-    return state.capitalize(), sentence
+    # What is left is INTERRUPTED (the history also reads a state it does not know as that).
+    return f"Interrupted: {sentence or INTERRUPTED_OUTCOME}", ""
 
 
 def _when(started_at: float, now: float) -> str:

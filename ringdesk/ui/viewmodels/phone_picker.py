@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ringdesk.config import DialerSettings
 from ringdesk.errors import report
-from ringdesk.numbers import InvalidNumber, format_for_display, parse_dial_input
+from ringdesk.numbers import DialTarget, InvalidNumber, format_for_display, parse_dial_input
 from ringdesk.platforms.base import AccountPhones, CallerId, Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.regions import region_name
@@ -145,11 +145,9 @@ class PhonePickerViewModel(ViewModel[PickerView]):
     def check_other_number(self, text: str) -> tuple[str | None, str | None]:
         """(preview, None) for a usable "Another number...", else (None, the sentence why not)."""
         try:
-            target = parse_dial_input(text, self._region())
+            target = _own_phone(text, self._region())
         except InvalidNumber as error:
             return None, error.user_message
-        if target.extension:
-            return None, "RingOut cannot key an extension on your own phone; enter its direct number."
         return target.preview, None
 
     def save(self, choice: PickerChoice) -> str | None:
@@ -160,11 +158,9 @@ class PhonePickerViewModel(ViewModel[PickerView]):
         if choice.phone_key == OTHER_NUMBER:
             country = choice.country or self._region()
             try:
-                target = parse_dial_input(choice.other_number, country)
+                target = _own_phone(choice.other_number, country)
             except InvalidNumber as error:
                 return error.user_message
-            if target.extension:
-                return "RingOut cannot key an extension on your own phone; enter its direct number."
             forwarding_id, number, label = None, target.e164, "Another number"
         elif option is not None:
             forwarding_id, number, label = option.forwarding_number_id, option.phone_number, option.label
@@ -253,6 +249,14 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     for code in phonenumbers.SUPPORTED_REGIONS:
         choices.append((code, region_name(code)))
     return tuple(sorted(choices, key=lambda c: c[1].casefold()))
+
+
+def _own_phone(text: str, region: str) -> DialTarget:
+    """`text` as the operator's own phone to ring first; raises `InvalidNumber` with the sentence why not."""
+    target = parse_dial_input(text, region)
+    if target.extension:
+        raise InvalidNumber("RingOut cannot key an extension on your own phone; enter its direct number.")
+    return target
 
 
 # --------------------------------------------------------------------------- the account's records

@@ -13,7 +13,7 @@ Interactive sign-in (authorization code with PKCE):
 
 Every way an attempt can fail ends in `failed(sentence)` and a `PROBLEM` view: one sentence, shown
 in the window that is still open together with "Try again", and an attempt that no longer exists.
-The windows are made, shown and closed by the widget side (`ringdesk.ui.widgets.sign_in_windows`)
+The windows are made, shown and closed by the widget side (`ringdesk.ui.widgets.sign_in_presenter`)
 as the views say; this object never touches one. The code, the verifier and the state never leave
 it except to the session; none is logged.
 
@@ -37,6 +37,7 @@ from ringdesk.auth import pkce
 from ringdesk.auth.loopback import LoopbackRedirectListener
 from ringdesk.config import LoginMethod
 from ringdesk.errors import report
+from ringdesk.platforms.base import Identity
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.secret_storage import SecretStorage, describe_secret_storage
@@ -101,12 +102,16 @@ class SignInView:
 
 
 class _SignInSession(Protocol):
-    async def sign_in_with_code(self, code: str, attempt: pkce.AuthorizationAttempt) -> Any: ...
-    async def sign_in_with_jwt(self, jwt: str, *, remember: bool = True) -> Any: ...
-    async def sign_in_with_password(self, username: str, extension: str | None, password: str) -> Any: ...
+    async def sign_in_with_code(self, code: str, attempt: pkce.AuthorizationAttempt) -> Identity: ...
+    async def sign_in_with_jwt(self, jwt: str, *, remember: bool = True) -> Identity: ...
+    async def sign_in_with_password(
+        self, username: str, extension: str | None, password: str
+    ) -> Identity: ...
 
 
-class _UrlBuilder(Protocol):
+class _SignInPlatform(Protocol):
+    """The part of `ringdesk.platforms.base.OAuthPlatform` sign-in needs: the platform's sign-in page."""
+
     def authorize_url(
         self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None
     ) -> str: ...
@@ -119,15 +124,16 @@ class SignInViewModel(ViewModel[SignInView]):
     """Runs sign-in attempts and turns every outcome into `succeeded(identity)` or `failed(sentence)`.
 
     `session` signs in (`sign_in_with_code`, `sign_in_with_jwt`, `sign_in_with_password`);
-    `client` builds the sign-in URL (`authorize_url`). `embedded_available` is False when
+    `platform` builds the sign-in URL (`authorize_url`). `embedded_available` is False when
     QtWebEngine is missing: then the system browser is used instead of the sign-in window.
     `opener(QUrl) -> bool` opens the system browser; `listener_factory(redirect_uri)` makes the
     loopback listener. `store` (optional) says where secrets are kept. `spawn(coro, name=)` runs a
     coroutine on the Qt event loop and keeps the task alive.
 
-    Signals: `changed(SignInView)`; `succeeded(object)` with the session's identity, `failed(str)`
-    with one sentence, `busy(bool)` while an attempt or an unattended sign-in is under way;
-    `raise_requested()` when the person asks to sign in while an attempt's window is open.
+    Signals: `changed(SignInView)`; `succeeded(object)` with the `ringdesk.platforms.base.Identity`
+    the session signed in as; `failed(str)` with one sentence; `busy(bool)` while an attempt or an
+    unattended sign-in is under way; `raise_requested()` when the person asks to sign in while an
+    attempt's window is open.
     """
 
     succeeded = Signal(object)
@@ -138,7 +144,7 @@ class SignInViewModel(ViewModel[SignInView]):
     def __init__(
         self,
         session: _SignInSession,
-        client: _UrlBuilder,
+        platform: _SignInPlatform,
         *,
         redirect_uri: str,
         login_method: LoginMethod | str = LoginMethod.EMBEDDED,
@@ -152,7 +158,7 @@ class SignInViewModel(ViewModel[SignInView]):
     ) -> None:
         super().__init__(parent)
         self._session = session
-        self._client = client
+        self._platform = platform
         self._redirect_uri = redirect_uri
         self._login_method = LoginMethod(login_method)
         self._allow_password_grant = allow_password_grant
@@ -337,7 +343,7 @@ class SignInViewModel(ViewModel[SignInView]):
     def _new_attempt(self) -> pkce.AuthorizationAttempt:
         attempt = pkce.new_attempt(self._redirect_uri)
         self._attempt = attempt
-        self._url = self._client.authorize_url(attempt.redirect_uri, attempt.state, attempt.code_challenge)
+        self._url = self._platform.authorize_url(attempt.redirect_uri, attempt.state, attempt.code_challenge)
         self._last_problem = None
         self._set_busy(True)
         return attempt
@@ -412,7 +418,7 @@ class SignInViewModel(ViewModel[SignInView]):
 
     # ------------------------------------------------------------------ unattended
 
-    def _run_unattended(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+    def _run_unattended(self, coro: Coroutine[Any, Any, Identity], what: str) -> None:
         self._last_problem = None
         self._set_busy(True)
 

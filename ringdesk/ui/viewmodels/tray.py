@@ -30,7 +30,7 @@ from ringdesk.numbers import InvalidNumber, parse_dial_input
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.call import CallView
 from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel, RecentNumber
-from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration, with_extension
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 
 __all__ = [
@@ -183,10 +183,7 @@ class TrayViewModel(ViewModel[TrayView]):
             target = parse_dial_input(text, self._dialer.region)
         except InvalidNumber:
             return
-        display = target.display
-        if target.extension:
-            display += f" ext. {target.extension}"
-        self._clipboard_display = display
+        self._clipboard_display, _redial = with_extension(target.display, target.e164, target.extension)
 
     def _view_changed(self, _view: SessionView | DialerView) -> None:
         self._publish()

@@ -33,7 +33,29 @@ class CallStatusView(QFrame):
         self.destination.setWordWrap(True)
         self.destination.setAccessibleName("Number called")
         self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        legs = self._build_legs()
+        self.detail = QLabel()
+        self.detail.setObjectName("callDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("Call details")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = self._build_action()
 
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 18)
+        layout.setSpacing(12)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.destination)
+        layout.addLayout(legs)
+        layout.addWidget(self.detail)
+        # The action sits right under what it acts on, not at the far end of a tall window.
+        layout.addLayout(buttons)
+
+        vm.changed.connect(self.show_view)
+        self.show_view(vm.view)
+
+    def _build_legs(self) -> QGridLayout:
+        """One row per leg of the call: your phone, then theirs, each with its number and state."""
         legs = QGridLayout()
         legs.setHorizontalSpacing(16)
         legs.setVerticalSpacing(6)
@@ -60,35 +82,20 @@ class CallStatusView(QFrame):
         legs.addWidget(self.their_number, 1, 1)
         legs.addWidget(self.their_leg, 1, 2, Qt.AlignmentFlag.AlignRight)
         legs.setColumnStretch(1, 1)
+        return legs
 
-        self.detail = QLabel()
-        self.detail.setObjectName("callDetail")
-        self.detail.setWordWrap(True)
-        self.detail.setAccessibleName("Call details")
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
+    def _build_action(self) -> QHBoxLayout:
+        """The one button for what can be done now (cancel, hang up, new call), on the right."""
         self.action_button = QPushButton()
         self.action_button.setObjectName("callAction")
         self.action_button.setMinimumHeight(40)
         self.action_button.setMinimumWidth(140)
         self.action_button.setAutoDefault(True)
-        self.action_button.clicked.connect(vm.act)
+        self.action_button.clicked.connect(self._vm.act)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.action_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.destination)
-        layout.addLayout(legs)
-        layout.addWidget(self.detail)
-        # The action sits right under what it acts on, not at the far end of a tall window.
-        layout.addLayout(buttons)
-
-        vm.changed.connect(self.show_view)
-        self.show_view(vm.view)
+        return buttons
 
     def show_view(self, view: CallView) -> None:
         self.headline.setText(view.headline)

@@ -72,38 +72,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
-
-        self.header = _Header()
-        self.signed_out_banner = _Banner(
-            "signedOutBanner", "signed-out", "You are signed out", button_text="Sign in again"
-        )
-        self.signed_out_banner.button.clicked.connect(self._session.sign_in_again)
-        self.notice_banner = _Banner("noticeBanner", "info", "Sign-in kept in memory only")
-        self.settings_banner = _Banner(
-            "settingsBanner", "info", "Settings were reset", button_text="Dismiss", flat_button=True
-        )
-        self.settings_banner.button.clicked.connect(self.settings_banner.hide)
-        self.settings_banner.hide()
-
-        self.content = QStackedWidget()
-        self.content.setObjectName("content")
-
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(20, 16, 20, 20)
-        body_layout.setSpacing(12)
-        body_layout.addWidget(self.signed_out_banner)
-        body_layout.addWidget(self.notice_banner)
-        body_layout.addWidget(self.settings_banner)
-        body_layout.addWidget(self.content, 1)
-
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(body, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self._build_central())
         self.statusBar().setSizeGripEnabled(False)
 
         self._restore_geometry()
@@ -245,6 +214,43 @@ class MainWindow(QMainWindow):
         self.calls_menu = calls
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
+
+    def _build_central(self) -> QWidget:
+        """The header, and under it the banners over the content (the dialer), which fills the rest."""
+        self.header = _Header()
+        self._build_banners()
+        self.content = QStackedWidget()
+        self.content.setObjectName("content")
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(20, 16, 20, 20)
+        body_layout.setSpacing(12)
+        body_layout.addWidget(self.signed_out_banner)
+        body_layout.addWidget(self.notice_banner)
+        body_layout.addWidget(self.settings_banner)
+        body_layout.addWidget(self.content, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(body, 1)
+        return central
+
+    def _build_banners(self) -> None:
+        """Signed out (with Sign in again), the sign-in kept in memory only, and the settings reset."""
+        self.signed_out_banner = _Banner(
+            "signedOutBanner", "signed-out", "You are signed out", button_text="Sign in again"
+        )
+        self.signed_out_banner.button.clicked.connect(self._session.sign_in_again)
+        self.notice_banner = _Banner("noticeBanner", "info", "Sign-in kept in memory only")
+        self.settings_banner = _Banner(
+            "settingsBanner", "info", "Settings were reset", button_text="Dismiss", flat_button=True
+        )
+        self.settings_banner.button.clicked.connect(self.settings_banner.hide)
+        self.settings_banner.hide()
 
     def _show_about(self) -> None:
         box = QMessageBox(self)

@@ -4,7 +4,7 @@
 no token work of its own: it watches every navigation, and when the browser is about to go to the
 redirect URI it stops there, never loads it, and emits `redirect_caught` with the URL. Everything after
 that (checking `state`, exchanging the code) belongs to `SignInViewModel`. Both windows render the
-view model's `SignInView`s; `SignInWindows` (`sign_in_windows`) makes them and passes the views on.
+view model's `SignInView`s; `SignInPresenter` (`sign_in_presenter`) makes them and passes the views on.
 
 QtWebEngine is optional at run time (some Linux distributions package it separately, and it must
 be imported before the `QApplication` exists). `embedded_window_factory()` returns None when it
@@ -13,7 +13,6 @@ cannot be imported; the view model then uses the system browser instead.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ringdesk.net import is_loopback
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
 
 try:
@@ -58,7 +58,7 @@ _ERR_ABORTED = -3
 
 
 def embedded_window_factory() -> Callable[[Callable[[str], bool]], SignInWindow] | None:
-    """What `SignInWindows` takes as `embedded_window`, or None when QtWebEngine is missing."""
+    """What `SignInPresenter` takes as `embedded_window`, or None when QtWebEngine is missing."""
     if not WEB_ENGINE_AVAILABLE:
         return None
     return SignInWindow
@@ -75,17 +75,8 @@ def describe_address(url: str) -> str:
         return f"\N{LOCK} {shown}"
     if parts.scheme == "http":
         # A loopback address never leaves the computer, so plain HTTP there is not a risk worth a warning.
-        return f"{shown} (this computer)" if _is_loopback(host) else f"{shown} \N{EM DASH} not secure"
+        return f"{shown} (this computer)" if is_loopback(host) else f"{shown} \N{EM DASH} not secure"
     return shown
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _MessagePanel(QWidget):

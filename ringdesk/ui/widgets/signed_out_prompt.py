@@ -43,6 +43,22 @@ class SignedOutPrompt(QDialog):
         self.setObjectName("signedOutPrompt")
         self.setMinimumWidth(440)
 
+        top = self._build_question(server_label, problem, note)
+        self.ask_again = QCheckBox("&Ask me each time RingDesk starts")
+        self.ask_again.setChecked(ask_at_start)
+        buttons = self._build_buttons()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(16)
+        layout.addLayout(top)
+        layout.addWidget(self.ask_again)
+        layout.addWidget(buttons)
+
+        self.finished.connect(self._on_finished)
+
+    def _build_question(self, server_label: str, problem: str | None, note: str | None) -> QHBoxLayout:
+        """The app's picture beside the question, why it is asked, and what signing in is for."""
         picture = QLabel()
         picture.setPixmap(icon("ringdesk").pixmap(48, 48))
         picture.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -66,19 +82,6 @@ class SignedOutPrompt(QDialog):
         self.note.setObjectName("note")
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))
-        self.ask_again = QCheckBox("&Ask me each time RingDesk starts")
-        self.ask_again.setChecked(ask_at_start)
-
-        self.sign_in_button = QPushButton("&Sign in now")
-        self.sign_in_button.setDefault(True)
-        self.sign_in_button.setAccessibleName("Sign in now")
-        self.continue_button = QPushButton("&Continue signed out")
-        self.continue_button.setAccessibleName("Continue signed out")
-        buttons = QDialogButtonBox()
-        buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
 
         texts = QVBoxLayout()
         texts.setSpacing(10)
@@ -90,14 +93,21 @@ class SignedOutPrompt(QDialog):
         top.setSpacing(16)
         top.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(texts, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 16)
-        layout.setSpacing(16)
-        layout.addLayout(top)
-        layout.addWidget(self.ask_again)
-        layout.addWidget(buttons)
+        return top
 
-        self.finished.connect(self._on_finished)
+    def _build_buttons(self) -> QDialogButtonBox:
+        """The answers: "Sign in now" (the default), and "Continue signed out", as Esc and closing mean."""
+        self.sign_in_button = QPushButton("&Sign in now")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setAccessibleName("Sign in now")
+        self.continue_button = QPushButton("&Continue signed out")
+        self.continue_button.setAccessibleName("Continue signed out")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        return buttons
 
     @property
     def ask_at_start(self) -> bool:

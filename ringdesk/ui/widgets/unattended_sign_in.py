@@ -41,7 +41,31 @@ class UnattendedSignInDialog(QDialog):
             "RingCentral user in the Developer Console."
         )
         intro.setWordWrap(True)
+        jwt_box = self._build_jwt_box()
 
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(jwt_box)
+
+        self.password_box: QGroupBox | None = None
+        if view_model.password_allowed:
+            self.password_box = self._build_password_box()
+            layout.addWidget(self.password_box)
+
+        self._build_outcome_lines()
+        layout.addWidget(self.error)
+        layout.addWidget(self.activity)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        view_model.busy.connect(self._busy)
+        view_model.failed.connect(self._failed)
+        view_model.succeeded.connect(self._succeeded)
+        self.setMinimumWidth(460)
+
+    def _build_jwt_box(self) -> QGroupBox:
+        """The JWT credential field, where it will be kept, and its sign-in button."""
         self.jwt = QLineEdit()
         self.jwt.setObjectName("jwt")
         self.jwt.setEchoMode(QLineEdit.EchoMode.Password)
@@ -50,7 +74,7 @@ class UnattendedSignInDialog(QDialog):
         self.jwt.setClearButtonEnabled(True)
         jwt_label = QLabel("&JWT credential:")
         jwt_label.setBuddy(self.jwt)
-        self.jwt_storage = QLabel(view_model.secret_storage_note)
+        self.jwt_storage = QLabel(self._vm.secret_storage_note)
         self.jwt_storage.setObjectName("storage")
         self.jwt_storage.setWordWrap(True)
         self.sign_in_jwt = QPushButton("Sign in with JWT")
@@ -63,16 +87,10 @@ class UnattendedSignInDialog(QDialog):
         jwt_form.addRow(jwt_label, self.jwt)
         jwt_form.addRow(self.jwt_storage)
         jwt_form.addRow(self.sign_in_jwt)
+        return jwt_box
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(jwt_box)
-
-        self.password_box: QGroupBox | None = None
-        if view_model.password_allowed:
-            self.password_box = self._build_password_box()
-            layout.addWidget(self.password_box)
-
+    def _build_outcome_lines(self) -> None:
+        """The sentence of a refused sign-in, and "Signing in..." while one is under way; both hidden."""
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -81,16 +99,6 @@ class UnattendedSignInDialog(QDialog):
         self.error.hide()
         self.activity = QLabel("Signing in\N{HORIZONTAL ELLIPSIS}")
         self.activity.hide()
-        layout.addWidget(self.error)
-        layout.addWidget(self.activity)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-        view_model.busy.connect(self._busy)
-        view_model.failed.connect(self._failed)
-        view_model.succeeded.connect(self._succeeded)
-        self.setMinimumWidth(460)
 
     def _build_password_box(self) -> QGroupBox:
         box = QGroupBox("Password (legacy)")

@@ -1,8 +1,8 @@
-"""The sign-in windows of one `SignInViewModel`: made, shown, rendered and closed as its views say.
+"""The sign-in windows of one `SignInViewModel`, presented as its views say: `SignInPresenter`.
 
     window_factory = embedded_window_factory()            # None without QtWebEngine
     vm = SignInViewModel(..., embedded_available=window_factory is not None)
-    SignInWindows(vm, embedded_window=window_factory)     # owned by the view model from now on
+    SignInPresenter(vm, embedded_window=window_factory)   # owned by the view model from now on
 
 A new attempt (a new `SignInView.page_url`) brings its window to the front; `CLOSED` finishes the
 windows; the buttons and the redirect the windows catch go back to the view model's intents.
@@ -19,7 +19,7 @@ from ringdesk.config import LoginMethod
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView, SignInViewModel
 from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow
 
-__all__ = ["EmbeddedWindow", "SignInWindows", "WaitWindow"]
+__all__ = ["EmbeddedWindow", "SignInPresenter", "WaitWindow"]
 
 
 class _Window(Protocol):
@@ -34,13 +34,13 @@ class _Window(Protocol):
 
 
 class EmbeddedWindow(_Window, Protocol):
-    """What `SignInWindows` needs from the embedded sign-in window (`SignInWindow`)."""
+    """What `SignInPresenter` needs from the embedded sign-in window (`SignInWindow`)."""
 
     redirect_caught: SignalInstance
 
 
 class WaitWindow(_Window, Protocol):
-    """What `SignInWindows` needs from the "waiting for your browser" window (`BrowserWaitWindow`)."""
+    """What `SignInPresenter` needs from the "waiting for your browser" window (`BrowserWaitWindow`)."""
 
     cancel_requested: SignalInstance
     reopen_requested: SignalInstance
@@ -50,9 +50,12 @@ EmbeddedWindowFactory = Callable[[Callable[[str], bool]], EmbeddedWindow]
 WaitWindowFactory = Callable[[], WaitWindow]
 
 
-class SignInWindows(QObject):
-    """Shows the window each `SignInView` asks for: the embedded sign-in window
-    (`embedded_window(is_redirect)`), or the "waiting for your browser" window (`wait_window()`).
+class SignInPresenter(QObject):
+    """Creates, shows and closes the sign-in windows as the sign-in view model's views say, and
+    sends their buttons back to its intents.
+
+    Each `SignInView` asks for one window: the embedded sign-in window (made by
+    `embedded_window(is_redirect)`), or the "waiting for your browser" window (`wait_window()`).
 
     A child of the view model, so it lives as long as the view model and goes with it.
     """
