@@ -119,7 +119,7 @@ def test_account_menu_wording_and_shortcuts(window: MainWindow) -> None:
         "Preferences\N{HORIZONTAL ELLIPSIS}",
         "Quit",
     ]
-    # Seed 003's names for the same actions.
+    # The other names of the same actions.
     assert window.sign_in_action.toolTip().startswith("Get credentials")
     assert window.sign_out_action.toolTip().startswith("Clear credentials")
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"

@@ -94,6 +94,7 @@ class HistoryView:
 ErrorSentence = Callable[[str, str], str | None]
 """(platform, error code) -> the platform's sentence for it (`ringdesk.platforms.registry.error_sentence`)."""
 
+
 class HistoryViewModel(ViewModel[HistoryView]):
     """Signals: `changed(HistoryView)`; `redial_requested(str)` with the number for the dialer."""
 

@@ -173,7 +173,7 @@ class SessionViewModel(ViewModel[SessionView]):
     # ------------------------------------------------------------------ intents
 
     def sign_in(self) -> None:
-        """Sign in... (seed 003: "Get credentials"): the app opens the configured sign-in flow."""
+        """Sign in... (also called "Get credentials"): the app opens the configured sign-in flow."""
         if self._status.state is SessionState.SIGNED_IN:
             return
         self.sign_in_requested.emit()
@@ -183,7 +183,7 @@ class SessionViewModel(ViewModel[SessionView]):
         self.sign_in()
 
     def sign_out(self) -> None:
-        """Sign out (seed 003: "Clear credentials"): revoke at the server, delete the keyring entries."""
+        """Sign out (also called "Clear credentials"): revoke at the server, delete the keyring entries."""
         if self._session is None or self._signing_out:
             return
         if self._status.state is SessionState.SIGNED_OUT:

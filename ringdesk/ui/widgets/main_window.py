@@ -34,7 +34,7 @@ from ringdesk.ui.widgets.style import icon, is_dark, stylesheet
 
 __all__ = ["MainWindow"]
 
-# Seed 003's names for the same two actions, shown as tooltips and in the status bar.
+# The names other dialers use for the same two actions, shown as tooltips and in the status bar.
 GET_CREDENTIALS = "Get credentials: sign in to RingCentral and keep the sign-in in the keyring"
 CLEAR_CREDENTIALS = "Clear credentials: sign out, revoke the sign-in and delete it from the keyring"
 

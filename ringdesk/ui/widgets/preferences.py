@@ -56,6 +56,24 @@ class PreferencesDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
+        self._build_switch_groups(layout)
+        self.problem = _note()
+        self.problem.setObjectName("problem")
+        self.problem.setStyleSheet(problem_style(self.palette()))
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        layout.addWidget(self._build_buttons())
+
+        view_model.changed.connect(self._render)
+        view_model.saved.connect(self._saved)
+        self.setMinimumWidth(440)
+        self._render(view_model.view)
+
+    def _build_switch_groups(self, layout: QVBoxLayout) -> None:
+        """A box of switches per group of `_GROUPS`, added to `layout`, with the notes under two of them."""
+        # The lambdas below hold the view model, not the dialog: one holding the dialog inside its own
+        # child's connection would be a cycle the garbage collector cannot see.
+        view_model = self._vm
         groups: dict[str, QVBoxLayout] = {}
         for title, options in _GROUPS:
             box = QGroupBox(title)
@@ -79,25 +97,16 @@ class PreferencesDialog(QDialog):
         notifications_note.setObjectName("notificationsNote")
         groups["Notifications"].addWidget(notifications_note)
 
-        self.problem = _note()
-        self.problem.setObjectName("problem")
-        self.problem.setStyleSheet(problem_style(self.palette()))
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
-
+    def _build_buttons(self) -> QDialogButtonBox:
+        """OK, which saves (and stays disabled while saving), and Cancel."""
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setDefault(True)
-        self.buttons.accepted.connect(view_model.save)
+        self.buttons.accepted.connect(self._vm.save)
         self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-        view_model.changed.connect(self._render)
-        view_model.saved.connect(self._saved)
-        self.setMinimumWidth(440)
-        self._render(view_model.view)
+        return self.buttons
 
     def _render(self, view: PreferencesView) -> None:
         for option, switch in self.switches.items():

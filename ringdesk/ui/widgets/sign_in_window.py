@@ -196,26 +196,8 @@ class SignInWindow(QWidget):
         self._pages: list[QWebEnginePage] = []
         self._views: list[QWebEngineView] = []
 
-        self.address = QLabel()
-        self.address.setObjectName("address")
-        self.address.setAccessibleName("Address of the page being shown")
-        self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.address.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("progress")
-        self.progress.setRange(0, 100)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(4)
-        self.progress.setAccessibleName("Loading the page")
-        self.progress.hide()
-
-        self._browsers = QStackedWidget()
-        self.panel = _MessagePanel()
-        self.panel.primary.clicked.connect(self._primary_clicked)
-        self.panel.secondary.clicked.connect(self.close)
-        self._pages_stack = QStackedWidget()
-        self._pages_stack.addWidget(self._browsers)
-        self._pages_stack.addWidget(self.panel)
+        self._build_address_and_progress()
+        self._build_pages_stack()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -231,6 +213,31 @@ class SignInWindow(QWidget):
         self._add_view()
         QShortcut(QKeySequence.StandardKey.Close, self, self.close)
         self.resize(520, 720)
+
+    def _build_address_and_progress(self) -> None:
+        """The address line, which names the host being shown, and the thin bar of a page loading."""
+        self.address = QLabel()
+        self.address.setObjectName("address")
+        self.address.setAccessibleName("Address of the page being shown")
+        self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.address.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(4)
+        self.progress.setAccessibleName("Loading the page")
+        self.progress.hide()
+
+    def _build_pages_stack(self) -> None:
+        """The browser views (the page and its pop-ups) and, in their place when needed, the panel."""
+        self._browsers = QStackedWidget()
+        self.panel = _MessagePanel()
+        self.panel.primary.clicked.connect(self._primary_clicked)
+        self.panel.secondary.clicked.connect(self.close)
+        self._pages_stack = QStackedWidget()
+        self._pages_stack.addWidget(self._browsers)
+        self._pages_stack.addWidget(self.panel)
 
     # ------------------------------------------------------------------ what the view model's views say
 
