@@ -1,3 +1,5 @@
+"""`python -m ringdesk`: the same as the `ringdesk` command."""
+
 import sys
 
 from ringdesk.cli import main

@@ -30,7 +30,7 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtNetwork import QNetworkInformation
-from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from ringdesk import __version__
 from ringdesk.auth.token_store import TokenStore
@@ -77,6 +77,7 @@ from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.main_window import MainWindow
+from ringdesk.ui.widgets.open_dialogs import OpenDialogs
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
 from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
@@ -184,8 +185,7 @@ class RingDeskApp:
         self._not_set_up: NotSetUp | None = None
         self.sign_in_vm: SignInViewModel | None = None
         self.signed_out_prompt: SignedOutPrompt | None = None
-        # Dialogs shown with open() live until they finish; Python must hold them meanwhile.
-        self._dialogs: set[QDialog] = set()
+        self.dialogs = OpenDialogs()
         # One change of connection at a time: a second save waits for the first to finish.
         self._reconnect_lock = asyncio.Lock()
         self.account_loader = AccountLoader()
@@ -329,10 +329,7 @@ class RingDeskApp:
     async def shutdown(self) -> None:
         """Close windows, stop tasks, then the connection, history and simulator; never raises."""
         log.info("shutting down")
-        for dialog in list(self._dialogs):
-            with contextlib.suppress(RuntimeError):
-                dialog.close()
-        self._dialogs.clear()
+        self.dialogs.close_all()
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
         with contextlib.suppress(RuntimeError):
@@ -526,7 +523,7 @@ class RingDeskApp:
         )
         dialog = PreferencesDialog(vm, self.main_window)
         vm.setParent(dialog)
-        self._open(dialog)
+        self.dialogs.show(dialog)
 
     def _save_general(self, general: GeneralSettings) -> None:
         # The dialog says so itself when the file cannot be written.
@@ -552,7 +549,7 @@ class RingDeskApp:
             self.phone_picker = None
 
         dialog.finished.connect(closed)
-        self._open(dialog)
+        self.dialogs.show(dialog)
         if not self.picker_vm.view.phones and self.session_vm.view.signed_in:
             self.picker_vm.refresh()
 
@@ -563,7 +560,7 @@ class RingDeskApp:
             self.open_connection_settings()
             return
         if self.settings.connection.login_method in (LoginMethod.JWT, LoginMethod.PASSWORD):
-            self._open(UnattendedSignInDialog(self.sign_in_vm, parent=self.main_window))
+            self.dialogs.show(UnattendedSignInDialog(self.sign_in_vm, parent=self.main_window))
             return
         self.sign_in_vm.start()
 
@@ -587,7 +584,7 @@ class RingDeskApp:
                 self.begin_sign_in()
 
         prompt.answered.connect(answered)
-        self._open(prompt)
+        self.dialogs.show(prompt)
 
     def open_connection_settings(self) -> None:
         vm = ConnectionViewModel(
@@ -598,7 +595,7 @@ class RingDeskApp:
         )
         dialog = ConnectionSettingsDialog(vm, parent=self.main_window)
         vm.setParent(dialog)
-        self._open(dialog)
+        self.dialogs.show(dialog)
 
     async def _save_connection(self, connection: ConnectionSettings) -> None:
         before = self.settings.connection
@@ -615,13 +612,6 @@ class RingDeskApp:
         return self.connector.secret_store(settings, live=self.connection)
 
     # ------------------------------------------------------------------ helpers
-
-    def _open(self, dialog: QDialog) -> None:
-        """Show `dialog` with open() (never exec()) and keep it alive until it finishes."""
-        self._dialogs.add(dialog)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._dialogs.discard(dialog))
-        dialog.open()
 
     def _setup_note(self) -> str:
         problems = self._not_set_up.problems if self._not_set_up is not None else ()

@@ -27,6 +27,7 @@ from ringdesk.app import AppOptions
 from ringdesk.auth.session import SessionState
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.connection import Connection, NotSetUp
 from ringdesk.qtasync import running_tasks
 from ringdesk.simulator import Simulator
 from ringdesk.ui.widgets.sign_in_window import SignInWindow
@@ -143,7 +144,7 @@ async def test_nothing_stored_asks_sign_in_now_or_continue(
         assert visible(SignInWindow) == []
         # Signed out, the rest of the window still works: the settings open.
         app.main_window.settings_action.trigger()
-        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app._dialogs))
+        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app.dialogs.showing))
 
         assert await quit_from_the_menu(app, task) == 0
         assert not simulator.running
@@ -158,7 +159,7 @@ async def test_unusable_settings_ask_with_a_setup_note(ringdesk_home: Path) -> N
         assert prompt is not None
         assert prompt.note.text().startswith("Set up the connection first: The client ID must not be empty")
         prompt.sign_in_button.click()
-        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app._dialogs))
+        await until(lambda: any(type(d).__name__ == "ConnectionSettingsDialog" for d in app.dialogs.showing))
         assert await quit_like_a_person(app, task) == 0
 
 
@@ -319,3 +320,53 @@ async def test_sign_out_from_the_menu_clears_the_keyring(sim: Simulator, ringdes
         assert await store.load_tokens() is None
         assert await store.load_secret("jwt") is None
         assert await quit_like_a_person(app, task) == 0
+
+
+async def test_saved_connection_settings_connect_again_one_save_at_a_time(
+    ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
+    path = settings_file(ringdesk_home, settings)
+    options = AppOptions(settings_path=path, remember_windows=False, scenario=fast_scenario())
+    async with running(options) as (app, task):
+        await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())
+        app.signed_out_prompt.reject()  # type: ignore[union-attr]
+        first = app.connection
+        assert first is not None and app.connector is not None
+        simulator = app.connector.simulator
+        first_sign_in = app.sign_in_vm
+        built: list[Connection] = []
+        connect = app.connector.connect
+
+        async def recording(settings: ConnectionSettings) -> Connection | NotSetUp:
+            made = await connect(settings)
+            if isinstance(made, Connection):
+                built.append(made)
+            return made
+
+        app.connector.connect = recording  # type: ignore[method-assign]
+
+        # Two saves in quick succession: they connect one after the other, never interleaved.
+        confidential = ConnectionSettings(
+            server=ServerKind.SIMULATOR, client_id="ringdesk-confidential", use_client_secret=True
+        )
+        await app._save_connection(confidential)
+        await app._save_connection(settings)
+        await until(
+            lambda: app.connection not in (None, first) and app.connection.settings == settings,  # type: ignore[union-attr]
+            what="connected again",
+        )
+
+        last = app.connection
+        assert last is not None and last is not first
+        assert first.platform.client.closed, "the old connection is closed"
+        assert app.connector.simulator is simulator and simulator is not None and simulator.running
+        assert app.sign_in_vm is not None and app.sign_in_vm is not first_sign_in
+        assert app.session_vm.view.detail  # the header shows the new connection
+        assert json.loads(path.read_text(encoding="utf-8"))["connection"]["client_id"] == "ringdesk-demo"
+        # Only the last connection is open: the one between was built, then closed.
+        assert len(built) == 2 and built[-1] is last
+        assert [c for c in (first, *built) if not c.platform.client.closed] == [last]
+
+        assert await quit_like_a_person(app, task) == 0
+    assert trouble() == []

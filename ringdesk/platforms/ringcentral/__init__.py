@@ -1,7 +1,9 @@
-"""The async, Qt-free client for the RingCentral platform.
+"""RingCentral, Qt-free: its async client, models, rate-limit ledger and error codes.
 
-`PlatformClient` is the only way RingDesk talks to the platform; its errors come from
+`PlatformClient` is the only way RingDesk talks to RingCentral; its errors come from
 `ringdesk.errors`, its replies are the frozen models in `ringdesk.platforms.ringcentral.models`.
+The rest of RingDesk reaches it through `RingCentralPlatform` (`platform.py`), the platform seam's
+implementation, which `ringdesk.platforms.registry` builds.
 """
 
 from ringdesk.platforms.oauth import TokenSet
