@@ -18,6 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+import keyring
+import keyring.backend
+import keyring.errors
+
 from ringdesk.auth.session import SessionState, SessionStatus
 from ringdesk.calls.state import CallState, placing_state
 from ringdesk.numbers import DialTarget
@@ -205,3 +209,31 @@ class FakeSession(_Publisher[SessionStatus]):
     async def sign_out(self) -> None:
         self.sign_outs += 1
         self.publish(self.SIGNED_OUT)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring backend in memory, standing in for the OS keyring in the store's unit tests.
+
+    Priority -1 keeps it out of keyring's own backend choice (it registers itself on definition).
+    """
+
+    priority = -1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+        self.calls = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.calls += 1
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls += 1
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.calls += 1
+        if (service, username) not in self.entries:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.entries[(service, username)]

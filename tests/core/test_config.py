@@ -91,7 +91,7 @@ def test_the_file_holds_no_secrets(path: Path) -> None:
     assert set(data) == {"schema_version", "connection", "general", "dialer"}
     assert set(data["connection"]) == {
         "platform",
-            "server",
+        "server",
         "custom_server_url",
         "client_id",
         "redirect_uri",

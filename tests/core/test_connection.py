@@ -14,6 +14,7 @@ from ringdesk.connection import AccountLoader, Connection, Connector, NotSetUp, 
 from ringdesk.platforms.base import Identity, PlatformKind
 from ringdesk.storage.history import CallHistory
 from tests.conftest import fast_scenario
+from tests.fakes import MemoryKeyring
 
 SIMULATOR = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
 
@@ -125,7 +126,6 @@ async def test_a_missing_client_secret_is_a_notice(connector: Connector) -> None
 
 
 async def test_stored_tokens_sign_in_again_without_a_question(connector: Connector, tmp_path: Path) -> None:
-    from tests.core.auth.conftest import MemoryKeyring
 
     keyring = MemoryKeyring()
     remembering = Connector(history=None, scenario=fast_scenario(), keyring_backend=keyring)
@@ -144,7 +144,6 @@ async def test_stored_tokens_sign_in_again_without_a_question(connector: Connect
 
 
 async def test_the_demo_forgets_only_the_simulators_sign_in(connector: Connector) -> None:
-    from tests.core.auth.conftest import MemoryKeyring
 
     keyring = MemoryKeyring()
     demo = Connector(history=None, demo=True, scenario=fast_scenario(), keyring_backend=keyring)

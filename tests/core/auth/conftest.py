@@ -11,45 +11,15 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import keyring.backend
-import keyring.errors
 import pytest
 
 from ringdesk.auth import Session, TokenStore
 from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import Simulator
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, MemoryKeyring
 
 CLIENT_ID = "ringdesk-demo"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend in memory, standing in for the OS keyring in the store's unit tests.
-
-    Priority -1 keeps it out of keyring's own backend choice (it registers itself on definition).
-    """
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-        self.calls = 0
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls += 1
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.calls += 1
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.calls += 1
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.entries[(service, username)]
 
 
 @pytest.fixture

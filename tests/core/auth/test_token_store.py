@@ -14,8 +14,7 @@ from keyring.backends import chainer, fail
 from ringdesk.auth import TokenStore
 from ringdesk.auth.token_store import KEYRING_SERVICE
 from ringdesk.platforms.ringcentral import TokenSet
-
-from .conftest import MemoryKeyring
+from tests.fakes import MemoryKeyring
 
 SERVER = "https://platform.example.test"
 CLIENT = "client-1"
