@@ -546,18 +546,7 @@ class CallService:
             play_prompt=play_prompt,
             started_at=started_at,
         )
-        budget = self._platform.budget(Action.PLACE)
-        wait = budget.next_send_in
-        if wait > 0:
-            seconds = math.ceil(wait)
-            await self._fail_record(record_id, f"Not sent: wait {seconds} s", "RateLimited")
-            raise RateLimited(
-                f"Too many calls in a short time; the next call is possible in {seconds} s.",
-                retry_after=wait,
-                group=budget.name,
-                sent=False,
-            )
-
+        await self._refuse_over_budget(record_id)
         placed_at = self._wall_clock()
         try:
             progress = await self._platform.place_call(
@@ -603,6 +592,20 @@ class CallService:
         return PollingStatusSource(
             self._platform, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
         )
+
+    async def _refuse_over_budget(self, record_id: int) -> None:
+        """Raise `RateLimited(sent=False)`, with the record saying "Not sent", while placing must wait."""
+        budget = self._platform.budget(Action.PLACE)
+        wait = budget.next_send_in
+        if wait > 0:
+            seconds = math.ceil(wait)
+            await self._fail_record(record_id, f"Not sent: wait {seconds} s", "RateLimited")
+            raise RateLimited(
+                f"Too many calls in a short time; the next call is possible in {seconds} s.",
+                retry_after=wait,
+                group=budget.name,
+                sent=False,
+            )
 
     def _placing_failure(self, exc: RingDeskError) -> tuple[str, str | None]:
         """The history sentence and code for a call that could not be placed."""
