@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ringdesk.errors import RingDeskError
 from ringdesk.platforms.oauth import TokenSet
@@ -34,6 +34,7 @@ from ringdesk.platforms.oauth import TokenSet
 __all__ = [
     "AccountPhones",
     "Action",
+    "AuthHook",
     "Budget",
     "CallAlreadyConnected",
     "CallHandle",
@@ -293,13 +294,40 @@ class CallNotFound(RingDeskError):
     )
 
 
+# --------------------------------------------------------------------------- signing in
+
+
+@runtime_checkable
+class AuthHook(Protocol):
+    """How a platform's client gets a bearer token, without knowing where tokens come from.
+
+    The sign-in session (single-flight refresh, refresh ahead of expiry, keyring) is the hook;
+    the client only asks for a token before each authenticated request and reports a 401 once.
+    Keeping refresh out of the client is deliberate: refresh tokens rotate, so exactly one place
+    may refresh, and a reflex refresh on every 401 from several requests at once is the race
+    that signs people out.
+    """
+
+    async def access_token(self) -> str:
+        """A token to send now. Raise `AuthenticationError` when signed out."""
+        ...
+
+    async def token_rejected(self, rejected: str) -> str | None:
+        """The server answered 401 to `rejected`. Return a token to retry with once, or None.
+
+        Called at most once per request. When several requests fail with the same token, the
+        implementation should refresh once and hand every caller the same new token.
+        """
+        ...
+
+
 class OAuthPlatform(Protocol):
     """What `ringdesk.auth.Session` needs of a platform that signs in with OAuth 2.0.
 
     The session sets `auth` to itself so that every request carries its access token.
     """
 
-    auth: object
+    auth: AuthHook | None
 
     def authorize_url(
         self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None

@@ -6,8 +6,9 @@ The rest of RingDesk reaches it through `RingCentralPlatform` (`platform.py`), t
 implementation, which `ringdesk.platforms.registry` builds.
 """
 
+from ringdesk.platforms.base import AuthHook
 from ringdesk.platforms.oauth import TokenSet
-from ringdesk.platforms.ringcentral.auth_hook import AuthHook, StaticTokenAuth
+from ringdesk.platforms.ringcentral.auth_hook import StaticTokenAuth
 from ringdesk.platforms.ringcentral.client import DEFAULT_TIMEOUT, PlatformClient, RetryPolicy
 from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint, RateGroup
 from ringdesk.platforms.ringcentral.models import (

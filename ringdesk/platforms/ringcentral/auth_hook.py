@@ -1,34 +1,14 @@
-"""How the client gets a bearer token, without knowing where tokens come from.
+"""A fixed bearer token for the client, for scripts, tests and the official-SDK check.
 
-The sign-in session (single-flight refresh, refresh ahead of expiry, keyring) implements
-`AuthHook`; the client only asks for a token before each authenticated request and reports a
-401 once. Keeping refresh out of the client is deliberate: refresh tokens rotate, so exactly
-one place may refresh, and a reflex refresh on every 401 from several requests at once is the
-race that logs people out.
+The client gets its tokens through `ringdesk.platforms.base.AuthHook`; the sign-in session is the
+real one. This module keeps the one that never refreshes.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
 from ringdesk.errors import AuthenticationError
 
-__all__ = ["AuthHook", "StaticTokenAuth"]
-
-
-@runtime_checkable
-class AuthHook(Protocol):
-    async def access_token(self) -> str:
-        """A token to send now. Raise `AuthenticationError` when signed out."""
-        ...
-
-    async def token_rejected(self, rejected: str) -> str | None:
-        """The server answered 401 to `rejected`. Return a token to retry with once, or None.
-
-        Called at most once per request. When several requests fail with the same token, the
-        implementation should refresh once and hand every caller the same new token.
-        """
-        ...
+__all__ = ["StaticTokenAuth"]
 
 
 class StaticTokenAuth:

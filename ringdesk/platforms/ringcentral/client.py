@@ -46,9 +46,9 @@ from ringdesk.errors import (
     NetworkError,
     RateLimited,
 )
+from ringdesk.platforms.base import AuthHook
 from ringdesk.platforms.jsonread import read_object, read_opt_list
 from ringdesk.platforms.oauth import TokenSet
-from ringdesk.platforms.ringcentral.auth_hook import AuthHook
 from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint
 from ringdesk.platforms.ringcentral.errormap import error_from_response
 from ringdesk.platforms.ringcentral.models import (

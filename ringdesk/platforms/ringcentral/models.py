@@ -89,6 +89,7 @@ class Extension:
     status: str | None = None
     home_country: Country | None = None
     service_features: tuple[ServiceFeature, ...] = ()
+    account_id: str | None = None
 
     @classmethod
     def from_json(cls, data: object) -> Self:
@@ -96,6 +97,7 @@ class Extension:
         regional = read_opt_object(obj, "regionalSettings", "extension")
         home = read_opt_object(regional, "homeCountry", "extension regionalSettings") if regional else None
         contact = read_opt_object(obj, "contact", "extension")
+        account = read_opt_object(obj, "account", "extension")
         return cls(
             id=read_required_id(obj, "id", "extension"),
             extension_number=read_opt_str(obj, "extensionNumber", "extension"),
@@ -106,6 +108,7 @@ class Extension:
             service_features=tuple(
                 ServiceFeature.from_json(item) for item in read_opt_list(obj, "serviceFeatures", "extension")
             ),
+            account_id=read_opt_id(account, "id", "extension account") if account else None,
         )
 
     def feature_enabled(self, name: str) -> bool | None:

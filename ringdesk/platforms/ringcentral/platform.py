@@ -15,6 +15,7 @@ from ringdesk.numbers import digits_of
 from ringdesk.platforms.base import (
     AccountPhones,
     Action,
+    AuthHook,
     Budget,
     CallAlreadyConnected,
     CallerId,
@@ -70,12 +71,12 @@ class RingCentralPlatform:
     # ------------------------------------------------------------------ sign-in (OAuthPlatform)
 
     @property
-    def auth(self) -> object:
+    def auth(self) -> AuthHook | None:
         return self.client.auth
 
     @auth.setter
-    def auth(self, hook: object) -> None:
-        self.client.auth = hook  # type: ignore[assignment]
+    def auth(self, hook: AuthHook | None) -> None:
+        self.client.auth = hook
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str, **extra: str | None) -> str:
         return self.client.authorize_url(redirect_uri, state, code_challenge, **extra)
@@ -190,10 +191,8 @@ class RingCentralPlatform:
 
 def identity_of(extension: Extension) -> Identity:
     """Who is signed in, from the extension record."""
-    # The extension model may learn the account id later; until then it is left empty.
-    account = getattr(extension, "account_id", None)
     return Identity(
-        account_id=str(account) if account else "",
+        account_id=extension.account_id or "",
         extension_id=extension.id,
         extension_number=extension.extension_number or "",
         name=extension.name or "",

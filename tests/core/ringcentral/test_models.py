@@ -96,6 +96,7 @@ def test_extension_full() -> None:
             "name": "Ada Operator",
             "contact": {"email": "ada@example.test"},
             "status": "Enabled",
+            "account": {"id": 400130, "uri": "https://platform.example.test/restapi/v1.0/account/400130"},
             "regionalSettings": {
                 "homeCountry": {"id": "1", "isoCode": "US", "callingCode": "1", "name": "USA"}
             },
@@ -112,12 +113,14 @@ def test_extension_full() -> None:
     assert ext.feature_reason("SMS") == "AccountLimitation"
     assert ext.feature_enabled("Fax") is None
     assert ext.email == "ada@example.test"
+    assert ext.account_id == "400130"
 
 
 def test_extension_minimal_and_ringout_off() -> None:
     minimal = Extension.from_json({"id": "1"})
     assert minimal.home_country is None
     assert minimal.service_features == ()
+    assert minimal.account_id is None
     assert minimal.ringout_enabled  # not reported: the server decides
     off = Extension.from_json({"id": "1", "serviceFeatures": [{"featureName": "RingOut", "enabled": False}]})
     assert not off.ringout_enabled
@@ -131,6 +134,7 @@ def test_extension_minimal_and_ringout_off() -> None:
         {"id": "1", "serviceFeatures": {"RingOut": True}},
         {"id": "1", "serviceFeatures": [{"featureName": "RingOut", "enabled": "yes"}]},
         {"id": "1", "regionalSettings": "US"},
+        {"id": "1", "account": {"id": [400130]}},
         {"id": "1", "regionalSettings": {"homeCountry": {"id": []}}},
     ],
 )

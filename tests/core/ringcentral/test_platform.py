@@ -45,6 +45,7 @@ async def test_identity_is_the_signed_in_extension(platform: RingCentralPlatform
     identity = await platform.identity()
     assert (identity.extension_number, identity.name) == ("101", "Dana Operator")
     assert identity.extension_id == "400131005009"
+    assert identity.account_id == "400131005008", "the account the extension belongs to"
 
 
 async def test_phones_in_neutral_words_keep_records_without_id_or_type(platform: RingCentralPlatform) -> None:
