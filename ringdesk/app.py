@@ -129,10 +129,11 @@ def make_application() -> tuple[QApplication, bool]:
     return app, web_engine
 
 
-def main(*, demo: bool = False) -> int:
-    """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI)."""
+def main(*, demo: bool = False, start_problems: tuple[str, ...] = ()) -> int:
+    """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI),
+    which passes what it could not set up (`start_problems`) for the window to say."""
     app, web_engine = make_application()
-    options = AppOptions(demo=demo, web_engine=web_engine)
+    options = AppOptions(demo=demo, web_engine=web_engine, start_problems=start_problems)
     return run_app(lambda guard: RingDeskApp(options, guard).run(), app=app)
 
 
@@ -155,6 +156,8 @@ class AppOptions:
     window_state_file: Path | None = None
     #: Seconds between call status polls (the platform's status budget still rules).
     call_poll_interval: float = DEFAULT_POLL_INTERVAL
+    #: Sentences about what could not be set up before the window (a read-only folder, no log file).
+    start_problems: tuple[str, ...] = ()
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -213,7 +216,7 @@ class RingDeskApp:
         self.main_window = MainWindow(self.session_vm, state_file=state_file)
         self.main_window.quit_requested.connect(self.guard.request_quit)
         self.main_window.connection_settings_requested.connect(self.open_connection_settings)
-        self.main_window.show_settings_problems(self.keeper.problems)
+        self.main_window.show_settings_problems([*self.options.start_problems, *self.keeper.problems])
 
     def _build_dialer(self) -> None:
         # Owned by the window (deleted with it, by Qt): view models with timers must not be left

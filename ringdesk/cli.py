@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from ringdesk import __version__
 from ringdesk.log import setup_logging
 from ringdesk.net import listen_address
-from ringdesk.paths import app_paths
+from ringdesk.paths import app_paths, prepare_folders
 
 log = logging.getLogger("ringdesk.cli")
 
@@ -52,7 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.INFO
-    setup_logging(app_paths().log_file, level, console=args.command == "sim" or args.debug)
+    paths = app_paths()
+    # A folder that cannot be made (a read-only home) is said, not raised: RingDesk still starts,
+    # keeps in memory what it cannot save, and says so.
+    start_problems = prepare_folders(paths)
+    log_problem = setup_logging(paths.log_file, level, console=args.command == "sim" or args.debug)
+    for problem in start_problems:
+        log.warning("%s", problem)
+    if log_problem:
+        start_problems.append(log_problem)
     if args.command == "sim":
         from ringdesk.simulator import run_foreground
 
@@ -63,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"RingDesk cannot start its window: {exc}", file=sys.stderr)
         return 1
-    return gui_main(demo=args.demo)
+    return gui_main(demo=args.demo, start_problems=tuple(start_problems))
 
 
 def _loopback_host(value: str) -> str:

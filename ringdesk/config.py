@@ -33,7 +33,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ringdesk.net import is_loopback
-from ringdesk.paths import app_paths
+from ringdesk.paths import PRIVATE_FILE_MODE, app_paths, make_private_folder
 from ringdesk.platforms.base import PlatformKind
 
 log = logging.getLogger("ringdesk.config")
@@ -360,6 +360,12 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
                 where = f" (the original is kept as {broken_copy.name})" if broken_copy else ""
                 problems.extend(field_problems)
                 problems.append(f"RingDesk used the default for each of these{where}.")
+    unwritable = _unwritable_reason(path.parent)
+    if unwritable is not None:
+        problems.append(
+            f"RingDesk cannot save settings in {path.parent} ({unwritable}); "
+            "changes you make last until RingDesk closes."
+        )
     effective, overrides, override_problems = apply_env_overrides(stored, env)
     problems.extend(override_problems)
     for problem in problems:
@@ -373,7 +379,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     Raises OSError when the folder cannot be written; the caller says so to the person.
     """
     path = default_settings_path() if path is None else path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     text = json.dumps(settings_to_dict(settings), indent=2, sort_keys=False) + "\n"
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -559,11 +565,32 @@ def _keep_broken_copy(path: Path) -> Path | None:
         target = path.with_name(f"{path.name}.broken-{stamp}-{counter}")
     try:
         # A copy, not a move: if even that fails, the original is still where the person left it.
-        target.write_bytes(path.read_bytes())
+        content = path.read_bytes()
+        # Created 0600 from the start: a damaged file still says which server and app a person uses.
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
     except OSError as exc:
         log.warning("could not keep a copy of the damaged settings file: %s", exc)
         return None
     return target
+
+
+def _unwritable_reason(folder: Path) -> str | None:
+    """Why no settings file can be written in `folder` (made if missing), or None when one can.
+
+    Asked at load so the window says at once that changes will not be kept, rather than at the
+    first save.
+    """
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if os.access(existing, os.W_OK | os.X_OK):
+        return None
+    with contextlib.suppress(OSError):
+        if os.statvfs(existing).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    return "permission denied"
 
 
 def _damaged_sentence(path: Path, copy: Path | None, reason: str) -> str:

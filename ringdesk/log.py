@@ -2,14 +2,21 @@
 
 The filter works on the final formatted text (message, arguments and traceback alike), so a
 secret cannot slip through a `%s` argument, an exception message or a repr of a request.
+
+Log lines name the numbers a person called, so the log files are created 0600 in a 0700 folder.
+A log folder that cannot be written (a read-only home, a full disk) never stops RingDesk: the
+log goes to stderr only, and `setup_logging` returns a sentence the window can show.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
+import stat
 import sys
+from io import TextIOWrapper
 from pathlib import Path
 
 REDACTED = "[redacted]"
@@ -75,13 +82,31 @@ class RedactingFormatter(logging.Formatter):
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
+# The same modes as `ringdesk.paths` (a module on this layer, which this one does not import).
+_PRIVATE_FOLDER_MODE = 0o700
+_PRIVATE_FILE_MODE = 0o600
 
-def setup_logging(log_file: Path | None, level: int = logging.INFO, *, console: bool = False) -> None:
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first and each one after a rollover, is created 0600."""
+
+    def _open(self) -> TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, _PRIVATE_FILE_MODE)
+        if stat.S_IMODE(os.fstat(fd).st_mode) & ~_PRIVATE_FILE_MODE:
+            # A log from an older RingDesk was readable by everyone.
+            os.fchmod(fd, _PRIVATE_FILE_MODE)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+def setup_logging(log_file: Path | None, level: int = logging.INFO, *, console: bool = False) -> str | None:
     """Send log records to a rotating file (and optionally stderr), redacted.
 
     Handlers sit on the root logger so that the libraries' records (httpx, uvicorn, keyring)
     pass the same filter; ours are logged from `level`, theirs from WARNING. Safe to call more
     than once: our earlier handlers are replaced, not stacked.
+
+    When the log file cannot be opened, the log goes to stderr instead and the sentence saying
+    so is returned (and logged); otherwise None.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -90,13 +115,17 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO, *, console: 
             handler.close()
     formatter = RedactingFormatter(LOG_FORMAT)
     handlers: list[logging.Handler] = []
+    problem: str | None = None
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        try:
+            handlers.append(_open_log_file(log_file))
+        except OSError as error:
+            reason = error.strerror.lower() if error.strerror else str(error)
+            problem = (
+                f"RingDesk cannot write its log in {log_file.parent} ({reason}); "
+                "it logs to the terminal only."
             )
-        )
+            console = True
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
     for handler in handlers:
@@ -105,3 +134,14 @@ def setup_logging(log_file: Path | None, level: int = logging.INFO, *, console: 
         root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("ringdesk").setLevel(level)
+    if problem is not None:
+        logging.getLogger("ringdesk.log").warning("%s", problem)
+    return problem
+
+
+def _open_log_file(log_file: Path) -> logging.Handler:
+    folder = log_file.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_FOLDER_MODE)
+    if stat.S_IMODE(folder.stat().st_mode) != _PRIVATE_FOLDER_MODE:
+        folder.chmod(_PRIVATE_FOLDER_MODE)
+    return PrivateRotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")

@@ -6,17 +6,23 @@ The browser is sent to the authorize URL; the platform redirects it to
 redirect URI because the platform matches registered redirect URIs exactly, so an ephemeral port
 (0) cannot work. The page never echoes the query: the code must not end up in the browser's
 page content, and the `Referrer-Policy` keeps it from leaking onwards.
+
+Any program on this computer can reach the port, and a browser may revisit the callback from its
+history, so only a request carrying the attempt's own `state` is the answer. Anything else on the
+callback path is told it is not the sign-in RingDesk is waiting for and changes nothing: were it
+to end the wait, it would lose the genuine redirect that follows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import html
 import logging
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ringdesk.auth.errors import SignInFailed
 from ringdesk.auth.pkce import matches_redirect
@@ -39,16 +45,24 @@ _DONE_PAGE = """<!DOCTYPE html>
 """
 _DONE_MESSAGE = "The sign-in answer reached RingDesk. You can close this tab and return to RingDesk."
 _NOT_FOUND = "Not found."
+_NOT_THIS_SIGN_IN = (
+    "This is not the sign-in RingDesk is waiting for, so RingDesk ignored it. "
+    "To sign in, finish in the browser tab RingDesk opened."
+)
 
 
 class LoopbackRedirectListener:
-    """`async with LoopbackRedirectListener(redirect_uri) as listener: url = await listener.wait()`.
+    """`async with LoopbackRedirectListener(redirect_uri, state) as listener: url = await listener.wait()`.
 
-    Only a GET of the redirect URI's exact path counts; other paths get 404, other methods 405.
-    The first matching request wins; later ones get the same page but change nothing.
+    Only a GET of the redirect URI's exact path whose query carries exactly one `state`, equal to
+    `state` (the attempt's), counts; error redirects too, since the platform returns the `state` on
+    those as well (RFC 6749, 4.1.2.1). A request on that path without it (a bare GET, no `state`,
+    another `state`) gets 400 and a page saying it is not the sign-in RingDesk is waiting for, and
+    the wait goes on until the caller gives up or cancels. Other paths get 404, other methods 405.
+    The first genuine request wins; later ones get the same page but change nothing.
     """
 
-    def __init__(self, redirect_uri: str) -> None:
+    def __init__(self, redirect_uri: str, state: str) -> None:
         parts = urlsplit(redirect_uri)
         try:
             port = parts.port
@@ -63,6 +77,7 @@ class LoopbackRedirectListener:
             # The platform compares redirect URIs exactly, so the port must be fixed and registered.
             raise ValueError(f"a loopback redirect URI needs a fixed, non-zero port: {redirect_uri!r}")
         self.redirect_uri = redirect_uri
+        self._state = state
         self._host = host
         self._bind_host = listen_address(host)
         self._port = port
@@ -160,10 +175,19 @@ class LoopbackRedirectListener:
         if method != "GET":
             await _respond(writer, 405, "Method Not Allowed", _NOT_FOUND, extra={"Allow": "GET"})
             return
+        if not self._carries_this_state(target):
+            _log.info("loopback listener ignored a request without this attempt's state")
+            await _respond(writer, 400, "Bad Request", _NOT_THIS_SIGN_IN)
+            return
         await _respond(writer, 200, "OK", _DONE_MESSAGE)
         if self._result is not None and not self._result.done():
             _log.info("loopback listener received the sign-in answer")
             self._result.set_result(url)
+
+    def _carries_this_state(self, target: str) -> bool:
+        """Whether the query of `target` has exactly one `state`, and it is this attempt's."""
+        states = parse_qs(urlsplit(target).query, keep_blank_values=True).get("state", [])
+        return len(states) == 1 and hmac.compare_digest(states[0].encode(), self._state.encode())
 
     def _authority(self) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host

@@ -21,6 +21,13 @@ Rules this module keeps, and why:
 - **Polling stays inside the status budget** (RingCentral's Light group; see
   `PollingStatusSource`), backs off on 429 and on network trouble, and never fails a call because
   the network hiccuped.
+- **A call's recorded outcome is the truth.** A call whose status the platform no longer reports
+  before RingDesk saw it connect is not assumed to have failed: a 404 may follow a status that
+  expired during a gap in polling. The platform's own record (`final_record`) decides, and when it
+  cannot, the call ends "Outcome unknown: see your call log".
+- **Durations come from the monotonic clock.** The wall clock only stamps when a call connected;
+  `ended_at` is that stamp plus the monotonic time connected, so a sleep, a resume or the wall
+  clock being set an hour either way does not change how long a call lasted.
 """
 
 from __future__ import annotations
@@ -41,10 +48,12 @@ from ringdesk.calls.state import (
     Phase,
     next_state,
     placing_state,
+    unknown_outcome_state,
 )
 from ringdesk.errors import (
     ApiError,
     AuthenticationError,
+    MalformedResponse,
     NetworkError,
     NotFound,
     RateLimited,
@@ -84,8 +93,10 @@ DEFAULT_POLL_INTERVAL = 2.5
 DEFAULT_BUDGET_SHARE = 0.5
 """The share of the status budget one call's polling may use, leaving the rest for presence,
 number lists and hang-up, which share RingCentral's Light group."""
-DEFAULT_TROUBLE_BACKOFF_MAX = 30.0
-"""Longest pause between polls while the network is in trouble."""
+DEFAULT_TROUBLE_BACKOFF_MAX = 8.0
+"""Longest pause between polls while the network is in trouble. A finished call's status is kept
+for a short while only (the simulator keeps a RingOut 15 s after it ends), so the pause stays well
+below that: the first poll that gets through after the trouble still sees how the call ended."""
 
 AUTH_TROUBLE = "Not signed in; RingDesk will follow the call again once you sign in"
 LOST_WHILE_PLACING = (
@@ -94,6 +105,10 @@ LOST_WHILE_PLACING = (
 UNREACHABLE_WHILE_PLACING = "Cannot reach the phone service, so the call was not placed."
 SERVER_TROUBLE_WHILE_PLACING = (
     "The phone service had trouble placing the call; check your phone before trying again."
+)
+UNREADABLE_WHILE_PLACING = (
+    "RingDesk could not read the phone service's answer to placing the call; check your phone before "
+    "trying again."
 )
 
 
@@ -131,8 +146,8 @@ class StatusSink(Protocol):
 
     def progress_seen(self, progress: CallProgress) -> None: ...
 
-    def call_gone(self) -> None:
-        """The platform no longer knows the call (404)."""
+    async def call_gone(self) -> None:
+        """The platform no longer reports the call (404); the sink settles how it ended."""
         ...
 
     def trouble(self, notice: str | None) -> None:
@@ -150,6 +165,11 @@ class StatusSource(Protocol):
     async def run(self, call_id: str, sink: StatusSink) -> None: ...
 
 
+def rate_limit_notice(seconds: float) -> str:
+    """The notice while status requests wait out the platform's rate limit."""
+    return f"Status delayed by the rate limit, next check in {max(1, math.ceil(seconds))} s"
+
+
 class PollingStatusSource:
     """Polls the platform for a call's progress (RingCentral: `GET .../ring-out/{id}`) within budget.
 
@@ -160,8 +180,12 @@ class PollingStatusSource:
       stated it (RingCentral: 50 per 60 s unless its headers say otherwise): 2.4 s by default,
       12 s if the server says 10 per minute;
     - what the budget says right now (`next_send_in`: a full window or a penalty);
-    - after a 429, its Retry-After;
-    - after network or server trouble, `interval` doubling per failure up to `trouble_backoff_max`.
+    - after a 429, its Retry-After, shown to the sink as a notice rather than waited out silently;
+    - after network or server trouble, `interval` doubling per failure up to `trouble_backoff_max`
+      (8 s by default, below how long a finished call's status is kept).
+
+    A 404 is confirmed by one more poll before the call counts as gone: a status can be missing
+    for a moment (just after the call was placed) while the call goes on.
     """
 
     def __init__(
@@ -198,6 +222,7 @@ class PollingStatusSource:
 
     async def run(self, call_id: str, sink: StatusSink) -> None:
         failures = 0
+        not_found = False
         wait = self.pause()
         while not sink.finished:
             await self._sleep(wait)
@@ -207,12 +232,18 @@ class PollingStatusSource:
             try:
                 progress = await self._platform.call_progress(call_id)
             except NotFound:
-                sink.call_gone()
-                return
+                if not_found:
+                    await sink.call_gone()
+                    return
+                not_found = True
+                _log.info("status of call %s not found; asking once more", call_id)
+                wait = max(0.0, self.pause(failures) - (self._clock() - started))
+                continue
             except RateLimited as exc:
                 # Never spam: sit out the server's penalty (the platform's budget knows it too).
                 _log.info("status of call %s: rate limited for %.1f s", call_id, exc.retry_after)
                 wait = max(exc.retry_after, self.pause(failures))
+                sink.trouble(rate_limit_notice(wait))
                 continue
             except AuthenticationError:
                 failures += 1
@@ -223,6 +254,7 @@ class PollingStatusSource:
                 sink.trouble(CONNECTION_TROUBLE)
             else:
                 failures = 0
+                not_found = False
                 sink.trouble(None)
                 sink.progress_seen(progress)
             # Spacing is measured from the start of the poll, so a slow answer does not add up.
@@ -256,6 +288,8 @@ class Call:
         self.call_id: str | None = None
         """The platform's id of the call, once it is placed."""
         self._state = state
+        self._connected_since: float | None = None
+        """The service's monotonic clock when the call connected: what its duration is measured from."""
         self._listeners: list[Callable[[CallState], None]] = []
         self._cancel_requested = False
         self._action_lock = asyncio.Lock()
@@ -339,8 +373,30 @@ class Call:
     def progress_seen(self, progress: CallProgress) -> None:
         self._advance(progress)
 
-    def call_gone(self) -> None:
-        self._advance(None, gone=True)
+    async def call_gone(self) -> None:
+        """Settle how a call the platform no longer reports ended (see the module docstring).
+
+        A call seen connected has ended, and one RingDesk cancelled was cancelled: the
+        disappearance says enough. Otherwise the platform's record decides; without one, the
+        outcome is unknown.
+        """
+        if self._state.final:
+            return
+        if self._cancel_requested or self._state.connected_at is not None:
+            self._advance(None, gone=True)
+            return
+        assert self.call_id is not None
+        try:
+            record = await self._service._platform.final_record(self._handle())
+        except RingDeskError as exc:
+            _log.info("record of call %s unavailable (%s)", self.call_id, type(exc).__name__)
+            record = None
+        if record is not None:
+            self._advance(record)
+        if not self._state.final:
+            # No record, or one that does not say how the call ended: say so rather than guess.
+            now, call_control = self._service._wall_clock(), self._service._call_control()
+            self._publish_final(unknown_outcome_state(self._state, now=now, call_control=call_control))
 
     def trouble(self, notice: str | None) -> None:
         if self._state.final or self._state.notice == notice:
@@ -383,12 +439,43 @@ class Call:
         )
         if outcome is not None and state.phase is Phase.ENDED and not previous.final:
             state = _replace(state, outcome=outcome)
-        if state.final and state.notice is not None:
-            state = _replace(state, notice=None)
-        if state != previous:
+        if state == previous:
+            return
+        if state.final:
+            self._publish_final(state)
+        else:
             self._publish(state, write=True)
 
+    def _publish_final(self, state: CallState) -> None:
+        """Publish a final state with its times made consistent, and without a passing notice."""
+        self._publish(_replace(self._timed(state), notice=None), write=True)
+
+    def _timed(self, state: CallState) -> CallState:
+        """`state` with `connected_at` noted on the monotonic clock and, once final, `ended_at` after it.
+
+        The length of a finished call is, in this order: the platform's record of it
+        (`progress.connected_for`), else the monotonic time since RingDesk saw it connect. The
+        wall clock only stamps `connected_at`; `ended_at` is that stamp plus the length, so the
+        history's `ended_at - connected_at` is the duration even when the wall clock jumped.
+        """
+        if state.connected_at is not None and self._connected_since is None:
+            self._connected_since = self._service._clock()
+        if not state.final or state.ended_at is None:
+            return state
+        recorded = state.progress.connected_for if state.progress is not None else None
+        if recorded is not None:
+            if state.connected_at is None:
+                # Connected, but RingDesk never saw it: the record's length counts back from now.
+                return _replace(state, connected_at=state.ended_at - recorded)
+            return _replace(state, ended_at=state.connected_at + recorded)
+        if state.connected_at is None or self._connected_since is None:
+            return state
+        elapsed = max(0.0, self._service._clock() - self._connected_since)
+        return _replace(state, ended_at=state.connected_at + elapsed)
+
     def _publish(self, state: CallState, *, write: bool) -> None:
+        if not state.final:
+            state = self._timed(state)
         previous = self._state
         self._state = state
         if write and _history_fields(previous) != _history_fields(state):
@@ -436,6 +523,10 @@ class Call:
         if not self._writer.done():
             await self._writes.join()
 
+    def _handle(self) -> CallHandle:
+        assert self.call_id is not None
+        return CallHandle(self.call_id, self.target.e164, self.from_number, self.placed_at)
+
     async def _cancel_ringing(self) -> None:
         assert self.call_id is not None
         platform = self._service._platform
@@ -464,9 +555,8 @@ class Call:
         if not self._service._call_control():
             raise CallActionUnavailable(CALL_CONTROL_MISSING)
         assert self.call_id is not None
-        handle = CallHandle(self.call_id, self.target.e164, self.from_number, self.placed_at)
         try:
-            await self._service._platform.hang_up(handle)
+            await self._service._platform.hang_up(self._handle())
         except CallNotFound as exc:
             raise CallActionUnavailable(exc.user_message) from exc
         except NotFound:
@@ -623,6 +713,9 @@ class CallService:
             return UNREACHABLE_WHILE_PLACING, "NetworkError"
         if isinstance(exc, ServerError):
             return SERVER_TROUBLE_WHILE_PLACING, exc.error_code or f"HTTP {exc.status}"
+        if isinstance(exc, MalformedResponse):
+            # The platform may have accepted the request before its answer turned out unusable.
+            return UNREADABLE_WHILE_PLACING, "MalformedResponse"
         known = self._platform.place_failure(exc)
         if known is not None:
             return known

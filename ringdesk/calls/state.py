@@ -30,14 +30,19 @@ has answered and whose target is not yet set up).
 
 The call disappearing (`gone=True`: the platform no longer knows it) means ENDED after the call
 connected, CANCELLED when RingDesk cancelled it, and FAILED ("The call ended before it connected.")
-otherwise.
+otherwise. A disappearance alone is weak evidence (a status that expired while the network was
+down looks the same), so the service asks the platform's own record first and uses `gone` only
+for what the record cannot settle; when neither can tell, `unknown_outcome_state` says so (ENDED,
+"Outcome unknown: see your call log") rather than claim a failure.
 
 States never go backwards: a stale or reordered status that would move the phase back is ignored,
 and ENDED, FAILED and CANCELLED are final.
 
 Times (`connected_at`, `ended_at`) are whatever clock the caller passes as `now`; the service that
 follows a call passes the wall clock (seconds since the epoch) so the call history can store them
-as is.
+as is, and then sets a final `ended_at` to `connected_at` plus the length it measured on the
+monotonic clock (or the platform's record of it), so that a jump of the wall clock cannot change
+how long a call lasted.
 """
 
 from __future__ import annotations
@@ -54,11 +59,13 @@ __all__ = [
     "CALL_CONTROL_MISSING",
     "CONNECTION_TROUBLE",
     "ENDED_BEFORE_CONNECT",
+    "OUTCOME_UNKNOWN",
     "CallState",
     "Phase",
     "failure_sentence",
     "next_state",
     "placing_state",
+    "unknown_outcome_state",
 ]
 
 _ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
@@ -110,6 +117,8 @@ CALL_CONTROL_MISSING = (
     "hang up on your phone."
 )
 CONNECTION_TROUBLE = "Connection trouble; still trying"
+OUTCOME_UNKNOWN = "Outcome unknown: see your call log"
+_OUTCOME_UNKNOWN_HEADLINE = "Outcome unknown"
 _PRESS_1_TIMEOUT = "Nobody pressed 1 on your phone in time, so the call was not connected."
 _CANCELLED = "You cancelled the call."
 _ENDED = "The call ended."
@@ -160,6 +169,29 @@ class CallState:
 def placing_state(destination: str) -> CallState:
     """The state while the request to place the call is on its way (nothing is ringing yet)."""
     return _make(Phase.PLACING, destination, call_control=False)
+
+
+def unknown_outcome_state(previous: CallState, *, now: float, call_control: bool) -> CallState:
+    """The final state of a call whose end RingDesk saw but whose outcome nobody could tell.
+
+    ENDED, not FAILED: the call may well have connected, and a failure sentence would be a guess.
+    What was last seen of the legs and any `connected_at` are kept; a final `previous` stays as is.
+    """
+    if previous.phase.final:
+        return previous
+    state = _make(
+        Phase.ENDED,
+        previous.destination,
+        call_control=call_control,
+        outcome=OUTCOME_UNKNOWN,
+        progress=previous.progress,
+        raw=previous.raw,
+        connected_at=previous.connected_at,
+        ended_at=now,
+        your_leg=_UNKNOWN_LEG,
+        their_leg=_UNKNOWN_LEG,
+    )
+    return dataclasses.replace(state, headline=_OUTCOME_UNKNOWN_HEADLINE)
 
 
 def next_state(
@@ -336,6 +368,8 @@ _FAILURES: Mapping[Failure, _FailureWords] = {
     ),
 }
 """Every failure but UNRECOGNISED, whose sentence shows the platform's word instead."""
+
+_UNKNOWN_LEG = "Unknown"
 
 _PROGRESS_WORDS: Mapping[LegStatus, str] = {
     LegStatus.PENDING: "Not connected",

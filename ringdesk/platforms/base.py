@@ -10,6 +10,7 @@ these types.
     platform.account_phones()           -> AccountPhones   the phones it can ring first, caller IDs
     platform.place_call(...)            -> CallProgress    the call as placed
     platform.call_progress(call_id)     -> CallProgress    the call now (NotFound once it is gone)
+    platform.final_record(call)         -> CallProgress?   how a call it no longer reports ended
     platform.cancel_call(call_id)                          stop it while it rings
     platform.hang_up(call)                                 end it once connected
     platform.budget(Action.PLACE)       -> Budget          how often each may be done
@@ -182,6 +183,9 @@ class CallProgress:
     call: Leg = Leg()
     caller: Leg = Leg()
     callee: Leg = Leg()
+    connected_for: float | None = None
+    """Seconds the call was connected, when the platform says so: its record of a finished call
+    does (`CallingPlatform.final_record`), live progress does not."""
 
     @property
     def words(self) -> tuple[str, str, str]:
@@ -257,6 +261,16 @@ class CallingPlatform(Protocol):
 
     async def call_progress(self, call_id: str) -> CallProgress:
         """How the call stands now; `NotFound` once the platform no longer knows it (it ended)."""
+        ...
+
+    async def final_record(self, call: CallHandle) -> CallProgress | None:
+        """The platform's record of a call it no longer reports: how it ended, or None when it cannot tell.
+
+        A call's status stops being available some time after it ends, and a status request can
+        fail on its own; neither says how the call went. This is the platform's own account
+        (RingCentral: the call log), asked before RingDesk concludes anything about such a call.
+        A call that connected carries `connected_for`.
+        """
         ...
 
     async def cancel_call(self, call_id: str) -> None:

@@ -1,9 +1,9 @@
-"""REST API handlers: the extension's data, RingOut, telephony sessions and presence.
+"""REST API handlers: the extension's data, RingOut, telephony sessions, presence and the call log.
 
 Shapes follow the official OpenAPI description (GetExtensionInfoResponse,
 GetExtensionForwardingNumberListResponse, GetExtensionPhoneNumbersResponse, GetExtensionDevicesResponse,
-GetRingOutStatusResponse, CallSessionObject, PresenceInfoResponse). Authentication, rate limiting and
-the app-permission check happen in `app.api_endpoint` before any of these run.
+GetRingOutStatusResponse, CallSessionObject, PresenceInfoResponse, CallLogResponse). Authentication,
+rate limiting and the app-permission check happen in `app.api_endpoint` before any of these run.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import math
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -377,6 +378,42 @@ async def read_presence(request: Request, ctx: RequestContext) -> Response:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+
+@api_endpoint("Heavy", "ReadCallLog")
+async def read_call_log(request: Request, ctx: RequestContext) -> Response:
+    """The extension's RingOut calls that have ended, newest first: a minimal call log.
+
+    `dateFrom`/`dateTo` (ISO 8601) bound `startTime`; `direction` and `type` filter as documented.
+    Only RingOut calls exist in the simulator, so every record is an outbound voice call.
+    """
+    user = _resolve(request, ctx)
+    if isinstance(user, Response):
+        return user
+    bounds: dict[str, datetime | None] = {}
+    for name in ("dateFrom", "dateTo"):
+        raw = request.query_params.get(name)
+        try:
+            moment = None if raw is None else datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return api_error(400, "CMN-101", f"Parameter [{name}] value is invalid", parameter=name)
+        # A time without a zone is UTC, as the platform reads it.
+        bounds[name] = moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    wanted = {
+        name: request.query_params.get(name) for name in ("direction", "type") if name in request.query_params
+    }
+    calls = ctx.sim.calls
+    now = calls.now()
+    records = []
+    for call in calls.ended_for(user.extension_id):
+        record = call.call_log_record(ctx.base_url, now)
+        if record is None or any(record[name] != value for name, value in wanted.items()):
+            continue
+        started, earliest, latest = call.created_wall, bounds["dateFrom"], bounds["dateTo"]
+        if (earliest is not None and started < earliest) or (latest is not None and started > latest):
+            continue
+        records.append(record)
+    return _paged(request, ctx, records)
 
 
 def _check_account(request: Request, ctx: RequestContext) -> Response | None:

@@ -1,15 +1,18 @@
 """The ASGI application: routing, the request log, faults, authentication, rate limits and permissions.
 
-Order of work for every platform request (control requests under `/_sim/` skip all of it):
+Order of work for every platform request (control requests under `/_sim/` skip all of it but step 3):
 
 1. the request is recorded in the request log as received;
 2. latency is added, then a queued fault fires, if any; both act *before* authentication and rate limiting,
    like trouble in front of the platform (a load balancer or gateway), so a faulted request neither needs a
    valid token nor uses up rate-limit budget;
-3. the bearer token is checked (401 `CMN-405` without one, `OAU-213` unknown/revoked, `OAU-128` expired);
-4. the request is counted against its rate-limit group per (user, app) (429 `CMN-301`);
-5. the app's permission for the route is checked (403 `CMN-401`);
-6. the handler runs, and the `X-Rate-Limit-*` headers are added to its response.
+3. the body is read within the limits of `ringdesk.simulator.limits` (413 for one too large, 400 for JSON
+   nested too deep), before any route parses it; the platform's gateway refuses such bodies, so they
+   neither need a valid token nor use up rate-limit budget either;
+4. the bearer token is checked (401 `CMN-405` without one, `OAU-213` unknown/revoked, `OAU-128` expired);
+5. the request is counted against its rate-limit group per (user, app) (429 `CMN-301`);
+6. the app's permission for the route is checked (403 `CMN-401`);
+7. the handler runs, and the `X-Rate-Limit-*` headers are added to its response.
 """
 
 from __future__ import annotations
@@ -29,14 +32,23 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ringdesk.net import is_loopback_address
+from ringdesk.simulator.limits import (
+    MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    is_parsed_as_json,
+    nests_deeper_than,
+    read_body_within,
+    replaying,
+)
 from ringdesk.simulator.ratelimit import RateDecision
-from ringdesk.simulator.responses import api_error
+from ringdesk.simulator.responses import api_error, oauth_error
 from ringdesk.simulator.scenario import ClientApp, Scenario, User
 from ringdesk.simulator.state import Fault, LogEntry, OAuthSession, SimState
 
 log = logging.getLogger("ringdesk.simulator")
 
 CONTROL_PREFIX = "/_sim"
+OAUTH_PREFIX = "/restapi/oauth/"
 _CONTEXT_KEY = "ringdesk.simulator.context"
 
 
@@ -157,7 +169,9 @@ class SimulatorMiddleware:
                     send, 403, _error_body("CMN-419", "The simulator's control API is loopback-only")
                 )
                 return
-            await self.app(scope, receive, send)
+            checked_receive = await _within_body_limits(scope, receive, send)
+            if checked_receive is not None:
+                await self.app(scope, checked_receive, send)
             return
 
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -181,7 +195,9 @@ class SimulatorMiddleware:
                 entry.status = message["status"]
             await send(message)
 
-        await self.app(scope, receive, recording_send)
+        checked_receive = await _within_body_limits(scope, receive, recording_send)
+        if checked_receive is not None:
+            await self.app(scope, checked_receive, recording_send)
         log.debug("%s %s -> %s", method, path, entry.status)
 
     async def _inject(self, fault: Fault, entry: LogEntry, receive: Receive, send: Send) -> None:
@@ -211,6 +227,35 @@ class SimulatorMiddleware:
         code = "CMN-211" if fault.status == 503 else "CMN-201"
         message_text = "Service temporarily unavailable" if fault.status == 503 else "Internal server error"
         await _send_json(send, fault.status, _error_body(code, message_text), headers)
+
+
+async def _within_body_limits(scope: Scope, receive: Receive, send: Send) -> Receive | None:
+    """A `receive` giving the route the body already read, or None after refusing the request.
+
+    A body over `MAX_BODY_BYTES` gets 413 and one nested deeper than `MAX_JSON_DEPTH` gets 400,
+    shaped like the platform's other errors on that path (OAuth errors on the OAuth endpoints).
+    The platform documents no error code for a body too large; `CMN-413` is the simulator's
+    choice. `CMN-103` is the platform's code for a JSON body it cannot parse.
+    """
+    body = await read_body_within(scope, receive, MAX_BODY_BYTES)
+    if body is None:
+        refusal = _refusal(scope, 413, "CMN-413", f"Request body exceeds the limit of {MAX_BODY_BYTES} bytes")
+    elif body and is_parsed_as_json(scope) and nests_deeper_than(body, MAX_JSON_DEPTH):
+        refusal = _refusal(
+            scope, 400, "CMN-103", f"JSON can't be parsed: nested deeper than {MAX_JSON_DEPTH}"
+        )
+    else:
+        return replaying(body, receive)
+    log.info("request body refused with %d: %s %s", refusal.status_code, scope["method"], scope["path"])
+    await refusal(scope, receive, send)
+    return None
+
+
+def _refusal(scope: Scope, status: int, code: str, message: str) -> Response:
+    path: str = scope["path"]
+    if path.startswith(OAUTH_PREFIX):
+        return oauth_error("invalid_request", code, message, status=status)
+    return api_error(status, code, message)
 
 
 def _base_url(scope: Scope) -> str:
@@ -265,6 +310,7 @@ def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
         Route(extension + "/phone-number", api.list_phone_numbers, methods=["GET"]),
         Route(extension + "/device", api.list_devices, methods=["GET"]),
         Route(extension + "/presence", api.read_presence, methods=["GET"]),
+        Route(extension + "/call-log", api.read_call_log, methods=["GET"]),
         Route(extension + "/ring-out", api.create_ringout, methods=["POST"]),
         Route(extension + "/ring-out/{ringoutId}", api.read_ringout, methods=["GET"]),
         Route(extension + "/ring-out/{ringoutId}", api.cancel_ringout, methods=["DELETE"]),

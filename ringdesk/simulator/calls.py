@@ -70,6 +70,17 @@ _FAILURE_REASONS = {
     "NotEnoughFunds": "NotEnoughFunds",
 }
 
+# Call-log `result` for each RingOut failure value (the spec's CallResultEnum words).
+_CALL_LOG_RESULTS = {
+    "Busy": "Busy",
+    "NoAnswer": "No Answer",
+    "Rejected": "Rejected",
+    "InternationalDisabled": "International Disabled",
+    "DestinationBlocked": "Blocked",
+    "GenericError": "Call Failed",
+    "NotEnoughFunds": "No Calling Credit",
+}
+
 _ids = itertools.count(1)
 
 
@@ -251,6 +262,63 @@ class Call:
             ],
         }
 
+    def connected_since(self) -> float | None:
+        """When the destination answered (monotonic clock), None if it never does; manual ends aside."""
+        t = self.timings
+        dialled = self.created + t.caller_ring
+        if self.outcome is not None and self.outcome.leg == "caller":
+            return None
+        if self.play_prompt:
+            press = self.pressed_at
+            if press is None and t.auto_press_after is not None:
+                press = dialled + t.auto_press_after
+            if press is None or press >= dialled + t.prompt_timeout:
+                return None
+            dialled = press
+        if self.outcome is not None and self.outcome.leg == "callee":
+            return None
+        return dialled + t.callee_ring
+
+    def call_log_record(self, base_url: str, now: float) -> dict[str, Any] | None:
+        """The call-log record of this RingOut, or None while it has not ended.
+
+        The call log keeps a call after its RingOut resource is gone. `duration` is the whole seconds
+        the call was connected (the simulator's choice), `result` the spec's words: "Call connected",
+        "Busy", "No Answer", "Stopped" for a cancel.
+        """
+        state = self.state(now)
+        if state.ended_at is None:
+            return None
+        connected = self.connected_since()
+        duration = 0
+        if state.phase is Phase.FINISHED:
+            result = "Call connected"
+            if connected is not None:
+                duration = round(max(0.0, state.ended_at - connected))
+        elif state.phase is Phase.CANCELLED:
+            result = "Stopped"
+        elif state.phase is Phase.PROMPT_TIMEOUT:
+            result = "No Answer"
+        else:
+            assert self.outcome is not None
+            result = _CALL_LOG_RESULTS.get(self.outcome.status, "Call Failed")
+        record_id = "cl-" + self.id
+        return {
+            "id": record_id,
+            "uri": f"{base_url}/restapi/v1.0/account/{self.account_id}/extension/{self.owner}"
+            f"/call-log/{record_id}",
+            "sessionId": str(int(self.id) * 10 + 7),
+            "telephonySessionId": self.session_id,
+            "startTime": _iso(self.created_wall),
+            "duration": duration,
+            "type": "Voice",
+            "direction": "Outbound",
+            "action": "RingOut Web",
+            "result": result,
+            "from": {"phoneNumber": self.caller_id},
+            "to": {"phoneNumber": self.to_number},
+        }
+
     def presence_entry(self, now: float) -> dict[str, Any] | None:
         """The `activeCalls` entry of detailed presence, or None once the call has ended."""
         phase = self.state(now).phase
@@ -324,6 +392,12 @@ class CallBook:
         return next(
             (c for c in self.calls.values() if c.session_id == session_id and not c.session_gone(now)), None
         )
+
+    def ended_for(self, owner: int) -> list[Call]:
+        """The owner's ended calls, newest first: what its call log lists (gone RingOuts included)."""
+        now = self._clock()
+        ended = [c for c in self.calls.values() if c.owner == owner and c.state(now).ended_at is not None]
+        return sorted(ended, key=lambda c: c.created, reverse=True)
 
     def active_for(self, owner: int) -> list[Call]:
         now = self._clock()

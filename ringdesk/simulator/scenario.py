@@ -142,7 +142,14 @@ class ClientApp:
     redirect_uris: list[str] = field(default_factory=list)
     #: App permissions (OAuth scopes) as the spec's `x-app-permission` names them.
     permissions: list[str] = field(
-        default_factory=lambda: ["ReadAccounts", "RingOut", "ReadPresence", "CallControl", "WebSocket"]
+        default_factory=lambda: [
+            "ReadAccounts",
+            "RingOut",
+            "ReadPresence",
+            "ReadCallLog",
+            "CallControl",
+            "WebSocket",
+        ]
     )
     grant_types: list[str] = field(
         default_factory=lambda: [

@@ -15,6 +15,16 @@ per status change keeps updates cheap while a call is ringing.
 
 Schema versions are counted in `PRAGMA user_version` and migrated step by step at `open`
 (see `_MIGRATIONS`). A database from a newer RingDesk is refused without being touched.
+
+Damage and trouble are told apart. Only SQLite's own verdict makes a file damaged (the result
+codes SQLITE_CORRUPT and SQLITE_NOTADB, or a failed `PRAGMA quick_check`), and only a damaged
+file is set aside. A full disk, an I/O error, a read-only folder or a lock are trouble: the file
+is healthy and stays where it is, untouched. While it cannot be written, the history works on a
+copy in memory (this run's calls included), says so in `problems`, and writes the copy back to
+the file at each later write and at `close`, once the disk allows.
+
+The numbers a person called are personal data: the database and its -wal and -shm files are
+0600 in a 0700 folder, and so is every file set aside.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from typing import Any, Final, TypeVar
 
 from ringdesk.errors import RingDeskError
 from ringdesk.numbers import digits_of
+from ringdesk.paths import create_private_file, make_private_folder, tighten_file
 
 __all__ = [
     "INTERRUPTED_OUTCOME",
@@ -125,16 +136,17 @@ class CallHistory:
         # Use `open`: the worker must already hold an open, migrated connection.
         self._worker = worker
         self.path = path
-        # Sentences for the person about what went wrong at open (a damaged file set aside...).
+        # Sentences for the person about what is wrong now: a damaged file set aside at open, or
+        # a file that cannot be written (the sentence goes once the calls kept in memory are saved).
         self.problems = problems
 
     @classmethod
     async def open(cls, path: Path) -> CallHistory:
         """Open (or create) the history at `path`, migrating it to the current schema.
 
-        A damaged or unreadable file is moved aside and a new history started (see `problems`).
-        Raises `HistoryUnavailable` for a history written by a newer RingDesk or held by another
-        program.
+        A damaged file is moved aside and a new history started; a healthy file that cannot be
+        written is kept, and the history works in memory until it can (see `problems`). Raises
+        `HistoryUnavailable` for a history written by a newer RingDesk or held by another program.
         """
         worker = _Worker()
         try:
@@ -189,6 +201,7 @@ class CallHistory:
         return await self._worker.run(
             lambda conn: _insert_attempt(conn, values),
             "RingDesk could not save this call to the history, so it did not place it.",
+            writes=True,
         )
 
     async def update(self, record_id: int, **fields: Any) -> None:
@@ -206,6 +219,7 @@ class CallHistory:
         await self._worker.run(
             lambda conn: _update(conn, record_id, fields),
             "RingDesk could not save the call's progress to the history.",
+            writes=True,
         )
 
     async def get(self, record_id: int) -> CallRecord | None:
@@ -255,6 +269,7 @@ class CallHistory:
         return await self._worker.run(
             lambda conn: _delete(conn, ids),
             "RingDesk could not delete from the call history.",
+            writes=True,
         )
 
     async def export_csv(self, path: Path, records: Sequence[CallRecord] | None = None) -> int:
@@ -357,11 +372,23 @@ _SELECT_COLUMNS: Final = ", ".join(_COLUMNS)
 
 T = TypeVar("T")
 
-# SQLite's primary result codes (the low byte of an extended code) that decide what `open` does.
+# SQLite's primary result codes (the low byte of an extended code, so SQLITE_IOERR_WRITE,
+# SQLITE_IOERR_FSYNC... all count as SQLITE_IOERR).
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+# SQLite's verdict that the file itself is damaged; the only errors that set a file aside.
+_DAMAGE_CODES: Final = frozenset({_SQLITE_CORRUPT, _SQLITE_NOTADB})
+# The file is fine but cannot be written now (full disk, I/O error, read-only, locked): the
+# history keeps working in memory and writes to the file again when it can.
+_TROUBLE_CODES: Final = frozenset(
+    {_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN}
+)
 
 
 class _Worker:
@@ -372,15 +399,15 @@ class _Worker:
         # thread for the connection's whole life.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ringdesk-history")
         self.thread: threading.Thread | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._store: _Store | None = None
         self._closed = False
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def store(self) -> _Store:
         self.assert_on_worker()
-        if self._conn is None:
+        if self._store is None:
             raise HistoryUnavailable("The call history is closed.")
-        return self._conn
+        return self._store
 
     def assert_on_worker(self) -> None:
         if threading.current_thread() is not self.thread:
@@ -389,19 +416,24 @@ class _Worker:
     async def start(self, path: Path) -> list[str]:
         def start_on_worker() -> list[str]:
             self.thread = threading.current_thread()
-            self._conn, problems = _open_database(path)
-            return problems
+            self._store = _open_store(path)
+            return self._store.problems
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, start_on_worker)
 
-    async def run(self, job: Callable[[sqlite3.Connection], T], failure: str) -> T:
-        """Run `job(connection)` on the worker; a database or file error becomes `HistoryError(failure)`."""
+    async def run(self, job: Callable[[sqlite3.Connection], T], failure: str, *, writes: bool = False) -> T:
+        """Run `job(connection)` on the worker; a database or file error becomes `HistoryError(failure)`.
+
+        A job that `writes` and meets trouble with the file (not damage) is done in memory instead
+        (see `_Store.write`).
+        """
         if self._closed:
             raise HistoryUnavailable("The call history is closed.")
 
         def on_worker() -> T:
             try:
-                return job(self.conn)
+                store = self.store
+                return store.write(job) if writes else job(store.connection)
             except (sqlite3.Error, OSError) as error:
                 raise HistoryError(failure, detail=f"{type(error).__name__}: {error}") from error
 
@@ -427,24 +459,148 @@ class _Worker:
         self._executor.shutdown(wait=True)
 
     def _close_connection(self) -> None:
-        if self._conn is not None:
-            # Closing the last connection checkpoints the WAL into the main file.
-            self._conn.close()
-            self._conn = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 # --- Opening: everything below runs on the worker thread --------------------------------------
 
 
-def _open_database(path: Path) -> tuple[sqlite3.Connection, list[str]]:
-    problems: list[str] = []
+class _Store:
+    """The history's data: the file, or, while the file cannot be written, a copy of it in memory.
+
+    Lives on the worker thread. `problems` is the list `CallHistory.problems` shows.
+    """
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        self.file: sqlite3.Connection | None = None
+        self.memory: sqlite3.Connection | None = None
+        # True when `memory` holds everything the file held: only then may it replace the file.
+        # A file that could not even be read is never overwritten with a partial history.
+        self.memory_may_replace_file = False
+        self._trouble: str | None = None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """Where statements run now: the copy in memory while there is one, else the file."""
+        connection = self.memory if self.memory is not None else self.file
+        if connection is None:  # pragma: no cover - `_open_store` always sets one
+            raise HistoryUnavailable("The call history is closed.")
+        return connection
+
+    def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a writing `job` on the file; on trouble with the file, in memory, and say so.
+
+        Every later write tries to save the copy in memory to the file again, so the calls of
+        this run reach the disk as soon as it has room.
+        """
+        if self.memory is None and self.file is not None:
+            try:
+                return job(self.file)
+            except sqlite3.Error as error:
+                if _primary_code(error) not in _TROUBLE_CODES:
+                    raise
+                _log.warning("call history: cannot write %s: %s", self.path, error)
+                self._keep_in_memory(self.file, error)
+        result = job(self.connection)
+        self.save_memory_to_file()
+        return result
+
+    def save_memory_to_file(self) -> bool:
+        """Write the copy in memory back to the file and go on with the file; True on success."""
+        if self.memory is None:
+            return True
+        if not self.memory_may_replace_file:
+            return False
+        try:
+            if self.file is None:
+                self.file = _connect_file(self.path)
+            # One transaction on the file: a disk that fills up on the way leaves the file as it was.
+            self.memory.backup(self.file)
+        except (sqlite3.Error, OSError) as error:
+            _log.debug("call history: still cannot write %s: %s", self.path, error)
+            return False
+        _add_functions(self.file)
+        self.memory.close()
+        self.memory = None
+        if self._trouble in self.problems:
+            self.problems.remove(self._trouble)
+        self._trouble = None
+        _log.info("call history: the calls kept in memory are saved to %s", self.path)
+        return True
+
+    def open_in_memory(self, error: BaseException) -> None:
+        """Start in memory: with a copy of the file when it can be read, otherwise empty."""
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.memory = sqlite3.connect(":memory:", isolation_level=None)
+        self.memory_may_replace_file = _copy_readable_file(self.path, self.memory)
+        _migrate(self.memory, int(self.memory.execute("PRAGMA user_version").fetchone()[0]))
+        _mark_interrupted(self.memory)
+        _add_functions(self.memory)
+        self._say_trouble(error)
+
+    def close(self) -> None:
+        """Save what is only in memory if the disk allows now, then close every connection."""
+        if self.memory is not None and not self.save_memory_to_file():
+            _log.warning("call history: the calls of this run could not be saved to %s", self.path)
+        for connection in (self.memory, self.file):
+            if connection is not None:
+                # Closing the last connection checkpoints the WAL into the main file.
+                connection.close()
+        self.memory = self.file = None
+
+    def _keep_in_memory(self, file: sqlite3.Connection, error: sqlite3.Error) -> None:
+        """Go on in a copy of `file` in memory (the failed write was rolled back, so none of it is there)."""
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            file.backup(memory)
+            self.memory_may_replace_file = True
+        except sqlite3.Error:
+            # Not even readable now: this run's calls in memory, the file kept as it is.
+            memory.close()
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            _migrate(memory, 0)
+            self.memory_may_replace_file = False
+        _add_functions(memory)
+        self.memory = memory
+        self._say_trouble(error)
+
+    def _say_trouble(self, error: BaseException) -> None:
+        if self.memory_may_replace_file:
+            sentence = (
+                f"RingDesk cannot save to its call history in {self.path.parent} ({_reason(error)}); "
+                "it keeps the calls made now in memory and saves them as soon as it can."
+            )
+        else:
+            sentence = (
+                f"RingDesk cannot save its call history in {self.path.parent} ({_reason(error)}); "
+                "calls made now will be forgotten when RingDesk closes."
+            )
+        if self._trouble in self.problems:
+            self.problems.remove(self._trouble)
+        self._trouble = sentence
+        self.problems.append(sentence)
+
+
+class _DamagedFile(Exception):
+    """SQLite reads the file but finds it damaged (a failed integrity check)."""
+
+
+def _open_store(path: Path) -> _Store:
+    store = _Store(path, [])
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return _connect(path), problems
+        _prepare_private_file(path)
+        store.file = _connect(path)
+        return store
     except HistoryUnavailable:
         raise
-    except OSError as error:
-        return _in_memory(path, error, problems)
+    except _DamagedFile as error:
+        broken: BaseException = error
     except sqlite3.Error as error:
         code = _primary_code(error)
         if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -452,44 +608,62 @@ def _open_database(path: Path) -> tuple[sqlite3.Connection, list[str]]:
                 "The call history is in use by another program; close it and start RingDesk again.",
                 detail=str(error),
             ) from error
-        if code in (_SQLITE_READONLY, _SQLITE_FULL):
-            # The file may be fine; the disk or folder is the problem, and moving the file
-            # would not help. Keep it as it is.
-            return _in_memory(path, error, problems)
+        if code not in _DAMAGE_CODES:
+            # Trouble, not damage: the file may be fine, so it stays as it is.
+            store.open_in_memory(error)
+            return store
         broken = error
-    # Damaged (not a database, corrupt pages, a failed integrity check) or unreadable: set it
-    # aside, where nothing is lost and someone can still look at it, and start afresh.
+    except OSError as error:
+        store.open_in_memory(error)
+        return store
+    # Damaged: set it aside, where nothing is lost and someone can still look at it, and start afresh.
+    _log.warning("call history %s is damaged: %s", path, broken)
     moved = _move_aside(path)
     if moved is None:
-        return _in_memory(path, broken, problems)
-    problems.append(
+        store.open_in_memory(broken)
+        return store
+    store.problems.append(
         f"The call history file could not be read, so RingDesk set it aside as "
         f"{moved.name} and started a new one."
     )
     try:
-        return _connect(path), problems
+        _prepare_private_file(path)
+        store.file = _connect(path)
     except (sqlite3.Error, OSError) as error:
-        return _in_memory(path, error, problems)
+        store.open_in_memory(error)
+    return store
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Make the folder 0700 and the database 0600 before SQLite opens it.
+
+    The main file first: SQLite creates the -wal and -shm files with the main file's mode.
+    """
+    make_private_folder(path.parent)
+    create_private_file(path)
+    for suffix in ("-wal", "-shm"):
+        tighten_file(path.with_name(path.name + suffix))
+
+
+def _connect_file(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), so that
+    # PRAGMAs and migrations are not wrapped in transactions sqlite3 opens on its own.
+    _prepare_private_file(path)
+    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), so that
-    # PRAGMAs and migrations are not wrapped in transactions sqlite3 opens on its own.
     conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
     try:
         # The first read of the file: a file that is not a database fails here.
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise HistoryUnavailable(
-                "This call history was saved by a newer version of RingDesk; update RingDesk to use it. "
-                "It was left unchanged.",
-                detail=f"{path}: schema version {version}, this RingDesk knows up to {SCHEMA_VERSION}",
-            )
-        # A history is small; checking every page at start is cheap and catches damage before
-        # a write could spread it.
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+        version = _checked_version(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         _migrate(conn, version)
@@ -501,16 +675,46 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _in_memory(path: Path, error: BaseException, problems: list[str]) -> tuple[sqlite3.Connection, list[str]]:
-    """A history that lasts until RingDesk closes, so calls can still be placed and listed."""
-    problems.append(
-        f"RingDesk cannot save its call history in {path.parent} ({_reason(error)}); "
-        "calls made now will be forgotten when RingDesk closes."
-    )
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    _migrate(conn, 0)
-    _add_functions(conn)
-    return conn, problems
+def _checked_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version, once it is known to be one this RingDesk can use and undamaged."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise HistoryUnavailable(
+            "This call history was saved by a newer version of RingDesk; update RingDesk to use it. "
+            "It was left unchanged.",
+            detail=f"{path}: schema version {version}, this RingDesk knows up to {SCHEMA_VERSION}",
+        )
+    # A history is small; checking every page at start is cheap and catches damage before
+    # a write could spread it.
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise _DamagedFile(f"integrity check failed: {check}")
+    return version
+
+
+def _copy_readable_file(path: Path, memory: sqlite3.Connection) -> bool:
+    """Copy the file at `path` into `memory` without writing to it; True when it was copied.
+
+    Read only, or failing that as immutable: a WAL database on a read-only disk cannot get the
+    -shm file a read-only open needs, and only this RingDesk writes the file, so nothing
+    changes it while it is read.
+    """
+    if not path.is_file():
+        return False
+    for query in ("mode=ro", "immutable=1"):
+        try:
+            source = sqlite3.connect(f"{path.as_uri()}?{query}", uri=True, timeout=5.0)
+        except sqlite3.Error:
+            continue
+        try:
+            _checked_version(source, path)
+            source.backup(memory)
+        except (sqlite3.Error, _DamagedFile):
+            continue
+        finally:
+            source.close()
+        return True
+    return False
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
@@ -554,13 +758,17 @@ def _move_aside(path: Path) -> Path | None:
         os.replace(path, target)
     except OSError:
         return None
+    # A file set aside still holds the numbers called: private like the history itself.
+    tighten_file(target)
     for suffix in ("-wal", "-shm"):
         # The WAL holds the latest commits of the damaged file: keep it next to it, under the
         # name SQLite looks for, so the set-aside file can still be opened and read.
         side = path.with_name(path.name + suffix)
+        side_target = target.with_name(target.name + suffix)
         with contextlib.suppress(OSError):
             if side.exists():
-                os.replace(side, target.with_name(target.name + suffix))
+                os.replace(side, side_target)
+                tighten_file(side_target)
     return target
 
 
@@ -720,6 +928,10 @@ _CSV_HEADER: Final = (
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection);
 # tab and carriage return are included as OWASP advises.
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+# Characters a spreadsheet skips or trims before it decides whether a cell is a formula, so
+# " =1+1" and "\u200b=1+1" are formulas too: spaces, no-break space, newline, and the invisible
+# zero-width space, non-joiner, joiner, word joiner and byte-order mark.
+_INVISIBLE_LEADERS: Final = " \u00a0\n\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _write_csv(path: Path, records: Sequence[CallRecord]) -> None:
@@ -771,5 +983,11 @@ def _timestamp(value: float | None) -> str:
 
 
 def _safe_cell(value: str) -> str:
-    # "'+16505551234" also keeps spreadsheets from turning numbers into 1.65E+10.
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    """`value` with a leading `'` when its first visible character would start a formula.
+
+    Leading spaces and invisible characters are looked past, because a spreadsheet may skip them
+    and still run what follows. "'+16505551234" also keeps spreadsheets from turning numbers into
+    1.65E+10.
+    """
+    visible = value.lstrip(_INVISIBLE_LEADERS)
+    return "'" + value if visible.startswith(_FORMULA_STARTS) else value

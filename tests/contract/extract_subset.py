@@ -45,6 +45,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", _ACCOUNT + "/telephony/sessions/{telephonySessionId}"),
     ("delete", _ACCOUNT + "/telephony/sessions/{telephonySessionId}"),
     ("get", _EXTENSION + "/presence"),
+    # How a call whose status is gone ended.
+    ("get", _EXTENSION + "/call-log"),
     # Push notifications subscribe through this operation.
     ("post", "/restapi/v1.0/subscription"),
 )

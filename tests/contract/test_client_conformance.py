@@ -244,6 +244,31 @@ async def test_call_control_methods(
     assert_conforms(checker, at_least=7)
 
 
+async def test_call_log_method(
+    make_client: Callable[..., PlatformClient],
+    checker: ContractChecker,
+    user: User,
+    sim_control: SimulatorControl,
+) -> None:
+    """The request that asks how a finished call ended, and the records it reads back."""
+    sim_control.set_timings(talk=0.2)
+    client = make_client()
+    await signed_in(client, user)
+    placed = await client.create_ringout(ForwardingNumber(id=None, phone_number="+16505550111"), DESTINATION)
+    while True:
+        try:
+            await client.get_ringout(placed.id)
+        except NotFound:
+            break
+        await asyncio.sleep(0.1)
+    records = await client.list_call_log(
+        date_from="2020-01-01T00:00:00Z", date_to="2100-01-01T00:00:00Z", direction="Outbound"
+    )
+    assert [(r.result, r.to_number) for r in records] == [("Call connected", DESTINATION)]
+    assert "readUserCallLog" in checked_operations(checker)
+    assert_conforms(checker, at_least=3)
+
+
 async def test_errors_the_client_meets_conform(
     make_client: Callable[..., PlatformClient], checker: ContractChecker, user: User
 ) -> None:

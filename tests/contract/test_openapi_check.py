@@ -256,7 +256,7 @@ def test_bad_query_parameter_is_caught() -> None:
 
 
 def test_unknown_operation_is_caught() -> None:
-    report = _problems("GET", "/restapi/v1.0/account/~/extension/~/call-log", BEARER, None, 200, b"{}")
+    report = _problems("GET", "/restapi/v1.0/account/~/extension/~/message-store", BEARER, None, 200, b"{}")
     assert "is not an operation of the contract" in report
 
 

@@ -86,3 +86,22 @@ def test_setup_twice_does_not_duplicate_lines(tmp_path) -> None:
     finally:
         setup_logging(None)
     assert log_file.read_text(encoding="utf-8").count("once") == 1
+
+
+def test_a_log_folder_that_cannot_be_made_falls_back_to_stderr(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "logs"
+    blocker.write_text("a file where the log folder should be")
+    try:
+        problem = setup_logging(blocker / "ringdesk.log")
+        logging.getLogger("ringdesk.test").warning("still logged")
+    finally:
+        setup_logging(None)
+    assert (
+        problem == f"RingDesk cannot write its log in {blocker} (file exists); it logs to the terminal only."
+    )
+    err = capsys.readouterr().err
+    assert problem in err
+    assert "still logged" in err
+    assert blocker.read_text() == "a file where the log folder should be"

@@ -22,6 +22,18 @@ Retry rules, as implemented:
   sent once more with the new token. This is safe even for a RingOut POST, because a 401 means
   the platform refused it before doing anything. A second 401 raises `AuthenticationError`.
 - Other 4xx are never retried.
+
+What a server can cost the client, bounded per send:
+
+- Time: `request_deadline` seconds (`DEFAULT_REQUEST_DEADLINE`) for the whole exchange, from
+  sending to the last byte of the body. The httpx timeout bounds each read only, so a server that
+  trickles a byte now and then would otherwise hold a request for ever. Passing the deadline counts
+  as a network failure that may have reached the server, under the retry rules above.
+- Memory: `max_response_bytes` (`DEFAULT_MAX_RESPONSE_BYTES`) for the body, both as it arrives and
+  as it is decompressed, so neither a huge body nor a small gzip bomb is ever held whole. A body
+  past the limit is a `MalformedResponse`.
+- Belief: a `Retry-After` that is not a finite wait of at most `MAX_RETRY_AFTER` counts as missing,
+  and ids the server hands out must be short tokens before they go into a path (see `models.py`).
 """
 
 from __future__ import annotations
@@ -30,7 +42,9 @@ import asyncio
 import base64
 import email.utils
 import logging
+import math
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -52,6 +66,7 @@ from ringdesk.platforms.oauth import TokenSet
 from ringdesk.platforms.ringcentral.endpoints import ENDPOINTS, Endpoint
 from ringdesk.platforms.ringcentral.errormap import error_from_response
 from ringdesk.platforms.ringcentral.models import (
+    CallLogRecord,
     CallSession,
     Device,
     Extension,
@@ -63,11 +78,14 @@ from ringdesk.platforms.ringcentral.models import (
 from ringdesk.platforms.ringcentral.ratelimit import RateLimitLedger
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_REQUEST_DEADLINE",
     "DEFAULT_TIMEOUT",
     "GRANT_AUTHORIZATION_CODE",
     "GRANT_JWT_BEARER",
     "GRANT_PASSWORD",
     "GRANT_REFRESH_TOKEN",
+    "MAX_RETRY_AFTER",
     "PlatformClient",
     "RetryPolicy",
 ]
@@ -85,6 +103,12 @@ GRANT_PASSWORD = "password"
 # person is still looking at the screen.
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 DEFAULT_USER_AGENT = f"RingDesk/{__version__}"
+DEFAULT_REQUEST_DEADLINE = 60.0
+"""Seconds one send may take in all, body included: a few slow reads, never an endless trickle."""
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+"""Largest body read, before and after decompression: the biggest page of records is far smaller."""
+MAX_RETRY_AFTER = 3600.0
+"""Longest `Retry-After` believed; the platform's penalties last seconds to minutes, never hours."""
 
 _PER_PAGE = 100
 # A guard against a server whose paging never ends: 100 pages of 100 is far beyond any extension.
@@ -160,12 +184,16 @@ class PlatformClient:
         user_agent: str = DEFAULT_USER_AGENT,
         retry: RetryPolicy | None = None,
         ledger: RateLimitLedger | None = None,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"server URL must be an http(s) URL, got {server_url!r}")
         if not client_id:
             raise ValueError("client id is empty")
+        if not request_deadline > 0 or max_response_bytes <= 0:
+            raise ValueError("the request deadline and the response size limit must be positive")
         self._server_url = server_url.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret or None
@@ -175,11 +203,14 @@ class PlatformClient:
         self._sleep = sleep
         self._retry = retry or RetryPolicy()
         self._ledger = ledger or RateLimitLedger(clock)
+        self._request_deadline = request_deadline
+        self._max_response_bytes = max_response_bytes
         self._http = httpx.AsyncClient(
             base_url=self._server_url,
             transport=transport,
             timeout=timeout,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            # Only the encodings `_read_body` can inflate within the size limit.
+            headers={"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": "gzip"},
             # The platform never redirects API calls; following one could carry the bearer token
             # to another host.
             follow_redirects=False,
@@ -303,6 +334,25 @@ class PlatformClient:
         response = await self._send(ENDPOINTS["presence"], params=params)
         return self._parse(response, Presence.from_json)
 
+    async def list_call_log(
+        self, *, date_from: str, date_to: str, direction: str | None = None, per_page: int = 100
+    ) -> list[CallLogRecord]:
+        """The extension's call log between two ISO 8601 instants, newest first: one page only.
+
+        The call log is in the Heavy group, which placing calls shares, so it is read once per
+        question rather than paged through; a narrow time window keeps what is asked for small.
+        """
+        params = {"dateFrom": date_from, "dateTo": date_to, "view": "Simple", "perPage": str(per_page)}
+        if direction is not None:
+            params["direction"] = direction
+
+        def read_records(data: object) -> list[CallLogRecord]:
+            records, _more = _page_of(data, "call log", 1)
+            return [CallLogRecord.from_json(record) for record in records]
+
+        response = await self._send(ENDPOINTS["call_log"], params=params)
+        return self._parse(response, read_records)
+
     # ------------------------------------------------------------------ RingOut and call control
 
     async def create_ringout(
@@ -391,7 +441,7 @@ class PlatformClient:
         request = response.request
         try:
             data = response.json()
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             content_type = response.headers.get("Content-Type", "unknown")
             raise MalformedResponse(
                 f"body is not JSON (Content-Type {content_type}, {len(response.content)} bytes)",
@@ -406,6 +456,14 @@ class PlatformClient:
             exc.method = request.method
             exc.path = request.url.path
             raise
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            # A value the readers let through that its field cannot hold (an `expires_in` of 1e999).
+            raise MalformedResponse(
+                f"unusable value: {type(exc).__name__}: {exc}",
+                status=response.status_code,
+                method=request.method,
+                path=request.url.path,
+            ) from exc
 
     # ------------------------------------------------------------------ the core
 
@@ -432,18 +490,47 @@ class PlatformClient:
             self._ledger.record_sent(group)
             started = self._clock()
             try:
-                response = await self._http.send(outgoing)
+                response = await self._exchange(outgoing, request)
             except httpx.TransportError as exc:
                 await self._retry_or_raise_transport_error(request, exc, group, started)
                 continue
-            except httpx.DecodingError as exc:
-                raise MalformedResponse(
-                    f"body could not be decoded: {exc}", method=request.method, path=request.path
-                ) from exc
             group = self._learn_from_response(request, response, group, started)
             if response.is_success:
                 return response
             await self._retry_or_raise_status(request, response, token, group)
+
+    async def _exchange(self, outgoing: httpx.Request, request: _LogicalRequest) -> httpx.Response:
+        """Send one request and read its whole body, within the request deadline and the size limit.
+
+        The deadline covers sending and every read together, because httpx bounds each read alone
+        and a server may trickle a byte per read for ever. Passing it raises `_DeadlinePassed`, which
+        the retry rules treat as a read timeout: the request may have reached the server.
+        """
+        try:
+            async with asyncio.timeout(self._request_deadline):
+                response = await self._http.send(outgoing, stream=True)
+                try:
+                    body = await _read_body(response, self._max_response_bytes)
+                except MalformedResponse as exc:
+                    exc.status = response.status_code
+                    exc.method = request.method
+                    exc.path = request.path
+                    raise
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:
+            raise _DeadlinePassed(
+                f"no complete answer within {self._request_deadline:g} s", request=outgoing
+            ) from exc
+        if body is None:
+            return response
+        # The body is decoded now, so the headers that described its encoding no longer apply.
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=outgoing)
 
     def _start_request(
         self,
@@ -586,6 +673,7 @@ class PlatformClient:
             "may have reached the server" if reached else "did not reach the server",
         )
         raise NetworkError(
+            _deadline_sentence(self._request_deadline) if isinstance(exc, _DeadlinePassed) else None,
             may_have_reached_server=reached,
             detail=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
             method=request.method,
@@ -701,21 +789,83 @@ def _may_have_reached_server(exc: httpx.TransportError) -> bool:
     )
 
 
+class _DeadlinePassed(httpx.ReadTimeout):
+    """The whole exchange took longer than the request deadline, however quick each read was."""
+
+
+def _deadline_sentence(deadline: float) -> str:
+    return (
+        f"The phone service did not finish answering within {deadline:g} seconds; the request may or "
+        "may not have gone through."
+    )
+
+
+async def _read_body(response: httpx.Response, limit: int) -> bytes | None:
+    """The body, decompressed, read as it streams in and abandoned as soon as it passes `limit` bytes.
+
+    Both what arrives and what it inflates to count against the limit, and each piece is inflated
+    only as far as the limit allows, so a small gzip bomb costs at most `limit` bytes of memory.
+    None when a transport that builds responses in memory (a test double) has already read it,
+    after checking its size.
+    """
+    if response.is_stream_consumed:
+        if len(response.content) > limit:
+            raise MalformedResponse(f"body larger than {limit} bytes")
+        return None
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    inflater = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # 32 added to the window bits: zlib reads the gzip or the zlib header, whichever is there.
+        inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
+    elif encoding not in ("", "identity"):
+        raise MalformedResponse(f"body in an encoding that was not asked for ({encoding!r})")
+    received = 0
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            piece = chunk if inflater is None else inflater.decompress(chunk, limit - size + 1)
+            size += len(piece)
+            if received > limit or size > limit:
+                raise MalformedResponse(f"body larger than {limit} bytes")
+            parts.append(piece)
+        if inflater is not None:
+            tail = inflater.flush()
+            size += len(tail)
+            if size > limit:
+                raise MalformedResponse(f"body larger than {limit} bytes")
+            parts.append(tail)
+    except zlib.error as exc:
+        raise MalformedResponse(f"body could not be decompressed: {exc}") from exc
+    return b"".join(parts)
+
+
 def _retry_after(headers: httpx.Headers, wall_clock: Callable[[], float]) -> float | None:
-    value = headers.get("Retry-After")
+    """The wait `Retry-After` asks for (seconds or an HTTP date), or None when it is missing or nonsense.
+
+    Nonsense is anything that is not a finite wait of at most `MAX_RETRY_AFTER`: a negative or
+    infinite number, a date hours away. Believed, it would hold every request of the group for
+    ever and show the person a countdown of billions of seconds; as missing, it earns the
+    platform's documented default instead.
+    """
+    value = (headers.get("Retry-After") or "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            return None
+        # A date already past asks for no wait at all.
+        seconds = max(0.0, when.timestamp() - wall_clock())
+    if not math.isfinite(seconds) or not 0.0 <= seconds <= MAX_RETRY_AFTER:
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - wall_clock())
+    return seconds
 
 
 def _page_of(data: object, what: str, page: int) -> tuple[list[object], bool]:

@@ -58,6 +58,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("phone_numbers", "GET", f"{_EXT}/phone-number", RateGroup.LIGHT, True),
         Endpoint("devices", "GET", f"{_EXT}/device", RateGroup.LIGHT, True),
         Endpoint("presence", "GET", f"{_EXT}/presence", RateGroup.LIGHT, True),
+        Endpoint("call_log", "GET", f"{_EXT}/call-log", RateGroup.HEAVY, True),
         Endpoint("ringout_create", "POST", f"{_EXT}/ring-out", RateGroup.HEAVY, False),
         Endpoint("ringout_status", "GET", f"{_EXT}/ring-out/{{id}}", RateGroup.LIGHT, True),
         Endpoint("ringout_cancel", "DELETE", f"{_EXT}/ring-out/{{id}}", RateGroup.HEAVY, True),

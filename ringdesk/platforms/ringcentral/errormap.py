@@ -49,7 +49,7 @@ def parse_error_body(body: bytes) -> ParsedErrorBody:
         return parsed
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return parsed
     if not isinstance(data, Mapping):
         return parsed

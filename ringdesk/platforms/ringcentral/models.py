@@ -6,18 +6,25 @@ present with the wrong type is another matter: that is a reply we cannot trust, 
 `MalformedResponse`, never a `KeyError` or `TypeError`.
 
 Identifiers are strings throughout, although the platform sends some as integers (extension
-and phone number ids), so callers never have to care which.
+and phone number ids), so callers never have to care which. The ids the client later puts into a
+URL path (a RingOut's, a telephony session's) must also be short tokens of safe characters
+(`PATH_ID`): an id of ten thousand characters, or one that is a path of its own (`/../`), is a
+reply we cannot trust, and it is refused when read rather than on every later request.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
+from ringdesk.errors import MalformedResponse
 from ringdesk.platforms.jsonread import (
     read_object,
     read_opt_bool,
     read_opt_id,
+    read_opt_int,
     read_opt_list,
     read_opt_object,
     read_opt_str,
@@ -27,7 +34,9 @@ from ringdesk.platforms.jsonread import (
 )
 
 __all__ = [
+    "PATH_ID",
     "ActiveCall",
+    "CallLogRecord",
     "CallParty",
     "CallSession",
     "Country",
@@ -39,6 +48,28 @@ __all__ = [
     "RingOutStatus",
     "ServiceFeature",
 ]
+
+
+PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+"""An id that may go into a URL path: up to 128 ASCII letters, digits and `-._~`, starting with a
+letter or digit (so never `.` or `..`). The platform's ids are far shorter numbers and tokens."""
+
+
+def _read_path_id(obj: Mapping[str, object], key: str, what: str) -> str | None:
+    value = read_opt_id(obj, key, what)
+    return _checked_path_id(value, key, what) if value else value
+
+
+def _read_required_path_id(obj: Mapping[str, object], key: str, what: str) -> str:
+    return _checked_path_id(read_required_id(obj, key, what), key, what)
+
+
+def _checked_path_id(value: str, key: str, what: str) -> str:
+    if not PATH_ID.fullmatch(value):
+        raise MalformedResponse(
+            f"{what}.{key}: not a short token of letters, digits and -._~ ({len(value)} characters)"
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- the operator's account
@@ -244,7 +275,7 @@ class RingOutStatus:
         obj = read_object(data, "ring-out")
         status = read_opt_object(obj, "status", "ring-out")
         return cls(
-            id=read_required_id(obj, "id", "ring-out"),
+            id=_read_required_path_id(obj, "id", "ring-out"),
             call_status=read_opt_str(status, "callStatus", "ring-out status") if status else None,
             caller_status=read_opt_str(status, "callerStatus", "ring-out status") if status else None,
             callee_status=read_opt_str(status, "calleeStatus", "ring-out status") if status else None,
@@ -304,7 +335,7 @@ class CallSession:
         obj = read_object(data, "call session")
         origin = read_opt_object(obj, "origin", "call session")
         return cls(
-            id=read_required_id(obj, "id", "call session"),
+            id=_read_required_path_id(obj, "id", "call session"),
             origin_type=read_opt_str(origin, "type", "call session origin") if origin else None,
             creation_time=read_opt_str(obj, "creationTime", "call session"),
             parties=tuple(CallParty.from_json(p) for p in read_opt_list(obj, "parties", "call session")),
@@ -332,7 +363,7 @@ class ActiveCall:
         obj = read_object(data, "active call")
         return cls(
             id=read_opt_id(obj, "id", "active call"),
-            telephony_session_id=read_opt_id(obj, "telephonySessionId", "active call"),
+            telephony_session_id=_read_path_id(obj, "telephonySessionId", "active call"),
             session_id=read_opt_id(obj, "sessionId", "active call"),
             party_id=read_opt_id(obj, "partyId", "active call"),
             direction=read_opt_str(obj, "direction", "active call"),
@@ -362,6 +393,47 @@ class Presence:
             active_calls=tuple(
                 ActiveCall.from_json(c) for c in read_opt_list(obj, "activeCalls", "presence")
             ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CallLogRecord:
+    """One call in the extension's call log: how a finished call ended and how long it lasted.
+
+    `result` is the platform's word for the outcome ("Call connected", "Busy", "No Answer"...),
+    `duration` whole seconds, `from_number`/`to_number` the two ends as the log spells them.
+    """
+
+    id: str
+    session_id: str | None = None
+    telephony_session_id: str | None = None
+    start_time: str | None = None
+    duration: int | None = None
+    type: str | None = None
+    direction: str | None = None
+    action: str | None = None
+    result: str | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        what = "call log record"
+        obj = read_object(data, what)
+        origin = read_opt_object(obj, "from", what) or {}
+        target = read_opt_object(obj, "to", what) or {}
+        return cls(
+            id=read_required_id(obj, "id", what),
+            session_id=read_opt_id(obj, "sessionId", what),
+            telephony_session_id=read_opt_id(obj, "telephonySessionId", what),
+            start_time=read_opt_str(obj, "startTime", what),
+            duration=read_opt_int(obj, "duration", what),
+            type=read_opt_str(obj, "type", what),
+            direction=read_opt_str(obj, "direction", what),
+            action=read_opt_str(obj, "action", what),
+            result=read_opt_str(obj, "result", what),
+            from_number=read_opt_str(origin, "phoneNumber", what),
+            to_number=read_opt_str(target, "phoneNumber", what),
         )
 
 

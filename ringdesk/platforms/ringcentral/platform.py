@@ -8,7 +8,8 @@ it up (by its telephony session in the operator's detailed presence).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from ringdesk.errors import ApiError, InvalidRequest, RingDeskError
 from ringdesk.numbers import digits_of
@@ -22,14 +23,23 @@ from ringdesk.platforms.base import (
     CallHandle,
     CallNotFound,
     CallProgress,
+    Failure,
     Identity,
+    Leg,
+    LegStatus,
     Phone,
     PlatformKind,
 )
 from ringdesk.platforms.oauth import TokenSet
 from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.platforms.ringcentral.codes import error_code_sentence, ringout_create_error_sentence
-from ringdesk.platforms.ringcentral.models import ActiveCall, Extension, ForwardingNumber, PhoneNumber
+from ringdesk.platforms.ringcentral.models import (
+    ActiveCall,
+    CallLogRecord,
+    Extension,
+    ForwardingNumber,
+    PhoneNumber,
+)
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
 __all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform", "identity_of"]
@@ -40,6 +50,29 @@ CALL_CONTROL_PERMISSION = "CallControl"
 # How far apart RingDesk's "placed at" and the platform's session start time may be for a
 # presence entry to count as this call; clocks differ and the platform starts the session late.
 _SESSION_MATCH_WINDOW = 120.0
+
+# Call-log `result` words for a call that did not connect, as the neutral failure of the whole call.
+# The log does not say which leg failed. Any other word but "Call connected" is UNRECOGNISED.
+_CALL_LOG_FAILURES: Mapping[str, Failure] = {
+    "busy": Failure.BUSY,
+    "no answer": Failure.NO_ANSWER,
+    "missed": Failure.NO_ANSWER,
+    "rejected": Failure.DECLINED,
+    "declined": Failure.DECLINED,
+    "stopped": Failure.DECLINED,
+    "international disabled": Failure.INTERNATIONAL_DISABLED,
+    "international restricted": Failure.INTERNATIONAL_DISABLED,
+    "blocked": Failure.BLOCKED,
+    "restricted number": Failure.BLOCKED,
+    "not allowed": Failure.BLOCKED,
+    "no calling credit": Failure.NOT_ENOUGH_FUNDS,
+    "wrong number": Failure.NO_SUCH_NUMBER,
+    "internal error": Failure.SERVICE_ERROR,
+    "call failed": Failure.UNSPECIFIED,
+    "call failure": Failure.UNSPECIFIED,
+    "unknown": Failure.UNSPECIFIED,
+}
+_CALL_LOG_CONNECTED = frozenset({"call connected", "accepted"})
 
 _OPERATIONS = {Action.PLACE: "ringout_create", Action.STATUS: "ringout_status", Action.SIGN_IN: "token"}
 
@@ -128,6 +161,33 @@ class RingCentralPlatform:
 
     async def call_progress(self, call_id: str) -> CallProgress:
         return progress_from_ringout(await self.client.get_ringout(call_id))
+
+    async def final_record(self, call: CallHandle) -> CallProgress | None:
+        """The call-log record of a RingOut whose status is gone, as a finished `CallProgress`.
+
+        Nothing links a RingOut id to its call-log record, so the match is on numbers and time,
+        as for hanging up: an outbound RingOut record whose far end is the destination, started
+        closest to when RingDesk placed the call. None when no record matches (the log may not
+        have it yet).
+        """
+        records = await self.client.list_call_log(
+            date_from=_iso(call.placed_at - _SESSION_MATCH_WINDOW),
+            date_to=_iso(call.placed_at + _SESSION_MATCH_WINDOW),
+            direction="Outbound",
+        )
+        wanted = digits_of(call.destination)
+        best: tuple[float, CallLogRecord] | None = None
+        for record in records:
+            if "ringout" not in (record.action or "").replace(" ", "").casefold():
+                continue
+            if not _same_number(digits_of(record.to_number), wanted):
+                continue
+            offset = _offset_from(record.start_time, call.placed_at)
+            if offset is None or offset > _SESSION_MATCH_WINDOW:
+                continue
+            if best is None or offset < best[0]:
+                best = (offset, record)
+        return _progress_from_call_log(call.call_id, best[1]) if best is not None else None
 
     async def cancel_call(self, call_id: str) -> None:
         try:
@@ -236,10 +296,30 @@ def _number_rank(active: ActiveCall, destination: str, own: str) -> int | None:
 
 
 def _start_offset(active: ActiveCall, placed_at: float) -> float | None:
-    if not active.start_time:
+    return _offset_from(active.start_time, placed_at)
+
+
+def _progress_from_call_log(call_id: str, record: CallLogRecord) -> CallProgress:
+    """A call-log record as the final progress of the call: finished and connected, or failed."""
+    word = record.result or ""
+    folded = word.strip().casefold()
+    if folded in _CALL_LOG_CONNECTED:
+        finished = Leg(LegStatus.FINISHED, word=word)
+        return CallProgress(call_id, finished, finished, finished, connected_for=float(record.duration or 0))
+    failed = Leg(LegStatus.FAILED, _CALL_LOG_FAILURES.get(folded, Failure.UNRECOGNISED), word)
+    return CallProgress(call_id, call=failed)
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _offset_from(start_time: str | None, placed_at: float) -> float | None:
+    """Seconds between an ISO 8601 start time and `placed_at`; None when the time is missing or bad."""
+    if not start_time:
         return None
     try:
-        started = datetime.fromisoformat(active.start_time.replace("Z", "+00:00"))
+        started = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
     except ValueError:
         return None
     if started.tzinfo is None:

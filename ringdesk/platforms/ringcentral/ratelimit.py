@@ -8,7 +8,10 @@ The platform limits each user and app per group (Light, Medium, Heavy, Auth) ove
 - believes the server when its `X-Rate-Limit-Remaining` says more was used than we counted
   (another instance of the app, or the same user elsewhere with the same app);
 - records penalties from 429 and 503 (their `Retry-After`, 30 s when it is missing) and
-  answers "not before the penalty ends" for that group.
+  answers "not before the penalty ends" for that group;
+- believes a stated limit or window only when it is sane (`MAX_STATED_LIMIT`, `MAX_STATED_WINDOW`):
+  a limit of a billion with nothing remaining would be counted out one send at a time, and a
+  window of a billion seconds would hold the group for ever.
 
 Pure: no I/O, no sleeping, time only from the injected clock. Not thread-safe; it lives on the
 event loop with the client, and the check and the record of a send happen without an `await`
@@ -24,7 +27,15 @@ from dataclasses import dataclass
 
 from ringdesk.platforms.ringcentral.endpoints import RateGroup
 
-__all__ = ["DEFAULT_LIMITS", "DEFAULT_RETRY_AFTER", "DEFAULT_WINDOW", "GroupState", "RateLimitLedger"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_RETRY_AFTER",
+    "DEFAULT_WINDOW",
+    "MAX_STATED_LIMIT",
+    "MAX_STATED_WINDOW",
+    "GroupState",
+    "RateLimitLedger",
+]
 
 DEFAULT_LIMITS: dict[str, int] = {
     RateGroup.LIGHT: 50,
@@ -35,6 +46,12 @@ DEFAULT_LIMITS: dict[str, int] = {
 DEFAULT_WINDOW = 60.0
 # The platform documents "wait at least 30 s" for a 429 that names no Retry-After.
 DEFAULT_RETRY_AFTER = 30.0
+MAX_STATED_LIMIT = 100_000
+"""Largest `X-Rate-Limit-Limit` believed. The platform's limits are tens to hundreds per window;
+test and benchmark servers raise theirs to 100,000, and the ledger may keep one entry per request
+a stated limit allows, so anything above is not believed."""
+MAX_STATED_WINDOW = 3600.0
+"""Largest `X-Rate-Limit-Window` believed, in seconds; the platform's window is 60 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +154,10 @@ class RateLimitLedger:
         self._expire(state, now)
 
         window = _positive_float(headers.get("X-Rate-Limit-Window"))
-        if window is not None:
+        if window is not None and window <= MAX_STATED_WINDOW:
             state.window = window
         limit = _non_negative_int(headers.get("X-Rate-Limit-Limit"))
-        if limit is not None:
+        if limit is not None and limit <= MAX_STATED_LIMIT:
             state.limit = limit
         remaining = _non_negative_int(headers.get("X-Rate-Limit-Remaining"))
         if remaining is not None and state.limit is not None:

@@ -126,9 +126,9 @@ class SignInViewModel(ViewModel[SignInView]):
     `session` signs in (`sign_in_with_code`, `sign_in_with_jwt`, `sign_in_with_password`);
     `platform` builds the sign-in URL (`authorize_url`). `embedded_available` is False when
     QtWebEngine is missing: then the system browser is used instead of the sign-in window.
-    `opener(QUrl) -> bool` opens the system browser; `listener_factory(redirect_uri)` makes the
-    loopback listener. `store` (optional) says where secrets are kept. `spawn(coro, name=)` runs a
-    coroutine on the Qt event loop and keeps the task alive.
+    `opener(QUrl) -> bool` opens the system browser; `listener_factory(redirect_uri, state)` makes
+    the loopback listener for an attempt. `store` (optional) says where secrets are kept.
+    `spawn(coro, name=)` runs a coroutine on the Qt event loop and keeps the task alive.
 
     Signals: `changed(SignInView)`; `succeeded(object)` with the `ringdesk.platforms.base.Identity`
     the session signed in as; `failed(str)` with one sentence; `busy(bool)` while an attempt or an
@@ -151,7 +151,7 @@ class SignInViewModel(ViewModel[SignInView]):
         allow_password_grant: bool = False,
         embedded_available: bool = False,
         opener: Callable[[QUrl], bool] = QDesktopServices.openUrl,
-        listener_factory: Callable[[str], Any] = LoopbackRedirectListener,
+        listener_factory: Callable[[str, str], Any] = LoopbackRedirectListener,
         store: SecretStorage | None = None,
         spawn: Spawn | None = None,
         parent: QObject | None = None,
@@ -315,7 +315,7 @@ class SignInViewModel(ViewModel[SignInView]):
     async def _browser_flow(self, attempt: pkce.AuthorizationAttempt) -> None:
         try:
             try:
-                listener_cm = self._listener_factory(attempt.redirect_uri)
+                listener_cm = self._listener_factory(attempt.redirect_uri, attempt.state)
             except ValueError:
                 self._fail(_NOT_LOOPBACK)
                 return

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk import __version__
+from ringdesk.paths import create_private_file, make_private_folder
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 from ringdesk.ui.widgets.style import icon, is_dark, stylesheet
 
@@ -272,9 +273,18 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(saved)
 
     def _save_geometry(self) -> None:
+        """Keep the window's size and place, in a 0600 file in a 0700 folder like all RingDesk's files.
+
+        The file exists with its mode before Qt writes it, and Qt keeps an existing file's mode.
+        A folder that cannot be written (a read-only home) only means the size is not kept.
+        """
         if self._state_file is None:
             return
-        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            make_private_folder(self._state_file.parent)
+            create_private_file(self._state_file)
+        except OSError:
+            return
         state = QSettings(str(self._state_file), QSettings.Format.IniFormat)
         state.setValue("main_window/geometry", self.saveGeometry())
         state.sync()

@@ -26,7 +26,10 @@ def redirect_uri() -> str:
 
 async def test_the_redirect_is_received_and_the_page_says_return(redirect_uri: str) -> None:
     attempt = new_attempt(redirect_uri)
-    async with LoopbackRedirectListener(redirect_uri) as listener, httpx.AsyncClient() as browser:
+    async with (
+        LoopbackRedirectListener(redirect_uri, attempt.state) as listener,
+        httpx.AsyncClient() as browser,
+    ):
         waiting = asyncio.create_task(listener.wait())
         response = await browser.get(redirect_uri, params={"code": "the-code", "state": attempt.state})
         url = await asyncio.wait_for(waiting, 5)
@@ -39,10 +42,42 @@ async def test_the_redirect_is_received_and_the_page_says_return(redirect_uri: s
     assert read_redirect(url, attempt) == "the-code"
 
 
+async def test_requests_without_this_attempts_state_are_ignored_and_the_genuine_redirect_wins(
+    redirect_uri: str,
+) -> None:
+    attempt = new_attempt(redirect_uri)
+    not_ours = [
+        redirect_uri,  # a bare GET, e.g. the callback revisited from the browser's history
+        f"{redirect_uri}?code=forged&state=another-attempt",
+        f"{redirect_uri}?code=forged",
+        f"{redirect_uri}?error=access_denied",
+        f"{redirect_uri}?code=forged&state={attempt.state}&state=another-attempt",
+    ]
+    async with (
+        LoopbackRedirectListener(redirect_uri, attempt.state) as listener,
+        httpx.AsyncClient() as browser,
+    ):
+        waiting = asyncio.create_task(listener.wait())
+        for url in not_ours:
+            response = await browser.get(url)
+            assert response.status_code == 400, url
+            assert "not the sign-in RingDesk is waiting for" in response.text
+            assert "forged" not in response.text and attempt.state not in response.text
+            await asyncio.sleep(0.02)
+            assert not waiting.done(), url
+        genuine = await browser.get(redirect_uri, params={"code": "the-code", "state": attempt.state})
+        url = await asyncio.wait_for(waiting, 5)
+    assert genuine.status_code == 200 and "return to RingDesk" in genuine.text
+    assert read_redirect(url, attempt) == "the-code"
+
+
 async def test_other_paths_get_404_and_do_not_count(redirect_uri: str) -> None:
     attempt = new_attempt(redirect_uri)
     base = redirect_uri.rsplit("/", 2)[0]
-    async with LoopbackRedirectListener(redirect_uri) as listener, httpx.AsyncClient() as browser:
+    async with (
+        LoopbackRedirectListener(redirect_uri, attempt.state) as listener,
+        httpx.AsyncClient() as browser,
+    ):
         waiting = asyncio.create_task(listener.wait())
         for path in ("/favicon.ico", "/oauth/callback/", "/oauth", "/"):
             response = await browser.get(base + path, params={"code": "x", "state": attempt.state})
@@ -58,7 +93,10 @@ async def test_other_paths_get_404_and_do_not_count(redirect_uri: str) -> None:
 
 async def test_the_error_redirect_is_handed_over_too(redirect_uri: str) -> None:
     attempt = new_attempt(redirect_uri)
-    async with LoopbackRedirectListener(redirect_uri) as listener, httpx.AsyncClient() as browser:
+    async with (
+        LoopbackRedirectListener(redirect_uri, attempt.state) as listener,
+        httpx.AsyncClient() as browser,
+    ):
         waiting = asyncio.create_task(listener.wait())
         await browser.get(redirect_uri, params={"error": "access_denied", "state": attempt.state})
         url = await asyncio.wait_for(waiting, 5)
@@ -67,7 +105,7 @@ async def test_the_error_redirect_is_handed_over_too(redirect_uri: str) -> None:
 
 
 async def test_listener_stops_listening_on_exit(redirect_uri: str) -> None:
-    async with LoopbackRedirectListener(redirect_uri):
+    async with LoopbackRedirectListener(redirect_uri, "a-state"):
         pass
     async with httpx.AsyncClient() as browser:
         with pytest.raises(httpx.ConnectError):
@@ -76,7 +114,7 @@ async def test_listener_stops_listening_on_exit(redirect_uri: str) -> None:
 
 async def test_an_idle_connection_does_not_keep_a_task_alive(redirect_uri: str) -> None:
     port = int(redirect_uri.split(":")[2].split("/")[0])
-    async with LoopbackRedirectListener(redirect_uri):
+    async with LoopbackRedirectListener(redirect_uri, "a-state"):
         # A browser's speculative pre-connect: opens a connection and sends nothing.
         _, writer = await asyncio.open_connection("127.0.0.1", port)
         await asyncio.sleep(0.05)
@@ -92,7 +130,7 @@ async def test_port_in_use_is_a_clear_error(redirect_uri: str) -> None:
         busy.bind(("127.0.0.1", port))
         busy.listen()
         with pytest.raises(SignInFailed) as caught:
-            async with LoopbackRedirectListener(redirect_uri):
+            async with LoopbackRedirectListener(redirect_uri, "a-state"):
                 pass
     assert str(port) in caught.value.user_message
 
@@ -109,11 +147,11 @@ async def test_port_in_use_is_a_clear_error(redirect_uri: str) -> None:
 )
 def test_only_fixed_loopback_uris_are_accepted(uri: str) -> None:
     with pytest.raises(ValueError):
-        LoopbackRedirectListener(uri)
+        LoopbackRedirectListener(uri, "a-state")
 
 
 def test_localhost_uri_listens_on_127_0_0_1() -> None:
-    listener = LoopbackRedirectListener("http://localhost:53682/oauth/callback")
+    listener = LoopbackRedirectListener("http://localhost:53682/oauth/callback", "a-state")
     assert listener.port == 53682
 
 
@@ -122,8 +160,10 @@ async def test_every_loopback_redirect_the_settings_accept_is_received() -> None
     port = free_port()
     redirect_uri = f"http://[::ffff:127.0.0.1]:{port}/oauth/callback"
     assert validate_redirect_uri(redirect_uri, LoginMethod.SYSTEM_BROWSER) == []
-    async with LoopbackRedirectListener(redirect_uri) as listener, httpx.AsyncClient() as browser:
+    async with LoopbackRedirectListener(redirect_uri, "s") as listener, httpx.AsyncClient() as browser:
         waiting = asyncio.create_task(listener.wait())
-        response = await browser.get(f"http://127.0.0.1:{port}/oauth/callback", params={"code": "c"})
+        response = await browser.get(
+            f"http://127.0.0.1:{port}/oauth/callback", params={"code": "c", "state": "s"}
+        )
         assert response.status_code == 200
-        assert await asyncio.wait_for(waiting, 5) == f"{redirect_uri}?code=c"
+        assert await asyncio.wait_for(waiting, 5) == f"{redirect_uri}?code=c&state=s"

@@ -13,9 +13,11 @@ Each placed call walks through a script of steps, one step per `call_progress` p
 
 and is gone (`NotFound`) `polls_until_gone` polls after it reached its last step. The levers a test
 pulls are plain attributes and methods: `hold_at` (calls stop advancing at a stage until cancelled or
-hung up), `fail_next`, `fail_next_place`, `place_next_send_in` (the placing budget is spent) and
-`hang_up_finds_nothing`. `requests` logs every request in order as "place", "status", "cancel" or
-"hang_up".
+hung up), `fail_next`, `fail_next_place`, `place_next_send_in` (the placing budget is spent),
+`hang_up_finds_nothing`, `vanishing_statuses` (that many next status polls answer `NotFound` while
+the call goes on) and `records` (what `final_record` answers for a call: its last step, with
+`connected_for` when it connected, unless a test set it). `requests` logs every request in order as
+"place", "status", "cancel", "hang_up" or "record".
 
 Its `kind` is `PlatformKind.RINGCENTRAL`: the protocol's kinds are a closed enum that names only the
 platforms RingDesk ships, and the call history stores the kind as any text, so the fake reuses that
@@ -24,6 +26,7 @@ value rather than add a member for a test double.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 from collections import deque
@@ -50,6 +53,7 @@ from ringdesk.platforms.base import (
 
 __all__ = [
     "CONNECTING_SCRIPT",
+    "SCRIPTED_CALL_LENGTH",
     "PlaceFault",
     "ScriptedLeg",
     "ScriptedPlatform",
@@ -92,6 +96,9 @@ _WAITING = Leg(LegStatus.PENDING, word="Waiting")
 _RINGING = Leg(LegStatus.PENDING, word="Ringing")
 _ANSWERED = Leg(LegStatus.ANSWERED, word="Answered")
 _FINISHED = Leg(LegStatus.FINISHED, word="Finished")
+SCRIPTED_CALL_LENGTH = 8.0
+"""Seconds a scripted call that connected lasted, as `final_record` reports it."""
+
 _ENDED = Step(Stage.FINISHED, call=_FINISHED, caller=_FINISHED, callee=_FINISHED)
 
 CONNECTING_SCRIPT: tuple[Step, ...] = (
@@ -170,11 +177,16 @@ class ScriptedPlatform:
         """A stage at which calls stop advancing (they still end when cancelled or hung up)."""
         self.hang_up_finds_nothing = False
         """Whether `hang_up` fails to find the call, as a platform may for a call it cannot match."""
+        self.vanishing_statuses = 0
+        """How many of the next status polls answer `NotFound` although the call goes on."""
+        self.records: dict[str, CallProgress | None] = {}
+        """What `final_record` answers per call id, when a test decides it (None: no record)."""
         self.requests: list[str] = []
         self._on_request = on_request
         self._next_script: tuple[Step, ...] | None = None
         self._next_place_fault: PlaceFault | None = None
         self._calls: dict[str, _ScriptedCall] = {}
+        self._gone: dict[str, _ScriptedCall] = {}
         self._call_ids = itertools.count(1)
 
     # ------------------------------------------------------------------ what a test sets up
@@ -216,15 +228,30 @@ class ScriptedPlatform:
 
     async def call_progress(self, call_id: str) -> CallProgress:
         self._note("status")
+        if self.vanishing_statuses > 0:
+            self.vanishing_statuses -= 1
+            raise NotFound(status=404, message=f"status of {call_id} unavailable for now")
         call = self._call(call_id)
         if call.at_end:
             call.polls_at_end += 1
             if call.polls_at_end > self.polls_until_gone:
-                del self._calls[call_id]
+                self._gone[call_id] = self._calls.pop(call_id)
                 raise NotFound(status=404, message=f"no call {call_id}")
         elif call.now.stage is not self.hold_at:
             call.advance()
         return call.now.progress(call_id)
+
+    async def final_record(self, call: CallHandle) -> CallProgress | None:
+        """The test's record for the call if it set one, else the call's last step played out."""
+        self._note("record")
+        if call.call_id in self.records:
+            return self.records[call.call_id]
+        scripted = self._calls.get(call.call_id) or self._gone.get(call.call_id)
+        if scripted is None:
+            return None
+        last = scripted.steps[-1]
+        connected_for = SCRIPTED_CALL_LENGTH if last.stage is Stage.FINISHED else None
+        return dataclasses.replace(last.progress(call.call_id), connected_for=connected_for)
 
     async def cancel_call(self, call_id: str) -> None:
         self._note("cancel")

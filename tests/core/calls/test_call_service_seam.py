@@ -20,11 +20,12 @@ import pytest
 
 from ringdesk.calls import CallActionUnavailable, CallService, Phase, failure_sentence
 from ringdesk.calls.service import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
-from ringdesk.calls.state import CALL_CONTROL_MISSING
+from ringdesk.calls.state import CALL_CONTROL_MISSING, OUTCOME_UNKNOWN
 from ringdesk.errors import NetworkError, NotFound, RateLimited
 from ringdesk.platforms.base import (
     CallAlreadyConnected,
     CallHandle,
+    CallingPlatform,
     CallNotFound,
     Failure,
     LegStatus,
@@ -36,7 +37,7 @@ from ringdesk.simulator import SimulatorControl
 from ringdesk.storage.history import INTERRUPTED_OUTCOME
 
 from .conftest import FAST_POLL, ROOMY_LIMITS, TO_E164, Events, OrderedHistory, Watcher, place
-from .scripted_platform import ScriptedLeg, ScriptedPlatform, Stage
+from .scripted_platform import SCRIPTED_CALL_LENGTH, ScriptedLeg, ScriptedPlatform, Stage
 
 QUIET_SPELL = 0.3
 """Long enough for several polls at `FAST_POLL`: a request that should not come would have come."""
@@ -85,6 +86,10 @@ class Rig(ABC):
     @abstractmethod
     def lose_next_place(self) -> None:
         """The next place request reaches the platform but its answer never arrives."""
+
+    @abstractmethod
+    def platform_of(self, service: CallService) -> CallingPlatform:
+        """The platform `service` places its calls through, to ask it directly."""
 
     @abstractmethod
     def _request_word(self, request: str) -> str | None:
@@ -164,10 +169,15 @@ class RingCentralRig(Rig):
     def lose_next_place(self) -> None:
         self._control.drop_next("*/ring-out", method="POST")
 
+    def platform_of(self, service: CallService) -> CallingPlatform:
+        return service._platform
+
     def _request_word(self, request: str) -> str | None:
         method, path = request.split(" ", 1)
         if method == "GET" and path.endswith("/presence"):
             return None  # how RingCentral finds a connected call to hang it up: part of "hang_up"
+        if method == "GET" and path.endswith("/call-log"):
+            return "record"
         for wanted_method, pattern, word in self._WORDS:
             if method == wanted_method and pattern.search(path):
                 return word
@@ -208,6 +218,9 @@ class ScriptedRig(Rig):
 
     def lose_next_place(self) -> None:
         self.platform.fail_next_place("lost")
+
+    def platform_of(self, service: CallService) -> CallingPlatform:
+        return self.platform
 
     def _request_word(self, request: str) -> str | None:
         return request
@@ -405,6 +418,27 @@ async def test_closing_mid_call_marks_the_row_interrupted_and_stops_polling(rig:
     assert row["connected_at"] is not None
 
 
+async def test_the_platforms_record_tells_how_a_finished_call_ended(rig: Rig) -> None:
+    rig.fail_next("callee", "Busy", Failure.BUSY)
+    service = rig.service()
+    failed = await place(service)
+    await failed.wait_finished()
+    connected = await place(service)
+    await connected.wait_finished()
+    platform = rig.platform_of(service)
+
+    def handle(call: Any) -> CallHandle:
+        return CallHandle(call.call_id, TO_E164, call.from_number, call.placed_at)
+
+    record = await platform.final_record(handle(connected))
+    assert record is not None and record.call_id == connected.call_id
+    assert record.call.status is LegStatus.FINISHED and record.connected_for is not None
+    record = await platform.final_record(handle(failed))
+    assert record is not None and record.connected_for is None
+    assert Failure.BUSY in (record.call.failure, record.callee.failure)
+    assert rig.requests()[-2:] == ["record", "record"]
+
+
 # --------------------------------------------------------------------------- the double's own promises
 # What `CallingPlatform` promises and the contract above does not reach: a connected call refuses a
 # cancel, a finished one disappears, and hanging up may not find the call.
@@ -431,3 +465,36 @@ async def test_the_script_can_fail_to_find_a_call_to_hang_up() -> None:
     with pytest.raises(CallNotFound):
         await platform.hang_up(CallHandle(progress.call_id, TO_E164, "+16505550122", placed_at=0.0))
     assert (await platform.call_progress(progress.call_id)).call.status is LegStatus.PENDING
+
+
+async def test_a_single_vanished_status_is_asked_again_and_the_call_goes_on(
+    scripted_rig: ScriptedRig,
+) -> None:
+    scripted_rig.platform.vanishing_statuses = 1
+    call = await place(scripted_rig.service())
+    final = await call.wait_finished()
+    assert (final.phase, final.outcome) == (Phase.ENDED, "The call ended.")
+    assert "record" not in scripted_rig.platform.requests
+
+
+async def test_a_call_gone_before_it_was_seen_connected_ends_as_its_record_says(
+    scripted_rig: ScriptedRig,
+) -> None:
+    scripted_rig.platform.vanishing_statuses = 2
+    call = await place(scripted_rig.service())
+    final = await call.wait_finished()
+    assert (final.phase, final.outcome) == (Phase.ENDED, "The call ended.")
+    assert final.duration() == SCRIPTED_CALL_LENGTH
+    row = await scripted_rig.history.row(call.record_id)
+    assert (row["state"], row["duration"]) == ("ended", SCRIPTED_CALL_LENGTH)
+    assert scripted_rig.platform.requests == ["place", "status", "status", "record"]
+
+
+async def test_a_call_gone_without_a_record_ends_with_outcome_unknown(scripted_rig: ScriptedRig) -> None:
+    scripted_rig.platform.vanishing_statuses = 2
+    call = await place(scripted_rig.service())
+    assert call.call_id is not None
+    scripted_rig.platform.records[call.call_id] = None
+    final = await call.wait_finished()
+    assert (final.phase, final.outcome, final.headline) == (Phase.ENDED, OUTCOME_UNKNOWN, "Outcome unknown")
+    assert (await scripted_rig.history.row(call.record_id))["state"] == "ended"

@@ -221,7 +221,7 @@ async def test_ringout_from_invalid_sends_nothing(
 
 async def test_ringout_status_cancel_session_and_presence(make_client: MakeClient, script: Script) -> None:
     script.add(
-        json_response(200, ringout_json("a/b", "Success")),
+        json_response(200, ringout_json("ro-1", "Success")),
         httpx.Response(204),
         json_response(200, {"id": "s-1", "origin": {"type": "RingOut"}, "parties": []}),
         httpx.Response(204),

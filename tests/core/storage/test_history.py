@@ -296,6 +296,33 @@ async def test_export_csv_escaping_and_formula_guard(
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
+async def test_export_csv_guards_formulas_behind_spaces_and_invisible_characters(
+    history: CallHistory, add_attempt: AddAttempt, tmp_path: Path
+) -> None:
+    hidden_formulas = [
+        "  =1+1",
+        "\u00a0+cmd|' /C calc'!A0",
+        '\u200b=HYPERLINK("http://example.com")',
+        "\u200c-2+3",
+        "\u200d@SUM(A1:A2)",
+        "\u2060=1",
+        "\ufeff=1",
+        "\n=1+1",
+        " \u00a0\u200b\n\t=1",
+        " \r=1",
+    ]
+    harmless = ["  plain", "\u200bplain", "two\n=lines"]
+    labels = hidden_formulas + harmless
+    ids = [await add_attempt(from_label=label, started_at=float(i + 1)) for i, label in enumerate(labels)]
+    records = [await history.get(record_id) for record_id in ids]
+    target = tmp_path / "hidden.csv"
+    assert await history.export_csv(target, [r for r in records if r is not None]) == len(labels)
+    rows = read_csv(target)
+    label_column = rows[0].index("from_label")
+    exported = [row[label_column] for row in rows[1:]]
+    assert exported == ["'" + label for label in hidden_formulas] + harmless
+
+
 async def test_export_csv_of_no_records(history: CallHistory, tmp_path: Path) -> None:
     target = tmp_path / "empty.csv"
     assert await history.export_csv(target, []) == 0

@@ -435,7 +435,7 @@ async def test_no_sql_runs_on_the_calling_thread(
 
 async def test_connection_refuses_other_threads(history: CallHistory) -> None:
     with pytest.raises(RuntimeError, match="outside its worker thread"):
-        history._worker.conn  # noqa: B018 - the property access is the test
+        history._worker.store  # noqa: B018 - the property access is the test
 
 
 async def test_record_attempt_syncs_fully_and_updates_do_not(
