@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ringdesk.auth.pkce import matches_redirect, new_attempt
 from ringdesk.auth.session import SessionState, SessionStatus
-from ringdesk.calls.state import CallState, next_state, placing_state
+from ringdesk.calls.state import CallState, next_state, placing_state, unknown_outcome_state
 from ringdesk.config import (
     ConnectionInfo,
     ConnectionSettings,
@@ -296,6 +296,9 @@ def dialer_states(shots: ShotTaker) -> None:
         "call-failed-your-phone-no-answer": _call(("CannotReach", "NoAnswer", "InProgress")),
         "call-failed-international-disabled": _call(("CannotReach", "Success", "InternationalDisabled")),
         "call-failed-unknown-status": _call(("CannotReach", "Success", "SomeNewStatus")),
+        "call-outcome-unknown": unknown_outcome_state(
+            _call(("InProgress", "InProgress", "InProgress")), now=time.time(), call_control=True
+        ),
         "call-ended": next_state(
             connected,
             progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),

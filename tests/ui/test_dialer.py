@@ -17,14 +17,21 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from ringdesk.calls.state import CALL_CONTROL_MISSING, CallState, Phase, next_state, placing_state
+from ringdesk.calls.state import (
+    CALL_CONTROL_MISSING,
+    CallState,
+    Phase,
+    next_state,
+    placing_state,
+    unknown_outcome_state,
+)
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
 from ringdesk.platforms.base import Phone
 from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.qtasync import wait_signal
-from ringdesk.ui.viewmodels.call import CallAction, CallViewModel
+from ringdesk.ui.viewmodels.call import UNKNOWN_OUTCOME_DETAIL, CallAction, CallViewModel
 from ringdesk.ui.viewmodels.dialer import DialerViewModel, RecentNumber, phone_to_ring
 from ringdesk.ui.widgets.dialer import DialerWidget
 from tests.fakes import FakeService, no_spawn, until
@@ -342,6 +349,18 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     with qtbot.waitSignal(cvm.dismissed):
         cvm.act()
     assert not cvm.view.shown
+
+
+@pytest.mark.viewmodels
+def test_an_unknown_outcome_says_where_to_look(qtbot: QtBot) -> None:
+    cvm = CallViewModel(parent=owner(), spawn=no_spawn)
+    cvm.show_state(
+        unknown_outcome_state(ringing(False), now=time.time(), call_control=True), destination=DEST
+    )
+    assert cvm.view.headline == "Outcome unknown"
+    assert cvm.view.detail == UNKNOWN_OUTCOME_DETAIL
+    assert (cvm.view.your_leg, cvm.view.their_leg) == ("Unknown", "Unknown")
+    assert cvm.view.action_label == "&New call"
 
 
 # --------------------------------------------------------------------------- preferences

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ringdesk.calls.state import CallState, Phase, placing_state
+from ringdesk.calls.state import OUTCOME_UNKNOWN, CallState, Phase, placing_state
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.ui.viewmodels.base import ViewModel
@@ -46,6 +46,11 @@ class Tone(enum.Enum):
     CONNECTED = "connected"
     ENDED = "ended"
     FAILED = "failed"
+
+
+UNKNOWN_OUTCOME_DETAIL = (
+    "RingDesk lost track of this call; your call log on the phone service says how it went."
+)
 
 
 @dataclass(frozen=True)
@@ -300,6 +305,9 @@ class CallViewModel(ViewModel[CallView]):
         details: list[str] = []
         if phase is Phase.ENDED and elapsed:
             details.append(f"The call lasted {elapsed}.")
+        if phase is Phase.ENDED and state.outcome == OUTCOME_UNKNOWN:
+            # The headline says it is unknown; this says where the answer is.
+            details.append(UNKNOWN_OUTCOME_DETAIL)
         elif phase in (Phase.CANCELLED, Phase.FAILED) and state.outcome and state.outcome != state.headline:
             details.append(state.outcome)
         if phase is Phase.CONNECTED and not state.can_hang_up and state.hang_up_unavailable_reason:
