@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import logging
 from dataclasses import dataclass
@@ -239,11 +240,8 @@ class Connector:
             store=store,
             session=session,
             calls=None,
-            description=ConnectionInfo(
-                description.server_label,
-                description.server_url,
-                description.login_method_label,
-                secret_storage=store.backend_name if store.persistent else None,
+            description=dataclasses.replace(
+                description, secret_storage=store.backend_name if store.persistent else None
             ),
             forget_on_close=self._demo and settings.server is ServerKind.SIMULATOR,
         )

@@ -42,7 +42,7 @@ from ringdesk.platforms.ringcentral.models import (
 )
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
-__all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform", "identity_of"]
+__all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform"]
 
 CALL_CONTROL_PERMISSION = "CallControl"
 """The app permission (token scope) that hanging up through Call Control needs."""
@@ -132,7 +132,7 @@ class RingCentralPlatform:
     # ------------------------------------------------------------------ the operator
 
     async def identity(self) -> Identity:
-        return identity_of(await self.client.get_extension())
+        return _identity_of(await self.client.get_extension())
 
     async def account_phones(self) -> AccountPhones:
         extension, forwarding, numbers = await asyncio.gather(
@@ -249,7 +249,7 @@ class RingCentralPlatform:
         await self.client.aclose()
 
 
-def identity_of(extension: Extension) -> Identity:
+def _identity_of(extension: Extension) -> Identity:
     """Who is signed in, from the extension record."""
     return Identity(
         account_id=extension.account_id or "",
