@@ -183,6 +183,7 @@ class RingDeskApp:
             demo_connection=demo_connection(options.web_engine) if options.demo else None,
         )
         self.history: CallHistory | None = None
+        self._stop_history_problems: Callable[[], None] = lambda: None
         self.connector: Connector | None = None
         self.connection: Connection | None = None
         self._not_set_up: NotSetUp | None = None
@@ -216,7 +217,10 @@ class RingDeskApp:
         self.main_window = MainWindow(self.session_vm, state_file=state_file)
         self.main_window.quit_requested.connect(self.guard.request_quit)
         self.main_window.connection_settings_requested.connect(self.open_connection_settings)
-        self.main_window.show_settings_problems([*self.options.start_problems, *self.keeper.problems])
+        self.main_window.show_settings_problems(
+            [*self.options.start_problems, *self.keeper.problems],
+            files_unsaved=bool(self.options.start_problems),
+        )
 
     def _build_dialer(self) -> None:
         # Owned by the window (deleted with it, by Qt): view models with timers must not be left
@@ -436,8 +440,9 @@ class RingDeskApp:
             sentence = report(error, context="opening the call history", logger=log)
             self.main_window.show_message(f"The call history could not be opened: {sentence}", 15000)
             return
-        if self.history.problems:
-            self.main_window.show_message(" ".join(self.history.problems), 15000)
+        self.main_window.show_history_problems(self.history.problems)
+        # A disk that fills up (or frees up) mid-run is said as it happens, not at the next start.
+        self._stop_history_problems = self.history.subscribe_problems(self.main_window.show_history_problems)
         self.dialer_vm.set_history(self.history)
         self.history_vm.set_history(self.history)
 
@@ -445,6 +450,7 @@ class RingDeskApp:
         history, self.history = self.history, None
         if history is None:
             return
+        self._stop_history_problems()
         self.history_vm.set_history(None)
         try:
             await history.close()

@@ -144,6 +144,19 @@ def main_window_states(shots: ShotTaker) -> None:
         keep.append(window)
         shots.shoot(window, name)
         window.close()
+    view_model = SessionViewModel(None, connection=connection)
+    view_model.show_status(SessionStatus(SessionState.SIGNED_IN, DANA, None, True))
+    window = MainWindow(view_model)
+    window.set_content(DialerWidget(_dialer(signed_in=True)))
+    window.show_history_problems(
+        [
+            "RingDesk cannot save to its call history in /home/dana/.local/share/ringdesk (the disk is "
+            "full); it keeps the calls made now in memory and saves them as soon as it can."
+        ]
+    )
+    keep.append(window)
+    shots.shoot(window, "main-window-history-trouble")
+    window.close()
 
 
 def signed_out_prompts(shots: ShotTaker) -> None:

@@ -62,6 +62,9 @@ REFRESH_MARGIN = 60.0
 MIN_REFRESH_DELAY = 1.0
 BACKOFF_INITIAL = 2.0
 BACKOFF_MAX = 60.0
+REJECTED_WAIT_MAX = 5.0
+"""Longest a request refused with 401 waits for a planned retry of a failed refresh (the first two
+backoffs): a call placed just after a blip goes through instead of failing."""
 # The longest single sleep of the timer: after a resume, the renewal check is at most this late
 # even when nobody calls `check_now()`.
 TIMER_STEP = 30.0
@@ -280,21 +283,33 @@ class Session:
         raise self._trouble_error()
 
     async def token_rejected(self, rejected: str) -> str | None:
-        tokens = self._tokens
-        if tokens is None:
-            return None
-        if self._refresh_task is None:
-            if tokens.access_token != rejected:
-                return tokens.access_token  # renewed since that request started
-            if not self._may_attempt():
-                # A refresh just failed; a stream of 401s must not become a stream of refreshes.
+        """A token for a request the server refused with 401, or None while signed out.
+
+        A refresh that fails raises what a request meets while renewal is failing (network or
+        server trouble, a rate limit), not a 401: the session is still signed in. Right after a
+        failed refresh, a 401 does not start another (a stream of 401s must not become a stream
+        of refreshes); it waits for the retry already planned when that is at most
+        `REJECTED_WAIT_MAX` away.
+        """
+        waited = False
+        while True:
+            tokens = self._tokens
+            if tokens is None:
                 return None
-            self._start_refresh("the server rejected the access token")
-        await self._wait_refresh()
-        tokens = self._tokens
-        if tokens is None or tokens.access_token == rejected:
-            return None
-        return tokens.access_token
+            if self._refresh_task is None and tokens.access_token != rejected:
+                return tokens.access_token  # renewed since that request started
+            if self._refresh_task is None:
+                if self._may_attempt():
+                    self._start_refresh("the server rejected the access token")
+                else:
+                    wait = (self._retry_at or self._clock()) - self._clock()
+                    if waited or wait > REJECTED_WAIT_MAX:
+                        raise self._trouble_error()
+                    waited = True
+                    await self._sleep(wait)
+                    continue
+            await self._wait_refresh()
+            # Renewed: the next turn hands the new token over. Failed: it waits for the retry once.
 
     # ------------------------------------------------------------------ sign-in internals
 

@@ -23,8 +23,10 @@ Rules this module keeps, and why:
   the network hiccuped.
 - **A call's recorded outcome is the truth.** A call whose status the platform no longer reports
   before RingDesk saw it connect is not assumed to have failed: a 404 may follow a status that
-  expired during a gap in polling. The platform's own record (`final_record`) decides, and when it
-  cannot, the call ends "Outcome unknown: see your call log".
+  expired during a gap in polling. Nor is a call that ended ("Finished") before RingDesk saw it
+  connect assumed never to have connected. The platform's own record (`final_record`) decides,
+  and when it cannot, the call ends "Outcome unknown: see your call log". The record also gives
+  the length of a call whose end was seen only after a gap (`record_gap`).
 - **Durations come from the monotonic clock.** The wall clock only stamps when a call connected;
   `ended_at` is that stamp plus the monotonic time connected, so a sleep, a resume or the wall
   clock being set an hour either way does not change how long a call lasted.
@@ -97,6 +99,10 @@ DEFAULT_TROUBLE_BACKOFF_MAX = 8.0
 """Longest pause between polls while the network is in trouble. A finished call's status is kept
 for a short while only (the simulator keeps a RingOut 15 s after it ends), so the pause stays well
 below that: the first poll that gets through after the trouble still sees how the call ended."""
+DEFAULT_RECORD_GAP = 5.0
+"""An end seen this long after the call was last seen going on has the gap in its length, which is
+worth one request for the platform's record (at the default poll interval, 2.5 s, it takes trouble
+or a budget that spaces polls widely)."""
 
 AUTH_TROUBLE = "Not signed in; RingDesk will follow the call again once you sign in"
 LOST_WHILE_PLACING = (
@@ -144,7 +150,7 @@ class StatusSink(Protocol):
         """True once the call is final; the source stops then."""
         ...
 
-    def progress_seen(self, progress: CallProgress) -> None: ...
+    async def progress_seen(self, progress: CallProgress) -> None: ...
 
     async def call_gone(self) -> None:
         """The platform no longer reports the call (404); the sink settles how it ended."""
@@ -256,7 +262,7 @@ class PollingStatusSource:
                 failures = 0
                 not_found = False
                 sink.trouble(None)
-                sink.progress_seen(progress)
+                await sink.progress_seen(progress)
             # Spacing is measured from the start of the poll, so a slow answer does not add up.
             wait = max(0.0, self.pause(failures) - (self._clock() - started))
 
@@ -290,6 +296,8 @@ class Call:
         self._state = state
         self._connected_since: float | None = None
         """The service's monotonic clock when the call connected: what its duration is measured from."""
+        self._last_seen_live = service._clock()
+        """The service's monotonic clock when progress last showed the call going on."""
         self._listeners: list[Callable[[CallState], None]] = []
         self._cancel_requested = False
         self._action_lock = asyncio.Lock()
@@ -370,33 +378,31 @@ class Call:
 
     # ------------------------------------------------------------------ StatusSink
 
-    def progress_seen(self, progress: CallProgress) -> None:
-        self._advance(progress)
+    async def progress_seen(self, progress: CallProgress) -> None:
+        """Take in polled (or pushed) progress; an end the status alone cannot tell is settled by
+        the platform's record (see `_needs_record`)."""
+        state = self._next(progress)
+        if state.final and self._needs_record(state):
+            await self._settle_by_record(seen_end=state if state.connected_at is not None else None)
+            return
+        if not state.final:
+            self._last_seen_live = self._service._clock()
+        self._commit(state)
 
     async def call_gone(self) -> None:
         """Settle how a call the platform no longer reports ended (see the module docstring).
 
-        A call seen connected has ended, and one RingDesk cancelled was cancelled: the
-        disappearance says enough. Otherwise the platform's record decides; without one, the
-        outcome is unknown.
+        One RingDesk cancelled was cancelled: the disappearance says enough. Otherwise the
+        platform's record decides; without one, a call seen connected has ended (its length as
+        RingDesk measured it) and any other call's outcome is unknown.
         """
         if self._state.final:
             return
-        if self._cancel_requested or self._state.connected_at is not None:
+        if self._cancel_requested:
             self._advance(None, gone=True)
             return
-        assert self.call_id is not None
-        try:
-            record = await self._service._platform.final_record(self._handle())
-        except RingDeskError as exc:
-            _log.info("record of call %s unavailable (%s)", self.call_id, type(exc).__name__)
-            record = None
-        if record is not None:
-            self._advance(record)
-        if not self._state.final:
-            # No record, or one that does not say how the call ended: say so rather than guess.
-            now, call_control = self._service._wall_clock(), self._service._call_control()
-            self._publish_final(unknown_outcome_state(self._state, now=now, call_control=call_control))
+        gone = self._next(None, gone=True)
+        await self._settle_by_record(seen_end=gone if gone.connected_at is not None else None)
 
     def trouble(self, notice: str | None) -> None:
         if self._state.final or self._state.notice == notice:
@@ -427,6 +433,12 @@ class Call:
     def _advance(
         self, progress: CallProgress | None, *, gone: bool = False, outcome: str | None = None
     ) -> None:
+        self._commit(self._next(progress, gone=gone, outcome=outcome))
+
+    def _next(
+        self, progress: CallProgress | None, *, gone: bool = False, outcome: str | None = None
+    ) -> CallState:
+        """The state after `progress` (or the call's disappearance), not yet published."""
         previous = self._state
         state = next_state(
             previous,
@@ -439,12 +451,53 @@ class Call:
         )
         if outcome is not None and state.phase is Phase.ENDED and not previous.final:
             state = _replace(state, outcome=outcome)
-        if state == previous:
+        return state
+
+    def _commit(self, state: CallState) -> None:
+        if state == self._state:
             return
         if state.final:
             self._publish_final(state)
         else:
             self._publish(state, write=True)
+
+    def _needs_record(self, end: CallState) -> bool:
+        """Whether an end seen in the status leaves out what the platform's record knows.
+
+        RingOut's "Finished" covers a call that connected and one that never did, and a call
+        RingDesk did not see connected (it was shorter than a poll, or a gap hid it) would be
+        recorded without its talk time. A call seen connected whose end came long after it was
+        last seen live would be recorded with the gap in its length. Failures, cancels and ends
+        that already carry the record's length are what they say.
+        """
+        if end.phase is not Phase.ENDED or self._cancel_requested:
+            return False
+        if end.progress is not None and end.progress.connected_for is not None:
+            return False
+        if end.connected_at is None:
+            return True
+        return self._service._clock() - self._last_seen_live > self._service._record_gap
+
+    async def _settle_by_record(self, *, seen_end: CallState | None) -> None:
+        """End the call as the platform's record says; without one, as `seen_end` (an end seen
+        after the call connected), or else with the outcome unknown."""
+        try:
+            record = await self._service._platform.final_record(self._handle())
+        except RingDeskError as exc:
+            _log.info("record of call %s unavailable (%s)", self.call_id, type(exc).__name__)
+            record = None
+        if self._state.final:
+            return  # settled meanwhile (a cancel or hang-up finished first)
+        if record is not None:
+            self._advance(record)
+        if self._state.final:
+            return
+        if seen_end is not None:
+            self._commit(seen_end)
+            return
+        # No record, or one that does not say how the call ended: say so rather than guess.
+        now, call_control = self._service._wall_clock(), self._service._call_control()
+        self._publish_final(unknown_outcome_state(self._state, now=now, call_control=call_control))
 
     def _publish_final(self, state: CallState) -> None:
         """Publish a final state with its times made consistent, and without a passing notice."""
@@ -530,18 +583,23 @@ class Call:
     async def _cancel_ringing(self) -> None:
         assert self.call_id is not None
         platform = self._service._platform
+        cancelled_before = self._cancel_requested  # an earlier cancel may have reached the platform
         self._cancel_requested = True
         try:
             await platform.cancel_call(self.call_id)
         except NotFound:
-            # Already gone: it ended (or was cancelled) while the request was on its way.
-            self._advance(None, gone=True)
+            # Nothing to cancel: the call ended while the request was on its way, perhaps after it
+            # connected. This cancel did nothing, so the status (or the platform's record) tells
+            # how it ended; if it still goes on after all, the operator can stop it again.
+            self._cancel_requested = cancelled_before
+            with contextlib.suppress(RingDeskError):
+                await self.progress_seen(await platform.call_progress(self.call_id))
             return
         except CallAlreadyConnected:
             # It connected in the meantime; learn the new state, then hang up instead.
             self._cancel_requested = False
             with contextlib.suppress(RingDeskError):
-                self._advance(await platform.call_progress(self.call_id))
+                await self.progress_seen(await platform.call_progress(self.call_id))
             return
         except NetworkError as exc:
             self._cancel_requested = exc.may_have_reached_server
@@ -572,7 +630,8 @@ class CallService:
     `call_control()` answers whether the sign-in holds the permission hanging up needs
     (`platform.hang_up_permission`); it is asked whenever a state is computed, so a new sign-in
     takes effect at once. `source_factory` builds the status source of each call (polling unless
-    told otherwise).
+    told otherwise). A call whose end is seen more than `record_gap` seconds after it was last seen
+    going on has its length taken from the platform's record.
     """
 
     def __init__(
@@ -585,6 +644,7 @@ class CallService:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         call_control: Callable[[], bool],
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        record_gap: float = DEFAULT_RECORD_GAP,
         source_factory: Callable[[], StatusSource] | None = None,
     ) -> None:
         self._platform = platform
@@ -594,6 +654,7 @@ class CallService:
         self._sleep = sleep
         self._call_control = call_control
         self._poll_interval = poll_interval
+        self._record_gap = record_gap
         self._source_factory = source_factory or self._polling_source
         self._calls: set[Call] = set()
 

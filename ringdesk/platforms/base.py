@@ -330,7 +330,9 @@ class AuthHook(Protocol):
         """The server answered 401 to `rejected`. Return a token to retry with once, or None.
 
         Called at most once per request. When several requests fail with the same token, the
-        implementation should refresh once and hand every caller the same new token.
+        implementation should refresh once and hand every caller the same new token. None means
+        signed out (the 401 stands); a renewal that is failing raises its own `RingDeskError`
+        (network or server trouble), which the request raises instead of the 401.
         """
         ...
 

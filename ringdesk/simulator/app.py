@@ -3,9 +3,10 @@
 Order of work for every platform request (control requests under `/_sim/` skip all of it but step 3):
 
 1. the request is recorded in the request log as received;
-2. latency is added, then a queued fault fires, if any; both act *before* authentication and rate limiting,
+2. latency is added, then a fault strikes, if one does; both act *before* authentication and rate limiting,
    like trouble in front of the platform (a load balancer or gateway), so a faulted request neither needs a
-   valid token nor uses up rate-limit budget;
+   valid token nor uses up rate-limit budget (a "delay" fault then lets the request through, and a "lost"
+   one lets the platform process it and drops the answer);
 3. the body is read within the limits of `ringdesk.simulator.limits` (413 for one too large, 400 for JSON
    nested too deep), before any route parses it; the platform's gateway refuses such bodies, so they
    neither need a valid token nor use up rate-limit budget either;
@@ -183,8 +184,11 @@ class SimulatorMiddleware:
         if fault is not None:
             entry.fault = fault.kind
             log.info("fault %s injected into %s %s", fault.kind, method, path)
-            await self._inject(fault, entry, receive, send)
-            return
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.seconds)
+            elif fault.kind != "lost":
+                await self._inject(fault, entry, receive, send)
+                return
 
         scope[_CONTEXT_KEY] = RequestContext(
             sim=self.sim, entry=entry, remote=remote, base_url=_base_url(scope)
@@ -193,12 +197,15 @@ class SimulatorMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
-            await send(message)
+            if fault is None or fault.kind != "lost":
+                await send(message)
 
         checked_receive = await _within_body_limits(scope, receive, recording_send)
         if checked_receive is not None:
             await self.app(scope, checked_receive, recording_send)
         log.debug("%s %s -> %s", method, path, entry.status)
+        if fault is not None and fault.kind == "lost":
+            await _drop_connection(send)
 
     async def _inject(self, fault: Fault, entry: LogEntry, receive: Receive, send: Send) -> None:
         # Read the whole request first, so the fault strikes after the server has really received it.
@@ -207,14 +214,7 @@ class SimulatorMiddleware:
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
         if fault.kind == "drop":
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            raise ConnectionDropped("connection dropped by an injected fault")
+            await _drop_connection(send)
         if fault.kind == "malformed":
             entry.status = 200
             body = b'{"id": "1", "status": {"callStatus": "InProg'
@@ -224,9 +224,24 @@ class SimulatorMiddleware:
         headers = []
         if fault.retry_after is not None:
             headers.append((b"retry-after", str(max(0, round(fault.retry_after))).encode()))
-        code = "CMN-211" if fault.status == 503 else "CMN-201"
-        message_text = "Service temporarily unavailable" if fault.status == 503 else "Internal server error"
+        code, message_text = _FAULT_ERRORS.get(fault.status, ("CMN-201", "Internal server error"))
         await _send_json(send, fault.status, _error_body(code, message_text), headers)
+
+
+#: The platform's own error code and words for the statuses faults answer with most.
+_FAULT_ERRORS = {
+    404: ("CMN-102", "Resource for parameter [path] is not found"),
+    429: ("CMN-301", "Request rate exceeded"),
+    503: ("CMN-211", "Service temporarily unavailable"),
+}
+
+
+async def _drop_connection(send: Send) -> None:
+    """Close the connection without an answer: a response is started, then the server aborts it."""
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+    )
+    raise ConnectionDropped("connection dropped by an injected fault")
 
 
 async def _within_body_limits(scope: Scope, receive: Receive, send: Send) -> Receive | None:

@@ -339,6 +339,10 @@ class Call:
     def control_view(self, now: float) -> dict[str, Any]:
         state = self.state(now)
         call_status, caller_status, callee_status = self.status_triple(now)
+        # The truth a client's record is checked against: did the destination answer, and for how long.
+        answered = self.connected_since()
+        until = state.ended_at if state.ended_at is not None else now
+        connected = answered is not None and answered <= until and state.phase is not Phase.FAILED
         return {
             "ringoutId": self.id,
             "telephonySessionId": self.session_id,
@@ -355,6 +359,8 @@ class Call:
                 "calleeStatus": callee_status,
             },
             "gone": self.gone(now),
+            "connected": connected,
+            "connectedFor": round(until - answered, 3) if connected and answered is not None else None,
         }
 
 

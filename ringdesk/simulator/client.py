@@ -57,9 +57,15 @@ class SimulatorControl:
         count: int = 1,
         status: int = 500,
         retry_after: float | None = None,
+        chance: float | None = None,
+        seconds: float | None = None,
+        seed: int | None = None,
     ) -> dict[str, Any]:
-        """Fail the next `count` matching requests: kind "status" (HTTP `status`, optional Retry-After),
-        "drop" (connection closed after the request was received) or "malformed" (broken JSON body)."""
+        """Fail the next `count` matching requests, or with a `chance` each matching request until
+        `clear_faults()` (`seed` makes the dice repeatable). Kinds: "status" (HTTP `status`, optional
+        Retry-After), "drop" (connection closed after the request was received), "lost" (the request is
+        processed, then the connection closes before the answer), "malformed" (broken JSON body),
+        "delay" (`seconds` more latency, then the normal answer)."""
         body: dict[str, Any] = {
             "kind": kind,
             "path": path,
@@ -67,8 +73,8 @@ class SimulatorControl:
             "count": count,
             "status": status,
         }
-        if retry_after is not None:
-            body["retryAfter"] = retry_after
+        optional = {"retryAfter": retry_after, "chance": chance, "seconds": seconds, "seed": seed}
+        body.update({key: value for key, value in optional.items() if value is not None})
         return self._call("POST", "/faults", body)
 
     def fail_next(
@@ -92,6 +98,10 @@ class SimulatorControl:
 
     def faults(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/faults")["faults"])
+
+    def faults_struck(self) -> dict[str, int]:
+        """How many faults struck since the last reset, by kind (clearing faults keeps the count)."""
+        return dict(self._call("GET", "/faults")["struck"])
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")

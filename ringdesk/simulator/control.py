@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ringdesk.simulator.scenario import KNOWN_FAILURES, CallOutcome
-from ringdesk.simulator.state import Fault, Latency, SimState
+from ringdesk.simulator.state import FAULT_KINDS, Fault, Latency, SimState
 
 log = logging.getLogger("ringdesk.simulator")
 
@@ -166,18 +166,31 @@ async def clear_latency(request: Request) -> Response:
 
 @_handles_bad_requests
 async def add_fault(request: Request) -> Response:
-    """`{"kind": "status"|"drop"|"malformed", "path": glob, "method": "*", "count": 1, "status": 500|503,
-    "retryAfter": seconds}`: the next `count` matching requests fail that way."""
+    """`{"kind": "status"|"drop"|"lost"|"malformed"|"delay", "path": glob, "method": "*", "count": 1,
+    "status": 500, "retryAfter": seconds, "seconds": delay, "chance": 0.05, "seed": 7}`: the next `count`
+    matching requests fail that way or, with a `chance`, each matching request fails that often until the
+    faults are cleared (`seed` makes the dice repeatable)."""
     data = await _body(request)
     kind = data.get("kind", "status")
-    if kind not in ("status", "drop", "malformed"):
-        raise _BadRequest("'kind' must be 'status', 'drop' or 'malformed'")
+    if kind not in FAULT_KINDS:
+        raise _BadRequest(f"'kind' must be one of {', '.join(repr(k) for k in FAULT_KINDS)}")
     status = data.get("status", 500)
     if not isinstance(status, int) or not 400 <= status <= 599:
         raise _BadRequest("'status' must be an HTTP error status (400-599)")
     count = data.get("count", 1)
     if not isinstance(count, int) or count < 1:
         raise _BadRequest("'count' must be a positive integer")
+    chance = _number(data, "chance")
+    if chance is not None and not 0 < chance <= 1:
+        raise _BadRequest("'chance' must be more than 0 and at most 1")
+    seconds = _number(data, "seconds", 0.0) or 0.0
+    if kind == "delay" and seconds <= 0:
+        raise _BadRequest("a 'delay' fault needs 'seconds' > 0")
+    seed = data.get("seed")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise _BadRequest("'seed' must be an integer")
+        _sim(request).faults.seed(seed)
     fault = Fault(
         kind=kind,
         path=str(data.get("path", "*")),
@@ -185,13 +198,17 @@ async def add_fault(request: Request) -> Response:
         remaining=count,
         status=status,
         retry_after=_number(data, "retry_after"),
+        chance=chance,
+        seconds=seconds,
     )
     _sim(request).faults.faults.append(fault)
     return JSONResponse(fault.describe())
 
 
 async def list_faults(request: Request) -> Response:
-    return JSONResponse({"faults": [f.describe() for f in _sim(request).faults.faults]})
+    """The faults in force, and how many struck since the last reset, by kind."""
+    book = _sim(request).faults
+    return JSONResponse({"faults": [f.describe() for f in book.faults], "struck": dict(book.struck)})
 
 
 async def clear_faults(request: Request) -> Response:

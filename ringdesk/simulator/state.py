@@ -9,9 +9,10 @@ from __future__ import annotations
 import copy
 import fnmatch
 import hashlib
+import random
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from ringdesk.simulator.calls import CallBook
 from ringdesk.simulator.ratelimit import RateLimiter
 from ringdesk.simulator.scenario import Scenario, User
 
-FaultKind = Literal["status", "drop", "malformed"]
+FaultKind = Literal["status", "drop", "lost", "malformed", "delay"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("status", "drop", "lost", "malformed", "delay")
 
 #: Query parameters whose values never reach the request log.
 SECRET_PARAMS = frozenset(
@@ -187,12 +189,24 @@ def subject_of(secret: str) -> str:
 
 @dataclass
 class Fault:
+    """Trouble for matching requests: the next `remaining` of them, or each with probability `chance`.
+
+    Kinds: "status" (an error answer with HTTP `status`, optional Retry-After); "drop" (the connection
+    closes once the request was received, which the platform never processed); "lost" (the platform
+    processes the request, then the connection closes before the answer: the call may ring although
+    the client saw only a network error); "malformed" (a 200 with broken JSON); "delay" (`seconds`
+    of extra latency, then the normal answer).
+    """
+
     kind: FaultKind
     path: str = "*"
     method: str = "*"
     remaining: int = 1
     status: int = 500
     retry_after: float | None = None
+    chance: float | None = None
+    """With a chance, the fault stays until cleared and strikes each matching request that often."""
+    seconds: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return _route_matches(self.method, self.path, method, path)
@@ -202,9 +216,11 @@ class Fault:
             "kind": self.kind,
             "path": self.path,
             "method": self.method,
-            "remaining": self.remaining,
+            "remaining": None if self.chance is not None else self.remaining,
             "status": self.status,
             "retryAfter": self.retry_after,
+            "chance": self.chance,
+            "seconds": self.seconds,
         }
 
 
@@ -222,19 +238,34 @@ class FaultBook:
     def __init__(self) -> None:
         self.faults: list[Fault] = []
         self.latencies: list[Latency] = []
+        self.struck: Counter[str] = Counter()
+        """Faults that struck since the last reset, by kind (the request log keeps only the latest)."""
+        self._random = random.Random()
 
     def reset(self) -> None:
         self.faults.clear()
         self.latencies.clear()
+        self.struck.clear()
+
+    def seed(self, seed: int) -> None:
+        """Make the chance faults strike the same requests in every run with the same traffic."""
+        self._random.seed(seed)
 
     def take(self, method: str, path: str) -> Fault | None:
-        """The first fault that matches, counted down (and dropped when used up)."""
+        """The first matching fault that strikes: counted ones count down (and go when used up),
+        chance ones roll their dice."""
         for fault in self.faults:
-            if fault.matches(method, path):
+            if not fault.matches(method, path):
+                continue
+            if fault.chance is not None:
+                if self._random.random() >= fault.chance:
+                    continue
+            else:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self.faults.remove(fault)
-                return fault
+            self.struck[fault.kind] += 1
+            return fault
         return None
 
     def latency(self, method: str, path: str) -> float:

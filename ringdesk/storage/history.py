@@ -140,6 +140,19 @@ class CallHistory:
         # a file that cannot be written (the sentence goes once the calls kept in memory are saved).
         self.problems = problems
 
+    def subscribe_problems(self, listener: Callable[[tuple[str, ...]], None]) -> Callable[[], None]:
+        """Call `listener(problems)` on the event loop whenever `problems` changes after opening (the
+        disk filled up, or the calls kept in memory were saved); returns the function that
+        unsubscribes."""
+        listeners = self._worker.problem_listeners
+        listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                listeners.remove(listener)
+
+        return unsubscribe
+
     @classmethod
     async def open(cls, path: Path) -> CallHistory:
         """Open (or create) the history at `path`, migrating it to the current schema.
@@ -401,6 +414,8 @@ class _Worker:
         self.thread: threading.Thread | None = None
         self._store: _Store | None = None
         self._closed = False
+        self.problem_listeners: list[Callable[[tuple[str, ...]], None]] = []
+        self._problems_told: tuple[str, ...] = ()
 
     @property
     def store(self) -> _Store:
@@ -419,7 +434,9 @@ class _Worker:
             self._store = _open_store(path)
             return self._store.problems
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, start_on_worker)
+        problems = await asyncio.get_running_loop().run_in_executor(self._executor, start_on_worker)
+        self._problems_told = tuple(problems)
+        return problems
 
     async def run(self, job: Callable[[sqlite3.Connection], T], failure: str, *, writes: bool = False) -> T:
         """Run `job(connection)` on the worker; a database or file error becomes `HistoryError(failure)`.
@@ -430,14 +447,34 @@ class _Worker:
         if self._closed:
             raise HistoryUnavailable("The call history is closed.")
 
+        problems_after: tuple[str, ...] = self._problems_told
+
         def on_worker() -> T:
+            nonlocal problems_after
             try:
                 store = self.store
-                return store.write(job) if writes else job(store.connection)
+                try:
+                    return store.write(job) if writes else job(store.connection)
+                finally:
+                    problems_after = tuple(store.problems)
             except (sqlite3.Error, OSError) as error:
                 raise HistoryError(failure, detail=f"{type(error).__name__}: {error}") from error
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, on_worker)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, on_worker)
+        finally:
+            self._tell_problems(problems_after)
+
+    def _tell_problems(self, problems: tuple[str, ...]) -> None:
+        """Tell the listeners, on the event loop, when what is wrong has changed."""
+        if problems == self._problems_told:
+            return
+        self._problems_told = problems
+        for listener in list(self.problem_listeners):
+            try:
+                listener(problems)
+            except Exception:
+                _log.exception("a call history problem listener failed")
 
     async def stop(self) -> None:
         if self._closed:

@@ -150,8 +150,29 @@ def test_memory_only_notice(window: MainWindow, vm: SessionViewModel) -> None:
 def test_settings_problems_banner(window: MainWindow) -> None:
     window.show_settings_problems(["Your settings file could not be used because it is not valid JSON."])
     assert window.settings_banner.isVisible()
+    assert window.settings_banner.title.text() == "Settings were reset"
     window.settings_banner.button.click()
     assert not window.settings_banner.isVisible()
+    # A read-only home resets nothing: the title says what is true.
+    window.show_settings_problems(
+        ["RingDesk cannot save files in /home/op/.config/ringdesk (read-only file system)."],
+        files_unsaved=True,
+    )
+    assert window.settings_banner.title.text() == "Not everything can be saved"
+
+
+def test_history_problems_banner_follows_the_history(window: MainWindow) -> None:
+    full = "RingDesk cannot save to its call history in /home/op/.local/share/ringdesk (the disk is full)."
+    window.show_history_problems([full])
+    assert window.history_banner.isVisible()
+    assert window.history_banner.text.text() == full
+    window.history_banner.button.click()
+    assert not window.history_banner.isVisible()
+    # A new problem shows again after a dismissal; none hides the banner.
+    window.show_history_problems([full, "The history file was damaged and set aside."])
+    assert window.history_banner.isVisible()
+    window.show_history_problems(())
+    assert not window.history_banner.isVisible()
 
 
 def test_closing_the_window_asks_to_quit(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:

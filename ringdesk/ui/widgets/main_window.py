@@ -11,6 +11,7 @@ else goes out as signals (`connection_settings_requested`, `preferences_requeste
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
@@ -38,6 +39,7 @@ __all__ = ["MainWindow"]
 # The names other dialers use for the same two actions, shown as tooltips and in the status bar.
 GET_CREDENTIALS = "Get credentials: sign in to RingCentral and keep the sign-in in the keyring"
 CLEAR_CREDENTIALS = "Clear credentials: sign out, revoke the sign-in and delete it from the keyring"
+SETTINGS_RESET = "Settings were reset"
 
 
 class MainWindow(QMainWindow):
@@ -102,13 +104,25 @@ class MainWindow(QMainWindow):
         self.sign_in_action.setEnabled(view.can_sign_in)
         self.sign_out_action.setEnabled(view.can_sign_out)
 
-    def show_settings_problems(self, problems: list[str]) -> None:
-        """Sentences about the settings file (damaged, reset, overridden) until dismissed."""
+    def show_settings_problems(self, problems: list[str], *, files_unsaved: bool = False) -> None:
+        """Sentences about the settings file (damaged, reset, overridden) until dismissed;
+        `files_unsaved` when some of them say RingDesk cannot save its files at all."""
         if not problems:
             self.settings_banner.hide()
             return
+        self.settings_banner.title.setText("Not everything can be saved" if files_unsaved else SETTINGS_RESET)
+        self.settings_banner.setAccessibleName(self.settings_banner.title.text())
         self.settings_banner.set_text("\n".join(problems))
         self.settings_banner.show()
+
+    def show_history_problems(self, problems: Sequence[str]) -> None:
+        """What is wrong with the call history now (a full disk, a file set aside); hidden when
+        nothing is, shown again whenever that changes, even after it was dismissed."""
+        if not problems:
+            self.history_banner.hide()
+            return
+        self.history_banner.set_text("\n".join(problems))
+        self.history_banner.show()
 
     def set_content(self, widget: QWidget) -> None:
         """Put the main content (the dialer) under the banners."""
@@ -230,6 +244,7 @@ class MainWindow(QMainWindow):
         body_layout.addWidget(self.signed_out_banner)
         body_layout.addWidget(self.notice_banner)
         body_layout.addWidget(self.settings_banner)
+        body_layout.addWidget(self.history_banner)
         body_layout.addWidget(self.content, 1)
 
         central = QWidget()
@@ -241,17 +256,23 @@ class MainWindow(QMainWindow):
         return central
 
     def _build_banners(self) -> None:
-        """Signed out (with Sign in again), the sign-in kept in memory only, and the settings reset."""
+        """Signed out (with Sign in again), the sign-in kept in memory only, the settings reset, and
+        trouble with the call history."""
         self.signed_out_banner = _Banner(
             "signedOutBanner", "signed-out", "You are signed out", button_text="Sign in again"
         )
         self.signed_out_banner.button.clicked.connect(self._session.sign_in_again)
         self.notice_banner = _Banner("noticeBanner", "info", "Sign-in kept in memory only")
         self.settings_banner = _Banner(
-            "settingsBanner", "info", "Settings were reset", button_text="Dismiss", flat_button=True
+            "settingsBanner", "info", SETTINGS_RESET, button_text="Dismiss", flat_button=True
         )
         self.settings_banner.button.clicked.connect(self.settings_banner.hide)
         self.settings_banner.hide()
+        self.history_banner = _Banner(
+            "historyBanner", "info", "Call history", button_text="Dismiss", flat_button=True
+        )
+        self.history_banner.button.clicked.connect(self.history_banner.hide)
+        self.history_banner.hide()
 
     def _show_about(self) -> None:
         box = QMessageBox(self)

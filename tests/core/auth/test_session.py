@@ -260,6 +260,45 @@ async def test_many_401s_at_once_share_one_refresh(
     assert sorted(ext) == [200] * 10 + [401] * 10
 
 
+async def test_a_401_while_the_refresh_fails_once_waits_for_the_planned_retry(
+    rig: Rig, jwt: str, sim_control: Any, token_requests: Requests
+) -> None:
+    """A blip on the token endpoint must not fail the call the operator just placed."""
+    await signed_in(rig, jwt)
+    sim_control.expire_tokens("access")
+    sim_control.fail_next(TOKEN_PATH, status=500)
+    sim_control.clear_requests()
+
+    request = asyncio.ensure_future(rig.client.get_extension())
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping >= 1)
+    assert not request.done()
+    await rig.time.advance(2.0)  # the first backoff
+    await request
+
+    assert [r["status"] for r in token_requests()] == [500, 200]
+    assert [s for _, p, s in paths(sim_control) if p == EXT_PATH] == [401, 200]
+    assert rig.session.status.state is SessionState.SIGNED_IN
+
+
+async def test_a_401_while_the_refresh_keeps_failing_is_network_trouble_not_a_sign_out(
+    rig: Rig, jwt: str, sim_control: Any, token_requests: Requests
+) -> None:
+    await signed_in(rig, jwt)
+    sim_control.expire_tokens("access")
+    sim_control.drop_next(TOKEN_PATH, count=5)
+    sim_control.clear_requests()
+
+    request = asyncio.ensure_future(rig.client.get_extension())
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping >= 1)
+    await rig.time.advance(2.0)
+    with pytest.raises(NetworkError) as caught:
+        await request
+
+    assert not isinstance(caught.value, AuthenticationError)
+    assert len(token_requests()) == 2  # the first refresh and the one planned retry: no loop
+    assert rig.session.status.state is SessionState.SIGNED_IN
+
+
 async def test_token_rejected_with_an_old_token_returns_the_current_one(
     rig: Rig, jwt: str, sim_control: Any, token_requests: Requests
 ) -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from ringdesk.calls import Call, CallService, CallState, Phase
+from ringdesk.calls.service import DEFAULT_RECORD_GAP
 from ringdesk.numbers import DialTarget
 from ringdesk.platforms.ringcentral import PlatformClient, RateLimitLedger, RetryPolicy, StaticTokenAuth
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
@@ -148,6 +149,7 @@ async def make_service(
         *,
         call_control: bool | None = None,
         poll_interval: float = FAST_POLL,
+        record_gap: float = DEFAULT_RECORD_GAP,
     ) -> CallService:
         allowed = granted if call_control is None else call_control
         service = CallService(
@@ -155,6 +157,7 @@ async def make_service(
             history,
             call_control=lambda: allowed,
             poll_interval=poll_interval,
+            record_gap=record_gap,
         )
         made.append(service)
         return service

@@ -114,6 +114,78 @@ async def test_a_call_that_failed_while_status_failed_takes_the_call_logs_reason
     assert (await history.row(call.record_id))["error_code"] == "Busy"
 
 
+async def test_a_call_that_connected_between_two_polls_is_recorded_with_its_talk_time(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory, watch: Callable[..., Watcher]
+) -> None:
+    """RingOut's "Finished" also ends calls that never connected: the call log tells them apart."""
+    roomy.set_timings(caller_ring=0.1, callee_ring=0.1, talk=1.0, gone_after=5.0)
+    call = await place(make_service(poll_interval=2.0))
+    watcher = watch(call)
+    final = await call.wait_finished()
+
+    assert Phase.CONNECTED not in watcher.phases  # the first poll after placing saw "Finished"
+    assert (final.phase, final.outcome) == (Phase.ENDED, "The call ended.")
+    assert final.duration() == 1.0  # the call log's whole seconds
+    row = await history.row(call.record_id)
+    assert (row["state"], row["duration"]) == ("ended", 1.0)
+    assert requests_to(roomy, "GET", CALL_LOG)
+
+
+async def test_a_call_that_ended_unseen_without_a_record_has_an_unknown_outcome(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory
+) -> None:
+    roomy.set_timings(caller_ring=0.1, callee_ring=0.1, talk=0.2, gone_after=5.0)
+    roomy.fail_next("*/call-log", method="GET", status=500, count=1_000)
+    call = await place(make_service(poll_interval=1.0))
+    final = await call.wait_finished()
+    assert (final.phase, final.outcome, final.connected_at) == (Phase.ENDED, OUTCOME_UNKNOWN, None)
+    assert (await history.row(call.record_id))["outcome"] == OUTCOME_UNKNOWN
+
+
+async def test_an_end_seen_after_a_gap_takes_its_length_from_the_record(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory, watch: Callable[..., Watcher]
+) -> None:
+    roomy.set_timings(talk=1.0, gone_after=30.0)
+    call = await place(make_service(record_gap=1.0))
+    watcher = watch(call)
+    await watcher.phase(Phase.CONNECTED)
+    # Status fails from now until well after the call ended: RingDesk sees the end 3 s late.
+    roomy.fail_next(RING_OUT_GETS, method="GET", status=500, count=1_000)
+    await asyncio.sleep(4.0)
+    roomy.clear_faults()
+    final = await call.wait_finished()
+
+    assert final.phase is Phase.ENDED
+    assert final.duration() == 1.0  # without the record: about 4 s
+    assert (await history.row(call.record_id))["duration"] == 1.0
+    assert requests_to(roomy, "GET", CALL_LOG)
+
+
+async def test_an_end_seen_in_time_costs_no_call_log_request(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory
+) -> None:
+    roomy.set_timings(talk=0.5)
+    call = await place(make_service())
+    final = await call.wait_finished()
+    assert final.phase is Phase.ENDED and final.connected_at is not None
+    assert not requests_to(roomy, "GET", CALL_LOG)
+
+
+async def test_a_cancel_answered_404_while_the_call_goes_on_is_not_recorded_as_cancelled(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory, watch: Callable[..., Watcher]
+) -> None:
+    roomy.set_timings(caller_ring=1.0, talk=0.5)
+    call = await place(make_service())
+    await watch(call).phase(Phase.CALLING_YOU)
+    roomy.fail_next("*/ring-out/*", method="DELETE", status=404)
+    await call.cancel()
+    final = await call.wait_finished()
+
+    assert final.phase is Phase.ENDED and final.connected_at is not None
+    assert (await history.row(call.record_id))["state"] == "ended"
+    assert [c["phase"] for c in roomy.calls()] == ["Finished"]
+
+
 def test_trouble_back_off_stays_below_the_retention_of_a_finished_call(
     make_client: Callable[..., PlatformClient],
 ) -> None:

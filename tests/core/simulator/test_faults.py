@@ -74,6 +74,76 @@ def test_malformed_json(sim: Simulator, sim_control: SimulatorControl, sim_login
         json.loads(response.text)
 
 
+@pytest.mark.parametrize(
+    ("status", "code"), [(404, "CMN-102"), (429, "CMN-301"), (500, "CMN-201"), (503, "CMN-211")]
+)
+def test_status_faults_answer_with_the_platforms_code_for_the_status(
+    sim: Simulator, sim_control: SimulatorControl, status: int, code: str
+) -> None:
+    sim_control.fail_next(EXT, status=status)
+    response = http.get(sim.base_url + EXT)
+    assert response.status_code == status
+    assert error_code(response) == code
+
+
+def test_a_lost_answer_was_processed(sim: Simulator, sim_control: SimulatorControl, sim_login) -> None:
+    """Unlike "drop", the platform did the work: the call rings although the client saw no answer."""
+    access = sim_login()["access_token"]
+    sim_control.add_fault("lost", path=RING_OUT, method="POST")
+    body = {"from": {"phoneNumber": "+16505550111"}, "to": {"phoneNumber": "+14155550123"}}
+    with pytest.raises(httpx.TransportError):
+        api(sim, "POST", EXT + "/ring-out", access, json=body)
+    assert [call["to"] for call in sim_control.calls()] == ["+14155550123"]
+    logged = [r for r in sim_control.requests() if r["method"] == "POST" and r["path"].endswith("/ring-out")]
+    assert [(r["status"], r["fault"]) for r in logged] == [(200, "lost")]
+    assert api(sim, "POST", EXT + "/ring-out", access, json=body).status_code == 200
+
+
+def test_a_delay_fault_answers_late_but_normally(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    access = sim_login()["access_token"]
+    sim_control.add_fault("delay", path=EXT, seconds=1.0)
+    with pytest.raises(httpx.ReadTimeout):
+        api(sim, "GET", EXT, access, timeout=0.2)
+    assert api(sim, "GET", EXT, access, timeout=0.2).status_code == 200
+
+
+def test_chance_faults_strike_that_often_and_repeatably(
+    sim: Simulator, sim_control: SimulatorControl
+) -> None:
+    def strikes(seed: int) -> list[bool]:
+        sim_control.clear_faults()
+        sim_control.add_fault(path="/restapi/v1.0", status=503, chance=0.25, seed=seed)
+        return [http.get(sim.base_url + "/restapi/v1.0").status_code == 503 for _ in range(200)]
+
+    first = strikes(7)
+    assert 25 <= sum(first) <= 75  # 50 expected; the bounds are 5 standard deviations wide
+    assert strikes(7) == first
+    strikes_8 = strikes(8)
+    assert strikes_8 != first
+    # A chance fault is never used up: it stays until cleared.
+    assert sim_control.faults()[0]["chance"] == 0.25
+    sim_control.clear_faults()
+    assert sim_control.faults_struck() == {"status": 2 * sum(first) + sum(strikes_8)}
+    assert all(http.get(sim.base_url + "/restapi/v1.0").status_code != 503 for _ in range(20))
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [
+        ({"kind": "status", "chance": 0}, "chance"),
+        ({"kind": "status", "chance": 1.5}, "chance"),
+        ({"kind": "delay"}, "seconds"),
+        ({"kind": "status", "seed": "x"}, "seed"),
+    ],
+)
+def test_bad_fault_settings_are_refused(sim: Simulator, body: dict[str, object], word: str) -> None:
+    response = http.post(sim.base_url + "/_sim/faults", json=body)
+    assert response.status_code == 400
+    assert word in response.json()["error"]
+
+
 def test_latency_per_route_and_global(sim: Simulator, sim_control: SimulatorControl, sim_login) -> None:
     access = sim_login()["access_token"]
     sim_control.set_latency(1.0, path=EXT + "/device")

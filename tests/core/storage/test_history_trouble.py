@@ -39,6 +39,8 @@ FULL_DISK_CHILD = textwrap.dedent(
     async def main():
         report = {}
         history = await CallHistory.open(path)
+        told = []
+        history.subscribe_problems(lambda problems: told.append(list(problems)))
         before = await attempt(history, "+16505550000")
         fill_the_disk()
         ids = [await attempt(history, f"+1650555{i:04d}") for i in range(1, 41)]
@@ -49,6 +51,7 @@ FULL_DISK_CHILD = textwrap.dedent(
         filler.unlink()
         await history.update(ids[1], state="failed")
         report["problems_after_space_freed"] = list(history.problems)
+        report["told"] = told
         await history.close()
         conn = sqlite3.connect(path)
         report["ids"] = [before, *ids]
@@ -77,6 +80,8 @@ def test_a_full_disk_keeps_the_file_and_saves_the_calls_once_there_is_room(tmp_p
     assert report["listed_while_full"] == sorted(report["ids"])
 
     assert report["problems_after_space_freed"] == []
+    # Whoever shows the problems (the main window) learns both changes as they happen.
+    assert report["told"] == [[problem], []]
     assert report["on_disk"] == report["ids"]
     first, second = report["ids"][1:3]
     assert report["states_on_disk"] == {str(first): "ended", str(second): "failed"}
