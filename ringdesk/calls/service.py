@@ -392,17 +392,16 @@ class Call:
     async def call_gone(self) -> None:
         """Settle how a call the platform no longer reports ended (see the module docstring).
 
-        One RingDesk cancelled was cancelled: the disappearance says enough. Otherwise the
-        platform's record decides; without one, a call seen connected has ended (its length as
-        RingDesk measured it) and any other call's outcome is unknown.
+        The platform's record decides. Without one, a call seen connected has ended (its length
+        as RingDesk measured it), one RingDesk asked to cancel was cancelled (a cancel that was
+        confirmed never gets here), and any other call's outcome is unknown. A cancel whose answer
+        was lost may have come too late: the record tells a cancelled call from one that connected.
         """
         if self._state.final:
             return
-        if self._cancel_requested:
-            self._advance(None, gone=True)
-            return
         gone = self._next(None, gone=True)
-        await self._settle_by_record(seen_end=gone if gone.connected_at is not None else None)
+        likely = gone.connected_at is not None or self._cancel_requested
+        await self._settle_by_record(seen_end=gone if likely else None)
 
     def trouble(self, notice: str | None) -> None:
         if self._state.final or self._state.notice == notice:
@@ -479,8 +478,8 @@ class Call:
         return self._service._clock() - self._last_seen_live > self._service._record_gap
 
     async def _settle_by_record(self, *, seen_end: CallState | None) -> None:
-        """End the call as the platform's record says; without one, as `seen_end` (an end seen
-        after the call connected), or else with the outcome unknown."""
+        """End the call as the platform's record says; without one, as `seen_end` (the end the
+        status suggests, when it suggests one), or else with the outcome unknown."""
         try:
             record = await self._service._platform.final_record(self._handle())
         except RingDeskError as exc:

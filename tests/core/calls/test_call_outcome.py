@@ -16,6 +16,7 @@ import pytest
 from ringdesk.calls import CallService, Phase
 from ringdesk.calls.service import DEFAULT_TROUBLE_BACKOFF_MAX, PollingStatusSource
 from ringdesk.calls.state import OUTCOME_UNKNOWN
+from ringdesk.errors import NetworkError
 from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import SimulatorControl
@@ -183,6 +184,26 @@ async def test_a_cancel_answered_404_while_the_call_goes_on_is_not_recorded_as_c
 
     assert final.phase is Phase.ENDED and final.connected_at is not None
     assert (await history.row(call.record_id))["state"] == "ended"
+    assert [c["phase"] for c in roomy.calls()] == ["Finished"]
+
+
+async def test_a_cancel_whose_answer_was_lost_after_the_call_connected_takes_the_record(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory
+) -> None:
+    """The cancel reached the platform too late (409) and its answer was lost: not a cancelled call."""
+    roomy.set_timings(talk=1.0, gone_after=RETENTION)
+    roomy.fail_next(RING_OUT_GETS, method="GET", status=500, count=1_000)
+    call = await place(make_service())
+    await asyncio.sleep(0.5)  # connected on the platform; RingDesk still thinks it rings
+    roomy.add_fault("lost", path="*/ring-out/*", method="DELETE")
+    with pytest.raises(NetworkError):
+        await call.cancel()
+    await _until_gone(roomy, call.call_id)
+    roomy.clear_faults()
+    final = await call.wait_finished()
+
+    assert (final.phase, final.outcome) == (Phase.ENDED, "The call ended.")
+    assert (await history.row(call.record_id))["duration"] == 1.0
     assert [c["phase"] for c in roomy.calls()] == ["Finished"]
 
 
