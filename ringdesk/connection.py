@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from keyring.backend import KeyringBackend
 
-from ringdesk.auth.session import Session
+from ringdesk.auth.session import Session, SessionState, SessionStatus
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.service import DEFAULT_POLL_INTERVAL, CallService
 from ringdesk.config import (
@@ -55,6 +55,12 @@ __all__ = [
 ]
 
 _log = logging.getLogger("ringdesk.connection")
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    error = None if task.cancelled() else task.exception()
+    if error is not None:
+        report(error, context="stopping the push connection", logger=_log)
 
 
 class NotSignedIn(RingDeskError):
@@ -104,6 +110,8 @@ class Connection:
         """None when the call history could not be opened: no call is placed without its record."""
         self.description = description
         self._forget_on_close = forget_on_close
+        self._feed_running = False
+        session.subscribe(self._session_changed)
         self.start_up_problem: str | None = None
         """Why the start-up sign-in did not work, for the prompt that follows."""
         self.notice: str | None = None
@@ -156,6 +164,19 @@ class Connection:
         if ask_at_start:
             return StartUpSignIn.ASK
         return StartUpSignIn.STAY_SIGNED_OUT
+
+    def _session_changed(self, status: SessionStatus) -> None:
+        """Push runs while signed in: it needs the sign-in, and a signed-out operator has no calls."""
+        feed = self.platform.call_feed
+        if feed is None:
+            return
+        if status.state is SessionState.SIGNED_IN and not self._feed_running:
+            self._feed_running = True
+            feed.start()
+        elif status.state is SessionState.SIGNED_OUT and self._feed_running:
+            self._feed_running = False
+            task = asyncio.ensure_future(feed.aclose())
+            task.add_done_callback(_log_failure)
 
     async def stop_calls(self) -> None:
         """Stop following every call (a call still running is marked interrupted); never raises."""

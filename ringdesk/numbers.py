@@ -43,6 +43,7 @@ __all__ = [
     "format_for_display",
     "parse_dial_input",
     "parse_tel_uri",
+    "same_number",
 ]
 
 
@@ -176,6 +177,17 @@ def digits_of(text: str | None) -> str:
     `*`, `#` and an extension marker are dropped with everything else (`clean_input` keeps them).
     """
     return "".join(ch for ch in text or "" if ch.isdigit())
+
+
+def same_number(a: str, b: str) -> bool:
+    """Whether two numbers, as digits (`digits_of`), are the same phone.
+
+    Platforms show one number in national and international forms; the last ten digits identify
+    a number well enough to find one's own call among a few.
+    """
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
 
 
 def format_for_display(e164: str) -> str:

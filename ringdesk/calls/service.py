@@ -66,6 +66,7 @@ from ringdesk.numbers import DialTarget
 from ringdesk.platforms.base import (
     Action,
     CallAlreadyConnected,
+    CallFeed,
     CallHandle,
     CallingPlatform,
     CallNotFound,
@@ -83,6 +84,7 @@ __all__ = [
     "CallActionUnavailable",
     "CallHistoryLike",
     "CallService",
+    "FeedStatusSource",
     "PollingStatusSource",
     "StatusSink",
     "StatusSource",
@@ -99,11 +101,17 @@ DEFAULT_TROUBLE_BACKOFF_MAX = 8.0
 """Longest pause between polls while the network is in trouble. A finished call's status is kept
 for a short while only (the simulator keeps a RingOut 15 s after it ends), so the pause stays well
 below that: the first poll that gets through after the trouble still sees how the call ended."""
+SLOW_CANCEL = 2.0
+"""Seconds after which a cancel's "done" is checked against the platform's record (see `_cancel_ringing`)."""
+DEFAULT_DESTINATION_GRACE = 10.0
+"""Seconds of silence about the destination's leg, after the operator answered, before polling
+(see `FeedStatusSource`); "press 1" may keep it silent this long, which then costs a few polls."""
 DEFAULT_RECORD_GAP = 5.0
 """An end seen this long after the call was last seen going on has the gap in its length, which is
 worth one request for the platform's record (at the default poll interval, 2.5 s, it takes trouble
 or a budget that spaces polls widely)."""
 
+HUNG_UP = "You hung up."
 AUTH_TROUBLE = "Not signed in; RingDesk will follow the call again once you sign in"
 LOST_WHILE_PLACING = (
     "RingDesk lost the connection while placing the call; check your phone before trying again."
@@ -164,11 +172,11 @@ class StatusSink(Protocol):
 class StatusSource(Protocol):
     """Follows one call and feeds a sink until the sink is finished or the task is cancelled.
 
-    Polling is the source today; push events (telephony-session notifications) will be another,
-    feeding the same sink and therefore the same state machine.
+    `PollingStatusSource` asks the platform; `FeedStatusSource` takes the platform's pushed events
+    and polls only while they cannot tell. Both feed the same sink, so the same state machine.
     """
 
-    async def run(self, call_id: str, sink: StatusSink) -> None: ...
+    async def run(self, call: CallHandle, sink: StatusSink) -> None: ...
 
 
 def rate_limit_notice(seconds: float) -> str:
@@ -226,7 +234,23 @@ class PollingStatusSource:
             pause = max(pause, min(self._backoff_max, self._interval * 2**failures))
         return max(pause, state.next_send_in)
 
-    async def run(self, call_id: str, sink: StatusSink) -> None:
+    async def check(self, call: CallHandle, sink: StatusSink) -> bool:
+        """Ask once how the call stands, now; False when the platform no longer knows it (404).
+
+        Trouble (network, rate limit, sign-in) is not an answer: it says nothing and returns True.
+        """
+        try:
+            progress = await self._platform.call_progress(call.call_id)
+        except NotFound:
+            return False
+        except RingDeskError as exc:
+            _log.info("status of call %s unknown for now (%s)", call.call_id, type(exc).__name__)
+            return True
+        await sink.progress_seen(progress)
+        return True
+
+    async def run(self, call: CallHandle, sink: StatusSink) -> None:
+        call_id = call.call_id
         failures = 0
         not_found = False
         wait = self.pause()
@@ -267,6 +291,99 @@ class PollingStatusSource:
             wait = max(0.0, self.pause(failures) - (self._clock() - started))
 
 
+class FeedStatusSource:
+    """Follows a call by the platform's pushed events (`CallFeed`), polling only while they cannot tell.
+
+    Polling runs until the feed has found the call's events and while the feed is down, and stops
+    as soon as events flow: while push is up, a call costs no status requests at all. When the
+    feed comes back after events may have been lost, the call is asked about once; if the
+    platform no longer knows it, polling settles how it ended (the 404 rules of polling apply).
+
+    The platform documents that it may not send events of parties outside the operator's account
+    (the destination is one). So when the operator's phone has answered and nothing at all has
+    been heard of the destination's leg for `destination_grace` seconds, the call is polled to
+    its end rather than shown ringing for ever.
+    """
+
+    def __init__(
+        self,
+        feed: CallFeed,
+        polling: PollingStatusSource,
+        *,
+        destination_grace: float = DEFAULT_DESTINATION_GRACE,
+    ) -> None:
+        self._feed = feed
+        self._polling = polling
+        self._grace = destination_grace
+
+    async def run(self, call: CallHandle, sink: StatusSink) -> None:
+        news: asyncio.Queue[CallProgress | str] = asyncio.Queue()
+        stop_following = self._feed.follow(call, _QueueingListener(news))
+        poller: asyncio.Task[None] | None = None
+        must_poll = False
+        """Set when a check after missed events found the call gone: only polling can settle it."""
+
+        async def poll() -> None:
+            try:
+                await self._polling.run(call, sink)
+            finally:
+                news.put_nowait("polling ended")
+
+        silent_since: float | None = None
+        """When the operator's phone answered while the destination's leg has not been heard of."""
+        try:
+            while not sink.finished:
+                pushed = self._feed.live and self._feed.matched(call.call_id) and not must_poll
+                if pushed and poller is not None:
+                    poller.cancel()
+                    poller = None
+                    sink.trouble(None)
+                elif not pushed and poller is None:
+                    poller = asyncio.create_task(poll(), name=f"call {call.call_id} polling")
+                wait = None
+                if pushed and silent_since is not None:
+                    wait = max(0.0, silent_since + self._grace - time.monotonic())
+                try:
+                    item = await asyncio.wait_for(news.get(), wait)
+                except TimeoutError:
+                    _log.info("no events of the destination's leg of call %s; polling it", call.call_id)
+                    must_poll = True
+                    continue
+                if isinstance(item, CallProgress):
+                    unheard = item.caller.status is LegStatus.ANSWERED and not item.callee.word
+                    if not unheard:
+                        silent_since = None
+                    elif silent_since is None:
+                        silent_since = time.monotonic()
+                    await sink.progress_seen(item)
+                elif item == "missed" and not await self._polling.check(call, sink):
+                    must_poll = True
+                elif item == "polling ended" and poller is not None and poller.done():
+                    poller = None
+        finally:
+            stop_following()
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+
+
+class _QueueingListener:
+    """A `CallFeedListener` that hands everything to the source's loop, in order."""
+
+    def __init__(self, queue: asyncio.Queue[CallProgress | str]) -> None:
+        self._queue = queue
+
+    def progress(self, progress: CallProgress) -> None:
+        self._queue.put_nowait(progress)
+
+    def live_changed(self, live: bool) -> None:
+        self._queue.put_nowait("live" if live else "down")
+
+    def missed_events(self) -> None:
+        self._queue.put_nowait("missed")
+
+
 class Call:
     """One call attempt: its state, its history record, and the actions that make sense now.
 
@@ -300,6 +417,7 @@ class Call:
         """The service's monotonic clock when progress last showed the call going on."""
         self._listeners: list[Callable[[CallState], None]] = []
         self._cancel_requested = False
+        self._hang_up_requested = False
         self._action_lock = asyncio.Lock()
         self._finished = asyncio.Event()
         self._source_task: asyncio.Task[None] | None = None
@@ -416,12 +534,13 @@ class Call:
         self._advance(progress)
         if not self._state.final:
             self._source_task = asyncio.create_task(
-                self._follow(source, progress.call_id), name=f"call {progress.call_id} status"
+                self._follow(source, self._handle()), name=f"call {progress.call_id} status"
             )
 
-    async def _follow(self, source: StatusSource, call_id: str) -> None:
+    async def _follow(self, source: StatusSource, call: CallHandle) -> None:
+        call_id = call.call_id
         try:
-            await source.run(call_id, self)
+            await source.run(call, self)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -448,6 +567,8 @@ class Call:
             call_control=self._service._call_control(),
             cancelled=self._cancel_requested,
         )
+        if outcome is None and self._hang_up_requested:
+            outcome = HUNG_UP
         if outcome is not None and state.phase is Phase.ENDED and not previous.final:
             state = _replace(state, outcome=outcome)
         return state
@@ -584,6 +705,7 @@ class Call:
         platform = self._service._platform
         cancelled_before = self._cancel_requested  # an earlier cancel may have reached the platform
         self._cancel_requested = True
+        asked_at = self._service._clock()
         try:
             await platform.cancel_call(self.call_id)
         except NotFound:
@@ -606,21 +728,34 @@ class Call:
         except RingDeskError:
             self._cancel_requested = False
             raise
+        if self._service._clock() - asked_at > SLOW_CANCEL:
+            # The platform also answers a cancel of a call that has ended with "done": one that
+            # took this long (re-sent, or a slow network) may have met a call that connected and
+            # ended meanwhile. The record tells; without one, it was most likely cancelled.
+            await self._settle_by_record(seen_end=self._next(None, gone=True))
+            return
         self._advance(None, gone=True)
 
     async def _hang_up(self) -> None:
         if not self._service._call_control():
             raise CallActionUnavailable(CALL_CONTROL_MISSING)
         assert self.call_id is not None
+        # Pushed events of the end can arrive before the platform has answered the hang-up.
+        self._hang_up_requested = True
         try:
             await self._service._platform.hang_up(self._handle())
         except CallNotFound as exc:
+            self._hang_up_requested = False
             raise CallActionUnavailable(exc.user_message) from exc
         except NotFound:
+            self._hang_up_requested = False  # it had ended by itself
             self._advance(None, gone=True)
             return
+        except BaseException:
+            self._hang_up_requested = False
+            raise
         finished = Leg(LegStatus.FINISHED, word="Finished")
-        self._advance(CallProgress(self.call_id, finished, finished, finished), outcome="You hung up.")
+        self._advance(CallProgress(self.call_id, finished, finished, finished))
 
 
 class CallService:
@@ -654,7 +789,7 @@ class CallService:
         self._call_control = call_control
         self._poll_interval = poll_interval
         self._record_gap = record_gap
-        self._source_factory = source_factory or self._polling_source
+        self._source_factory = source_factory or self._default_source
         self._calls: set[Call] = set()
 
     def next_call_possible_in(self) -> float:
@@ -738,10 +873,12 @@ class CallService:
 
     # ------------------------------------------------------------------ internals
 
-    def _polling_source(self) -> StatusSource:
-        return PollingStatusSource(
+    def _default_source(self) -> StatusSource:
+        polling = PollingStatusSource(
             self._platform, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
         )
+        feed = self._platform.call_feed
+        return polling if feed is None else FeedStatusSource(feed, polling)
 
     async def _refuse_over_budget(self, record_id: int) -> None:
         """Raise `RateLimited(sent=False)`, with the record saying "Not sent", while placing must wait."""

@@ -113,8 +113,8 @@ _RANK = {
 
 ENDED_BEFORE_CONNECT = "The call ended before it connected."
 CALL_CONTROL_MISSING = (
-    "Hanging up from RingDesk needs the Call Control permission, which this app was not granted; "
-    "hang up on your phone."
+    "Hanging up from RingDesk needs the app's Call Control permission, which an administrator of "
+    "your phone system must grant; until then, hang up on your phone."
 )
 CONNECTION_TROUBLE = "Connection trouble; still trying"
 OUTCOME_UNKNOWN = "Outcome unknown: see your call log"

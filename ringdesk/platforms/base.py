@@ -15,6 +15,11 @@ these types.
     platform.hang_up(call)                                 end it once connected
     platform.budget(Action.PLACE)       -> Budget          how often each may be done
     platform.place_failure(error)       -> (sentence, code) for a call that could not be placed
+    platform.call_feed                  -> CallFeed?       progress pushed as it happens, if any
+
+A `CallFeed` is how a platform that pushes call events (RingCentral: telephony-session events over
+its WebSocket gateway) tells the core the moment a call changes; polling `call_progress` covers
+whatever the feed cannot (before the feed matched the call to its events, or while it is down).
 
 Sign-in is a protocol of its own (`OAuthPlatform`), because how a platform signs in differs more
 than how it calls: RingCentral uses OAuth 2.0; a platform that signs in with an API key would bring
@@ -25,6 +30,7 @@ builds one for the connection settings.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -38,6 +44,8 @@ __all__ = [
     "AuthHook",
     "Budget",
     "CallAlreadyConnected",
+    "CallFeed",
+    "CallFeedListener",
     "CallHandle",
     "CallNotFound",
     "CallProgress",
@@ -233,6 +241,51 @@ class Budget:
     """The platform's own name for this budget (RingCentral's rate group: "Heavy"), for logs and errors."""
 
 
+class CallFeedListener(Protocol):
+    """What a `CallFeed` tells about one followed call, on the event loop."""
+
+    def progress(self, progress: CallProgress) -> None:
+        """The call changed (its events are applied in the platform's order, each once)."""
+        ...
+
+    def live_changed(self, live: bool) -> None:
+        """Events started or stopped flowing (the feed's connection came up or went down)."""
+        ...
+
+    def missed_events(self) -> None:
+        """Events may have been lost while the feed was down: ask how the call stands, once."""
+        ...
+
+
+class CallFeed(Protocol):
+    """Progress of placed calls, pushed by the platform the moment it changes.
+
+    A call is matched to the platform's events by what `CallHandle` says (numbers and time), so
+    events that arrive before `place_call` has even answered are kept and delivered once the call
+    is followed. `live` is False while the feed is not connected; its calls must then be polled.
+    """
+
+    @property
+    def live(self) -> bool: ...
+
+    def follow(self, call: CallHandle, listener: CallFeedListener) -> Callable[[], None]:
+        """Deliver `call`'s progress to `listener` once its events are found; returns the function
+        that stops following it."""
+        ...
+
+    def matched(self, call_id: str) -> bool:
+        """Whether the call's events have been found (until then, only polling knows it)."""
+        ...
+
+    def start(self) -> None:
+        """Connect (in the background) once signed in; it keeps reconnecting until `aclose`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Disconnect (at sign-out); `start` may connect again later."""
+        ...
+
+
 class CallingPlatform(Protocol):
     """Everything the core needs of a platform to place and follow calls.
 
@@ -284,6 +337,11 @@ class CallingPlatform(Protocol):
         ...
 
     def budget(self, action: Action) -> Budget: ...
+
+    @property
+    def call_feed(self) -> CallFeed | None:
+        """The platform's push of call progress, or None when it has none (polling only)."""
+        ...
 
     def place_failure(self, error: RingDeskError) -> tuple[str, str | None] | None:
         """The sentence and error code for a call this platform refused to place, when it knows one."""

@@ -8,8 +8,10 @@
         ...
 
 It serves OAuth (sign-in page, four grants, revoke), the extension's data, RingOut with a timed state machine,
-telephony sessions, detailed presence, a call log of ended RingOuts, the platform's rate limits, and a
-loopback-only control API under `/_sim/` for faults, latency, tokens, call outcomes and the request log.
+telephony sessions, detailed presence, a call log of ended RingOuts, push notifications over WebSocket
+(`/restapi/oauth/wstoken`, the gateway at `/ws`, telephony and presence events), the platform's rate limits,
+and a loopback-only control API under `/_sim/` for faults, latency, tokens, call outcomes, push trouble and
+the request log.
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ Order of work for every platform request (control requests under `/_sim/` skip a
 5. the request is counted against its rate-limit group per (user, app) (429 `CMN-301`);
 6. the app's permission for the route is checked (403 `CMN-401`);
 7. the handler runs, and the `X-Rate-Limit-*` headers are added to its response.
+
+A WebSocket handshake (the push gateway at `push.WS_PATH`) is recorded in the request log (status 101 once
+accepted) and gets its latency like any request, but faults do not strike it: push has its own trouble
+(`PushHub`: dropped sockets, held back, duplicated and reordered events). It needs no bearer token: the
+gateway checks the ws token from `POST /restapi/oauth/wstoken` itself, and is in no rate-limit group.
+The control gate refuses a WebSocket under `/_sim/` from a non-loopback address as it refuses a request.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ringdesk.net import is_loopback_address
 from ringdesk.simulator.limits import (
@@ -80,6 +87,12 @@ class RequestContext:
 
 def context(request: Request) -> RequestContext:
     ctx = request.scope.get(_CONTEXT_KEY)
+    assert isinstance(ctx, RequestContext)
+    return ctx
+
+
+def websocket_context(websocket: WebSocket) -> RequestContext:
+    ctx = websocket.scope.get(_CONTEXT_KEY)
     assert isinstance(ctx, RequestContext)
     return ctx
 
@@ -156,6 +169,9 @@ class SimulatorMiddleware:
         self.sim = sim
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -206,6 +222,37 @@ class SimulatorMiddleware:
         log.debug("%s %s -> %s", method, path, entry.status)
         if fault is not None and fault.kind == "lost":
             await _drop_connection(send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        remote = client[0] if client else ""
+        path: str = scope["path"]
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            if not is_loopback_address(remote):
+                log.warning("control WebSocket from non-loopback address %s refused", remote)
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        entry = self.sim.log.start("GET", path, query)
+        delay = self.sim.faults.latency("GET", path)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        scope[_CONTEXT_KEY] = RequestContext(
+            sim=self.sim, entry=entry, remote=remote, base_url=_base_url(scope)
+        )
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "websocket.accept":
+                entry.status = 101
+            elif message["type"] == "websocket.close" and entry.status is None:
+                entry.status = 403  # closed before the handshake completed: the server answers 403
+            elif message["type"] == "websocket.http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
 
     async def _inject(self, fault: Fault, entry: LogEntry, receive: Receive, send: Send) -> None:
         # Read the whole request first, so the fault strikes after the server has really received it.
@@ -311,7 +358,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
 
 def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
     """The simulator's ASGI app for a scenario, and the state it serves (for in-process inspection)."""
-    from ringdesk.simulator import api, control, oauth
+    from ringdesk.simulator import api, control, oauth, push
 
     sim = SimState(scenario)
     account = "/restapi/v1.0/account/{accountId}"
@@ -320,6 +367,8 @@ def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
         Route("/restapi/oauth/authorize", oauth.authorize, methods=["GET", "POST"]),
         Route("/restapi/oauth/token", oauth.token, methods=["POST"]),
         Route("/restapi/oauth/revoke", oauth.revoke, methods=["POST"]),
+        Route("/restapi/oauth/wstoken", oauth.wstoken, methods=["POST"]),
+        WebSocketRoute(push.WS_PATH, push.gateway),
         Route(extension, api.read_extension, methods=["GET"]),
         Route(extension + "/forwarding-number", api.list_forwarding_numbers, methods=["GET"]),
         Route(extension + "/phone-number", api.list_phone_numbers, methods=["GET"]),

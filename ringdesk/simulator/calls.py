@@ -22,6 +22,13 @@ legs are in invalid state for call connection"); the other leg keeps the last va
 destination never dialled, `Success` for an operator who had answered), so clients must treat `callStatus` as
 the authority. If nobody presses 1 within `prompt_timeout`, the operator's leg is dropped:
 `CannotReach`/`NoAnswer`/`InProgress`.
+
+The telephony session is shaped as the platform shows a RingOut: two inbound legs. The Initiator rings the
+operator's own phone (it belongs to the operator's extension and shows the destination as its caller); the
+Target rings the destination from the caller ID under the operator's name and belongs to no extension.
+Whoever must hear of a change at the moment it happens (push notifications) sets `CallBook.on_change`: it is
+told of every new call, "press 1", cancel and hang-up, and `Call.next_change` says when the clock alone will
+change the call next.
 """
 
 from __future__ import annotations
@@ -103,6 +110,8 @@ class Call:
     timings: Timings
     outcome: CallOutcome | None
     created: float
+    #: The operator's name, shown to the destination with the caller ID.
+    caller_name: str = ""
     created_wall: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: str = field(default_factory=lambda: str(8_000_000_000 + next(_ids) * 1_000 + secrets.randbelow(1000)))
     session_id: str = field(default_factory=lambda: "s-" + secrets.token_hex(16))
@@ -113,6 +122,8 @@ class Call:
     deleted: bool = False
     #: Set when a client cancels or hangs up: the instant and the phase it ended in.
     manual_end: tuple[float, Phase] | None = None
+    #: Told of every change that is not due to the clock ("press 1", cancel, hang-up); see `CallBook`.
+    on_change: Callable[[Call], None] | None = field(default=None, repr=False, compare=False)
 
     # -- state --------------------------------------------------------------------------------------------
 
@@ -151,6 +162,35 @@ class Call:
             return CallState(Phase.CONNECTED, None)
         return CallState(Phase.FINISHED, finished)
 
+    def next_change(self, now: float) -> float | None:
+        """When the clock alone changes this call's phase next (monotonic clock); None once nothing will."""
+        if self.manual_end is not None:
+            return self.manual_end[0] if now < self.manual_end[0] else None
+        return min((moment for moment in self._phase_boundaries() if moment > now), default=None)
+
+    def _phase_boundaries(self) -> list[float]:
+        # The instants at which `_natural_state` changes its answer, in the order it checks them.
+        t = self.timings
+        answered = self.created + t.caller_ring
+        moments = [answered]
+        if self.outcome is not None and self.outcome.leg == "caller":
+            return moments
+        dialled = answered
+        if self.play_prompt:
+            press = self.pressed_at
+            if press is None and t.auto_press_after is not None:
+                press = answered + t.auto_press_after
+            timeout = answered + t.prompt_timeout
+            if press is None or press >= timeout:
+                return [*moments, timeout]
+            dialled = press
+            moments.append(press)
+        connected = dialled + t.callee_ring
+        moments.append(connected)
+        if self.outcome is not None and self.outcome.leg == "callee":
+            return moments
+        return [*moments, connected + t.talk]
+
     def gone(self, now: float) -> bool:
         state = self.state(now)
         if self.deleted or state.phase is Phase.CANCELLED:
@@ -167,10 +207,16 @@ class Call:
         if self.state(now).phase is not Phase.WAITING_FOR_PRESS:
             return False
         self.pressed_at = now
+        self._changed()
         return True
 
     def end(self, now: float, phase: Phase) -> None:
         self.manual_end = (now, phase)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     # -- representations ------------------------------------------------------------------------------------
 
@@ -232,34 +278,50 @@ class Call:
             return gone(), gone(reason)
         return gone(), gone()
 
-    def session_body(self, now: float) -> dict[str, Any]:
-        initiator, target = self.party_statuses(now)
+    @property
+    def legacy_session_id(self) -> str:
+        """The call's `sessionId`, the identifier the platform had before telephony sessions."""
+        return str(int(self.id) * 10 + 7)
+
+    def parties(self, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(initiator, target) party objects, as the telephony session and its events both show them."""
+        initiator_status, target_status = self.party_statuses(now)
         account, owner = str(self.account_id), str(self.owner)
+        initiator = {
+            "id": self.initiator_party_id,
+            "accountId": account,
+            "extensionId": owner,
+            # The platform calls the operator's own phone, so both legs are inbound calls to their phones.
+            "direction": "Inbound",
+            "ringOutRole": "Initiator",
+            "status": initiator_status,
+            "muted": False,
+            "standAlone": False,
+            "from": {"phoneNumber": self.to_number},
+            "to": {"phoneNumber": self.from_number},
+            "owner": {"accountId": account, "extensionId": owner},
+        }
+        target_from = {"phoneNumber": self.caller_id}
+        if self.caller_name:
+            target_from["name"] = self.caller_name
+        target = {
+            "id": self.target_party_id,
+            "direction": "Inbound",
+            "ringOutRole": "Target",
+            "status": target_status,
+            "muted": False,
+            "standAlone": False,
+            "from": target_from,
+            "to": {"phoneNumber": self.to_number},
+        }
+        return initiator, target
 
-        def party(party_id: str, role: str, status: dict[str, str], rings: str) -> dict[str, Any]:
-            # Both legs are the operator's outbound calls from the caller id; they differ in what they ring.
-            return {
-                "id": party_id,
-                "accountId": account,
-                "extensionId": owner,
-                "direction": "Outbound",
-                "ringOutRole": role,
-                "status": status,
-                "muted": False,
-                "standAlone": False,
-                "from": {"phoneNumber": self.caller_id, "extensionId": owner},
-                "to": {"phoneNumber": rings},
-                "owner": {"accountId": account, "extensionId": owner},
-            }
-
+    def session_body(self, now: float) -> dict[str, Any]:
         return {
             "id": self.session_id,
             "origin": {"type": "RingOut"},
             "creationTime": _iso(self.created_wall),
-            "parties": [
-                party(self.initiator_party_id, "Initiator", initiator, self.from_number),
-                party(self.target_party_id, "Target", target, self.to_number),
-            ],
+            "parties": list(self.parties(now)),
         }
 
     def connected_since(self) -> float | None:
@@ -307,7 +369,7 @@ class Call:
             "id": record_id,
             "uri": f"{base_url}/restapi/v1.0/account/{self.account_id}/extension/{self.owner}"
             f"/call-log/{record_id}",
-            "sessionId": str(int(self.id) * 10 + 7),
+            "sessionId": self.legacy_session_id,
             "telephonySessionId": self.session_id,
             "startTime": _iso(self.created_wall),
             "duration": duration,
@@ -331,7 +393,7 @@ class Call:
             "to": self.to_number,
             "startTime": _iso(self.created_wall),
             "telephonyStatus": "Ringing" if phase is Phase.CALLER_RINGING else "CallConnected",
-            "sessionId": str(int(self.id) * 10 + 7),
+            "sessionId": self.legacy_session_id,
             "telephonySessionId": self.session_id,
             "partyId": self.initiator_party_id,
         }
@@ -365,12 +427,18 @@ class Call:
 
 
 class CallBook:
-    """All calls of a simulator run, with the queue of outcomes set for the next calls."""
+    """All calls of a simulator run, with the queue of outcomes set for the next calls.
+
+    `on_change` hears of every new call and of every change to one that is not due to the clock;
+    `name_of` gives an operator's name by extension id (the Target leg shows it to the destination).
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.calls: dict[str, Call] = {}
         self.next_outcomes: list[CallOutcome] = []
+        self.on_change: Callable[[Call], None] | None = None
+        self.name_of: Callable[[int], str] = lambda owner: ""
 
     def reset(self) -> None:
         self.calls.clear()
@@ -383,8 +451,16 @@ class CallBook:
         outcome = (
             self.next_outcomes.pop(0) if self.next_outcomes else scenario_outcomes.get(kwargs["to_number"])
         )
-        call = Call(outcome=replace(outcome) if outcome else None, created=self._clock(), **kwargs)
+        call = Call(
+            outcome=replace(outcome) if outcome else None,
+            created=self._clock(),
+            caller_name=self.name_of(kwargs["owner"]),
+            on_change=self.on_change,
+            **kwargs,
+        )
         self.calls[call.id] = call
+        if self.on_change is not None:
+            self.on_change(call)
         return call
 
     def ringout(self, ringout_id: str) -> Call | None:

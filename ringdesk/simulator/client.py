@@ -149,11 +149,61 @@ class SimulatorControl:
     def calls(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/calls")["calls"])
 
+    def set_app_permissions(self, client_id: str, permissions: list[str]) -> None:
+        """What the app may do from now on (`reset()` restores the scenario's permissions)."""
+        self._call("POST", "/app-permissions", {"clientId": client_id, "permissions": permissions})
+
     def set_service_features(self, features: dict[str, bool], extension_id: int | None = None) -> None:
         body: dict[str, Any] = {"features": features}
         if extension_id is not None:
             body["extensionId"] = extension_id
         self._call("POST", "/service-features", body)
+
+    # -- push -------------------------------------------------------------------------------------------
+
+    def set_push_settings(
+        self,
+        *,
+        ws_token_ttl: float | None = None,
+        subscription_ttl: float | None = None,
+        idle_timeout: float | None = None,
+        recovery_timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Seconds: ws tokens and subscriptions issued from now on, idle and recovery time-outs of all."""
+        body = {
+            "wsTokenTtl": ws_token_ttl,
+            "subscriptionTtl": subscription_ttl,
+            "idleTimeout": idle_timeout,
+            "recoveryTimeout": recovery_timeout,
+        }
+        return self._call("POST", "/push/settings", {k: v for k, v in body.items() if v is not None})
+
+    def push_drop(self, *, recoverable: bool = True) -> int:
+        """Close every push socket now (`recoverable` False: a reconnect with wsc fails); returns how many."""
+        return int(self._call("POST", "/push/drop", {"recoverable": recoverable})["dropped"])
+
+    def push_hold(self, seconds: float) -> None:
+        """Hold back the notifications of the next `seconds`, then send them in order."""
+        self._call("POST", "/push/hold", {"seconds": seconds})
+
+    def push_duplicate(self, count: int = 1) -> None:
+        """Send each of the next `count` notifications twice (the very same message)."""
+        self._call("POST", "/push/duplicate", {"count": count})
+
+    def push_reorder(self, count: int = 1) -> None:
+        """`count` times, swap a telephony event with the next event of its session."""
+        self._call("POST", "/push/reorder", {"count": count})
+
+    def push_info(self) -> dict[str, Any]:
+        """`connections` opened so far (recoveries count), `open` now, `settings`, and `sent`."""
+        return self._call("GET", "/push")
+
+    def push_messages(self) -> list[dict[str, Any]]:
+        """Every message the push gateway sent, oldest first, as the client received it."""
+        return [entry["message"] for entry in self._call("GET", "/push")["sent"]]
+
+    def clear_push_messages(self) -> None:
+        self._call("DELETE", "/push/sent")
 
     # -- log and rate limits ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The `/_sim/` control API: faults, latency, tokens, call outcomes, "press 1", the request log, reset.
+"""The `/_sim/` control API: faults, latency, tokens, call outcomes, "press 1", push, the request log, reset.
 
 Only loopback clients get here (`app.SimulatorMiddleware` refuses the rest with 403). Bodies are JSON with
 camelCase or snake_case keys; answers are JSON. `SimulatorControl` in `client.py` is the Python client.
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ringdesk.simulator.push import PushHub
 from ringdesk.simulator.scenario import KNOWN_FAILURES, CallOutcome
 from ringdesk.simulator.state import FAULT_KINDS, Fault, Latency, SimState
 
@@ -48,6 +49,14 @@ def routes() -> list[Route]:
         Route("/_sim/rate-limits", set_rate_limits, methods=["POST"]),
         Route("/_sim/password-grant", set_password_grant, methods=["POST"]),
         Route("/_sim/service-features", set_service_features, methods=["POST"]),
+        Route("/_sim/app-permissions", set_app_permissions, methods=["POST"]),
+        Route("/_sim/push", push_info, methods=["GET"]),
+        Route("/_sim/push/sent", clear_push_sent, methods=["DELETE"]),
+        Route("/_sim/push/settings", set_push_settings, methods=["POST"]),
+        Route("/_sim/push/drop", push_drop, methods=["POST"]),
+        Route("/_sim/push/hold", push_hold, methods=["POST"]),
+        Route("/_sim/push/duplicate", push_duplicate, methods=["POST"]),
+        Route("/_sim/push/reorder", push_reorder, methods=["POST"]),
     ]
 
 
@@ -372,6 +381,21 @@ async def set_password_grant(request: Request) -> Response:
 
 
 @_handles_bad_requests
+@_handles_bad_requests
+async def set_app_permissions(request: Request) -> Response:
+    """`{"clientId": "ringdesk-demo", "permissions": ["RingOut", ...]}`: what the app may do from now
+    on, as if its owner changed it in the developer console (reset restores the scenario's)."""
+    data = await _body(request)
+    app = _sim(request).scenario.client(str(data.get("client_id", "")))
+    if app is None:
+        raise _BadRequest("'clientId' must name an app of the scenario")
+    permissions = data.get("permissions")
+    if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+        raise _BadRequest("'permissions' must be a list of permission names")
+    app.permissions = list(permissions)
+    return JSONResponse({"clientId": app.client_id, "permissions": app.permissions})
+
+
 async def set_service_features(request: Request) -> Response:
     """`{"extensionId": id?, "features": {"RingOut": false}}` (default: the first user)."""
     raw = await request.body()
@@ -390,3 +414,88 @@ async def set_service_features(request: Request) -> Response:
         raise _BadRequest("'features' must map feature names to true/false")
     user.service_features.update(features)
     return JSONResponse({"extensionId": user.extension_id, "features": user.service_features})
+
+
+# --- push --------------------------------------------------------------------------------------------
+
+
+def _push(request: Request) -> PushHub:
+    return _sim(request).push
+
+
+def _count(data: dict[str, Any]) -> int:
+    count = data.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise _BadRequest("'count' must be an integer >= 0")
+    return count
+
+
+async def push_info(request: Request) -> Response:
+    """Push connections opened so far (recoveries count), those open now, the settings, and every message
+    the gateway sent (oldest first, each `{"time", "owner", "message"}`)."""
+    hub = _push(request)
+    return JSONResponse(
+        {
+            "connections": hub.connections,
+            "open": sum(1 for c in hub.channels.values() if c.socket is not None),
+            "settings": asdict(hub.settings),
+            "sent": list(hub.sent),
+        }
+    )
+
+
+async def clear_push_sent(request: Request) -> Response:
+    _push(request).sent.clear()
+    return JSONResponse({"sent": []})
+
+
+@_handles_bad_requests
+async def set_push_settings(request: Request) -> Response:
+    """`{"wsTokenTtl": s, "subscriptionTtl": s, "idleTimeout": s, "recoveryTimeout": s}`: ws tokens and
+    subscriptions issued from now on, and idle and recovery time-outs of every connection."""
+    data = await _body(request)
+    settings = _push(request).settings
+    for key in ("ws_token_ttl", "subscription_ttl", "idle_timeout", "recovery_timeout"):
+        value = _number(data, key)
+        if value is not None:
+            setattr(settings, key, value)
+    return JSONResponse(asdict(settings))
+
+
+@_handles_bad_requests
+async def push_drop(request: Request) -> Response:
+    """`{"recoverable": true}`: close every push socket now; with `false` no reconnect can recover."""
+    data = await _body(request)
+    recoverable = data.get("recoverable", True)
+    if not isinstance(recoverable, bool):
+        raise _BadRequest("'recoverable' must be true or false")
+    dropped = _push(request).drop_all(recoverable)
+    log.info("%d push connection(s) dropped (recoverable: %s)", dropped, recoverable)
+    return JSONResponse({"dropped": dropped})
+
+
+@_handles_bad_requests
+async def push_hold(request: Request) -> Response:
+    """`{"seconds": 2}`: notifications of the next `seconds` are held back, then sent in order."""
+    seconds = _number(await _body(request), "seconds")
+    if seconds is None:
+        raise _BadRequest("'seconds' is required")
+    _push(request).hold(seconds)
+    return JSONResponse({"seconds": seconds})
+
+
+@_handles_bad_requests
+async def push_duplicate(request: Request) -> Response:
+    """`{"count": 1}`: each of the next `count` notifications is sent twice, the very same message."""
+    hub = _push(request)
+    hub.duplicates = _count(await _body(request))
+    return JSONResponse({"count": hub.duplicates})
+
+
+@_handles_bad_requests
+async def push_reorder(request: Request) -> Response:
+    """`{"count": 1}`: `count` times, a telephony event is kept back until the next event of its session,
+    which is sent first (the two arrive swapped; one with no later event comes when its call's events end)."""
+    hub = _push(request)
+    hub.swaps = _count(await _body(request))
+    return JSONResponse({"count": hub.swaps})

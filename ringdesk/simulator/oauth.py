@@ -6,6 +6,9 @@ credentials), `OAU-153` (invalid client), `OAU-210`/`OAU-211`/`OAU-213` (token e
 choice: `OAU-113` for an unknown, used or expired authorization code, `OAU-114` for a failed PKCE check and
 `OAU-124` for a bad JWT assertion.
 
+`POST /restapi/oauth/wstoken` (the push gateway's token) is here too, as the platform files it under OAuth;
+unlike the rest it is an API call with a bearer token, rate group Auth and app permission `WebSocket`.
+
 Client authentication: a public app sends `client_id` in the body, or HTTP Basic with an empty secret (as
 the official SDKs do); a confidential app must send HTTP Basic with its secret. Every failed code exchange
 consumes the code, so a verifier cannot be guessed by retrying; presenting a used code also revokes the
@@ -24,18 +27,16 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ringdesk.simulator.app import RequestContext, api_endpoint
+from ringdesk.simulator.push import WS_PATH
 from ringdesk.simulator.responses import api_error, oauth_error
 from ringdesk.simulator.scenario import ClientApp, User
 from ringdesk.simulator.state import AuthCode, OAuthSession, subject_of
-
-if TYPE_CHECKING:
-    from ringdesk.simulator.app import RequestContext
 
 log = logging.getLogger("ringdesk.simulator")
 
@@ -520,6 +521,23 @@ async def revoke(request: Request) -> Response:
     if ctx.rate is not None:
         response.headers.update(ctx.rate.headers())
     return response
+
+
+# --- WebSocket token -----------------------------------------------------------------------------------
+
+
+@api_endpoint("Auth", "WebSocket")
+async def wstoken(request: Request, ctx: RequestContext) -> Response:
+    """A short-lived, single-use token for one push connection of the caller's OAuth session.
+
+    Shaped as WsTokenResponse. The token belongs to that session: revoking the session closes the
+    connections it opened.
+    """
+    assert ctx.session is not None
+    value, ttl = ctx.sim.push.issue_token(ctx.session.id, ctx.session.owner, ctx.session.client_id)
+    scheme, _, host = ctx.base_url.partition("://")
+    uri = f"{'wss' if scheme == 'https' else 'ws'}://{host}{WS_PATH}"
+    return JSONResponse({"ws_access_token": value, "uri": uri, "expires_in": ttl})
 
 
 # --- helpers --------------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ class Simulator:
             # Longer than the client's own 5 s: with equal times, a request sent just as the
             # server closes an idle connection meets a closed socket ("Server disconnected").
             timeout_keep_alive=75,
-            ws="none",
+            ws="websockets-sansio",  # the push gateway (`push.WS_PATH`)
         )
         server = _Server(config)
         self._server = server

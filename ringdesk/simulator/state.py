@@ -1,7 +1,7 @@
-"""Everything the simulator remembers between requests: sessions, calls, faults, limits, the request log.
+"""Everything the simulator remembers between requests: sessions, calls, push, faults, limits, the log.
 
-All of it lives on the server's event loop and is only touched from there (requests and `/_sim/` control
-calls), so nothing here needs a lock.
+All of it lives on the server's event loop and is only touched from there (requests, push sockets, the
+watchers of calls that push their events, and `/_sim/` control calls), so nothing here needs a lock.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ringdesk.simulator.calls import CallBook
+from ringdesk.simulator.push import PushHub
 from ringdesk.simulator.ratelimit import RateLimiter
 from ringdesk.simulator.scenario import Scenario, User
 
@@ -72,10 +73,14 @@ class OAuthSession:
 
 
 class OAuthStore:
-    """Authorization codes and sessions. A session holds exactly one live access and refresh token."""
+    """Authorization codes and sessions. A session holds exactly one live access and refresh token.
+
+    `on_revoke` hears of every session that ends (its push sockets close with it).
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self.on_revoke: Callable[[OAuthSession], None] | None = None
         self.codes: dict[str, AuthCode] = {}
         self.sessions: dict[str, OAuthSession] = {}
         self._by_access: dict[str, str] = {}
@@ -130,6 +135,8 @@ class OAuthStore:
     def revoke(self, session: OAuthSession) -> None:
         self._forget_tokens(session)
         self.sessions.pop(session.id, None)
+        if self.on_revoke is not None:
+            self.on_revoke(session)
 
     def by_access(self, token: str) -> OAuthSession | None:
         session_id = self._by_access.get(token)
@@ -334,11 +341,16 @@ class SimState:
     calls: CallBook = field(default_factory=CallBook)
     faults: FaultBook = field(default_factory=FaultBook)
     log: RequestLog = field(default_factory=RequestLog)
+    push: PushHub = field(default_factory=PushHub)
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.original = copy.deepcopy(self.scenario)
         self.limiter = RateLimiter(self.scenario.rate_limits)
+        self.calls.on_change = self.push.call_changed
+        self.calls.name_of = lambda owner: user.name if (user := self.user(owner)) else ""
+        self.push.presence_of = self.presence
+        self.oauth.on_revoke = lambda session: self.push.end_oauth_session(session.id)
 
     def reset(self) -> None:
         """Back to the scenario as loaded: no sessions, calls, faults, counters or log."""
@@ -347,7 +359,31 @@ class SimState:
         self.oauth.reset()
         self.calls.reset()
         self.faults.reset()
+        self.push.reset()
         self.log.entries.clear()
 
     def user(self, extension_id: int) -> User | None:
         return self.scenario.user(extension_id)
+
+    def presence(self, extension_id: int) -> dict[str, Any]:
+        """The extension's detailed presence as a presence event carries it: statuses and active calls."""
+        now = self.calls.now()
+        entries = [e for c in self.calls.active_for(extension_id) if (e := c.presence_entry(now)) is not None]
+        if any(e["telephonyStatus"] == "CallConnected" for e in entries):
+            telephony = "CallConnected"
+        elif entries:
+            telephony = "Ringing"
+        else:
+            telephony = "NoCall"
+        return {
+            "telephonyStatus": telephony,
+            "activeCalls": entries,
+            "presenceStatus": "Busy" if entries else "Available",
+            "userStatus": "Available",
+            "dndStatus": "TakeAllCalls",
+            "meetingStatus": "Disconnected",
+            "allowSeeMyPresence": True,
+            "ringOnMonitoredCall": False,
+            "pickUpCallsOnHold": False,
+            "totalActiveCalls": len(entries),
+        }

@@ -5,7 +5,9 @@
 RingDesk's own core places the calls: the connection the app builds (platform client, session
 with its tokens in the real keyring, call service) and a real SQLite history in a temporary
 folder. About `--fault-rate` of all platform requests fail, spread over the faults in `FAULTS`,
-and the access token is expired now and then. Afterwards every history row is checked against
+and the access token is expired now and then. Calls are followed by push, as the app does, and in
+a second run by polling alone (an app without the WebSocket permission), which the faults hit
+hardest; the push gateway's own socket is not faulted. Afterwards every history row is checked against
 the simulator's own account of each call, and the soak prints:
 
 - crashes: exceptions that are not RingDesk's own errors, and errors logged (must be 0);
@@ -283,6 +285,7 @@ async def soak(
     expiry_rate: float,
     seed: int,
     history_path: Path,
+    push: bool,
 ) -> dict[str, Any]:
     tally = Tally()
     errors = ErrorLog()
@@ -294,6 +297,10 @@ async def soak(
         control.set_timings(**TIMINGS)
         limit = 100_000
         control.set_rate_limits({"Light": limit, "Medium": limit, "Heavy": limit, "Auth": limit})
+        if not push:
+            # As for an app without the WebSocket permission: every status comes from polling.
+            permissions = [p for p in info["clients"][0]["permissions"] if p != "WebSocket"]
+            control.set_app_permissions(CLIENT_ID, permissions)
         history = await CallHistory.open(history_path)
         connection = await connect(server_url, history, tally)
         try:
@@ -402,7 +409,8 @@ def judge(tally: Tally, records: list[CallRecord], truth: list[dict[str, Any]]) 
             wrong.append(f"call {index}: row left {record.state.value}")
         elif said != "unknown" and (said == "connected") != connected:
             wrong.append(
-                f"call {index}: row says {said} ({record.outcome!r}), the platform says "
+                f"call {index}: row says {said} ({record.outcome!r}; legs {record.caller_status} / "
+                f"{record.callee_status}), the platform says "
                 f"{'connected' if connected else 'not connected'} ({[c['phase'] for c in calls]})"
             )
         elif said == "connected" and record.duration is not None:
@@ -436,11 +444,14 @@ def workspace() -> Iterator[Path]:
         yield Path(folder)
 
 
-def run(calls: int, lanes: int, fault_rate: float, expiry_rate: float, seed: int) -> dict[str, Any]:
+def run(
+    calls: int, lanes: int, fault_rate: float, expiry_rate: float, seed: int, *, push: bool
+) -> dict[str, Any]:
     """The whole soak: a simulator process of its own, a history in a temporary folder."""
     with workspace() as root, simulator(root / "simulator") as server_url:
         history = root / "history.sqlite3"
-        return asyncio.run(soak(server_url, calls, lanes, fault_rate, expiry_rate, seed, history))
+        result = asyncio.run(soak(server_url, calls, lanes, fault_rate, expiry_rate, seed, history, push))
+        return {"status_by": "push" if push else "polling", **result}
 
 
 def table(result: dict[str, Any]) -> list[tuple[str, str]]:
@@ -489,7 +500,7 @@ def _claims(claims: dict[str, int]) -> str:
 def print_report(result: dict[str, Any]) -> None:
     rows = table(result)
     width = max(len(label) for label, _ in rows)
-    print("\nSoak: calls under faults (tests/bench/soak.py)")
+    print(f"\nSoak: calls under faults, status by {result['status_by']} (tests/bench/soak.py)")
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
     print("  faults tried: " + "; ".join(result["faults_tried"]))
@@ -512,10 +523,18 @@ def main() -> None:
         help="share of calls before which the access token expires (default 0.05)",
     )
     parser.add_argument("--seed", type=int, default=1, help="dice for faults and outcomes (default 1)")
+    parser.add_argument(
+        "--status",
+        choices=("push", "polling", "both"),
+        default="both",
+        help="how calls are followed: push as the app does, polling as without push, or both runs",
+    )
     args = parser.parse_args()
-    result = run(args.calls, args.lanes, args.fault_rate, args.expiry_rate, args.seed)
-    print_report(result)
-    bad = result["crashes"] + result["rows_wrong_or_missing"] + result["duplicate_posts"]
+    bad = 0
+    for push in {"push": (True,), "polling": (False,), "both": (True, False)}[args.status]:
+        result = run(args.calls, args.lanes, args.fault_rate, args.expiry_rate, args.seed, push=push)
+        print_report(result)
+        bad += result["crashes"] + result["rows_wrong_or_missing"] + result["duplicate_posts"]
     sys.exit(1 if bad else 0)
 
 

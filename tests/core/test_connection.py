@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pytest
 from keyring.backends import fail
 
+from ringdesk.calls import Phase
 from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
 from ringdesk.connection import AccountLoader, Connection, Connector, NotSetUp, NotSignedIn, StartUpSignIn
+from ringdesk.numbers import DialTarget
 from ringdesk.platforms.base import Identity, PlatformKind
+from ringdesk.simulator import SimulatorControl
 from ringdesk.storage.history import CallHistory
 from tests.conftest import fast_scenario
-from tests.fakes import MemoryKeyring
+from tests.fakes import MemoryKeyring, until
 
 SIMULATOR = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
 
@@ -102,6 +106,42 @@ async def test_start_up_with_a_stored_jwt_signs_in_without_a_question(connector:
     assert connection.can_hang_up(), "the demo app holds the Call Control permission"
     phones = await connection.account_phones()
     assert phones.home_country == "US" and len(phones.phones) == 5
+    await connection.aclose()
+
+
+async def test_push_runs_while_signed_in_through_a_token_refresh_and_stops_at_sign_out(
+    connector: Connector,
+) -> None:
+    connection = await connect(connector, replace(SIMULATOR, login_method=LoginMethod.JWT))
+    assert connector.simulator is not None
+    feed = connection.platform.call_feed
+    assert feed is not None and not feed.live, "no push before sign-in"
+    jwt = connector.simulator.scenario.account.users[0].jwt_credential or ""
+    await connection.session.sign_in_with_jwt(jwt, remember=False)
+    await until(lambda: feed.live, 10, "push to be live")
+
+    with SimulatorControl(connector.simulator.base_url) as control:
+        control.set_timings(caller_ring=0.1, callee_ring=0.1, talk=30.0)
+        control.expire_tokens("access")  # the socket lives on; the next REST request renews the token
+        assert connection.calls is not None
+        phone = (await connection.account_phones()).phones[0]
+        target = DialTarget(
+            e164="+14155550199", display="+1 415-555-0199", region_code="US", region_name="US"
+        )
+        call = await connection.calls.place(
+            target, from_=phone, from_label=None, caller_id=None, play_prompt=False
+        )
+        await until(lambda: call.state.phase is Phase.CONNECTED, 10, "the call to connect by push")
+        await call.cancel()  # hang up: the session the events named
+        assert (await call.wait_finished()).phase is Phase.ENDED
+        assert connection.session.refresh_count == 1
+        assert not [r for r in control.requests() if r["method"] == "GET" and "/ring-out/" in r["path"]]
+
+        await connection.session.sign_out()
+        await until(lambda: control.push_info()["open"] == 0 and not feed.live, 10, "push to stop")
+        connects = control.push_info()["connections"]
+        await asyncio.sleep(1.5)  # longer than the first back-off: nothing tries to connect again
+        assert control.push_info()["connections"] == connects
     await connection.aclose()
 
 

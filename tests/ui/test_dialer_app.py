@@ -322,6 +322,11 @@ async def test_every_failure_outcome_shows_its_sentence_and_is_in_the_history(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
 ) -> None:
     sim_control.set_timings(caller_ring=0.3, callee_ring=0.3, talk=1.0, gone_after=1.0)
+    # RingOut's own status words, so by polling: push speaks in telephony reasons (tests/core/calls).
+    demo_app = sim_control.info()["clients"][0]
+    sim_control.set_app_permissions(
+        demo_app["clientId"], [p for p in demo_app["permissions"] if p != "WebSocket"]
+    )
     cases = [("callee", s) for s in CALLEE_FAILURES] + [("caller", s) for s in CALLER_FAILURES]
     sim_control.set_rate_limits({"Light": 5000, "Heavy": 10 * len(cases)}, reset_counters=True)
     store_choice(jwt_settings)

@@ -74,6 +74,7 @@ from ringdesk.platforms.ringcentral.models import (
     PhoneNumber,
     Presence,
     RingOutStatus,
+    WsToken,
 )
 from ringdesk.platforms.ringcentral.ratelimit import RateLimitLedger
 
@@ -328,6 +329,11 @@ class PlatformClient:
 
     async def list_devices(self) -> list[Device]:
         return await self._list_all(ENDPOINTS["devices"], Device.from_json)
+
+    async def get_ws_token(self) -> WsToken:
+        """A token to open the push gateway's WebSocket with, and the gateway's address."""
+        response = await self._send(ENDPOINTS["ws_token"])
+        return self._parse(response, WsToken.from_json)
 
     async def get_presence(self, detailed: bool = True) -> Presence:
         params = {"detailedTelephonyState": "true"} if detailed else None

@@ -53,6 +53,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     for e in (
         Endpoint("token", "POST", "/restapi/oauth/token", RateGroup.AUTH, False, False, True),
         Endpoint("revoke", "POST", "/restapi/oauth/revoke", RateGroup.AUTH, False, False, True),
+        # The push gateway's token: bearer-authenticated, Auth group, and never re-sent on its own
+        # (the push client's own back-off decides when to ask again).
+        Endpoint("ws_token", "POST", "/restapi/oauth/wstoken", RateGroup.AUTH, False),
         Endpoint("extension", "GET", _EXT, RateGroup.LIGHT, True),
         Endpoint("forwarding_numbers", "GET", f"{_EXT}/forwarding-number", RateGroup.LIGHT, True),
         Endpoint("phone_numbers", "GET", f"{_EXT}/phone-number", RateGroup.LIGHT, True),

@@ -47,6 +47,8 @@ __all__ = [
     "Presence",
     "RingOutStatus",
     "ServiceFeature",
+    "TelephonyEvent",
+    "WsToken",
 ]
 
 
@@ -442,3 +444,58 @@ def _status_in(status: str | None, values: tuple[str, ...]) -> bool:
         return False
     folded = status.casefold()
     return any(folded == value.casefold() for value in values)
+
+
+@dataclass(frozen=True, slots=True)
+class WsToken:
+    """`POST /restapi/oauth/wstoken`: where the push gateway is, and the short-lived token to enter."""
+
+    token: str
+    uri: str
+    expires_in: int
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        obj = read_object(data, "WebSocket token")
+        # The description makes `uri` optional; the gateway's address differs per platform, so a
+        # token without one is of no use.
+        uri = read_required_str(obj, "uri", "WebSocket token")
+        if not uri.startswith(("wss://", "ws://")):
+            raise MalformedResponse(
+                detail=f"the push gateway address is not a WebSocket address: {uri[:80]!r}"
+            )
+        return cls(
+            token=read_required_str(obj, "ws_access_token", "WebSocket token"),
+            uri=uri,
+            expires_in=read_opt_int(obj, "expires_in", "WebSocket token") or 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TelephonyEvent:
+    """The body of a telephony-session notification: the parties that changed, in one session.
+
+    `sequence` orders the notifications of one session (they may arrive out of order or twice).
+    """
+
+    session_id: str
+    sequence: int
+    origin_type: str | None = None
+    event_time: str | None = None
+    parties: tuple[CallParty, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        obj = read_object(data, "telephony event")
+        origin = read_opt_object(obj, "origin", "telephony event")
+        return cls(
+            session_id=_read_required_path_id(obj, "telephonySessionId", "telephony event"),
+            sequence=read_opt_int(obj, "sequence", "telephony event") or 0,
+            origin_type=read_opt_str(origin, "type", "telephony event origin") if origin else None,
+            event_time=read_opt_str(obj, "eventTime", "telephony event"),
+            parties=tuple(CallParty.from_json(p) for p in read_opt_list(obj, "parties", "telephony event")),
+        )
+
+    @property
+    def is_ringout(self) -> bool:
+        return (self.origin_type or "").lower() == "ringout"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ringdesk.errors import ApiError, InvalidRequest, RingDeskError
-from ringdesk.numbers import digits_of
+from ringdesk.numbers import digits_of, same_number
 from ringdesk.platforms.base import (
     AccountPhones,
     Action,
@@ -20,6 +20,7 @@ from ringdesk.platforms.base import (
     Budget,
     CallAlreadyConnected,
     CallerId,
+    CallFeed,
     CallHandle,
     CallNotFound,
     CallProgress,
@@ -33,6 +34,7 @@ from ringdesk.platforms.base import (
 from ringdesk.platforms.oauth import TokenSet
 from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.platforms.ringcentral.codes import error_code_sentence, ringout_create_error_sentence
+from ringdesk.platforms.ringcentral.live_calls import RingOutFeed
 from ringdesk.platforms.ringcentral.models import (
     ActiveCall,
     CallLogRecord,
@@ -100,6 +102,8 @@ class RingCentralPlatform:
 
     def __init__(self, client: PlatformClient) -> None:
         self.client = client
+        self.feed = RingOutFeed(client)
+        """Telephony-session events over the push gateway; the connection starts it after sign-in."""
 
     # ------------------------------------------------------------------ sign-in (OAuthPlatform)
 
@@ -180,7 +184,7 @@ class RingCentralPlatform:
         for record in records:
             if "ringout" not in (record.action or "").replace(" ", "").casefold():
                 continue
-            if not _same_number(digits_of(record.to_number), wanted):
+            if not same_number(digits_of(record.to_number), wanted):
                 continue
             offset = _offset_from(record.start_time, call.placed_at)
             if offset is None or offset > _SESSION_MATCH_WINDOW:
@@ -199,7 +203,9 @@ class RingCentralPlatform:
             raise
 
     async def hang_up(self, call: CallHandle) -> None:
-        session_id = await self._find_session(call)
+        # The session the call's own events named, when push found them; otherwise a guess
+        # from presence by numbers and time.
+        session_id = self.feed.sessions.session_of(call.call_id) or await self._find_session(call)
         if session_id is None:
             raise CallNotFound()
         await self.client.hang_up(session_id)
@@ -231,6 +237,10 @@ class RingCentralPlatform:
 
     # ------------------------------------------------------------------ budgets and errors
 
+    @property
+    def call_feed(self) -> CallFeed:
+        return self.feed
+
     def budget(self, action: Action) -> Budget:
         group = self.client.group_of(_OPERATIONS[action])
         state = self.client.ledger.state(group)
@@ -246,6 +256,7 @@ class RingCentralPlatform:
         return error_code_sentence(error_code)
 
     async def aclose(self) -> None:
+        await self.feed.aclose()
         await self.client.aclose()
 
 
@@ -279,18 +290,11 @@ def _ringout_from(from_: Phone | str) -> ForwardingNumber | str:
     return from_
 
 
-def _same_number(a: str, b: str) -> bool:
-    # Presence may show a national form; the last ten digits identify a number well enough here.
-    if not a or not b:
-        return False
-    return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
-
-
 def _number_rank(active: ActiveCall, destination: str, own: str) -> int | None:
     ends = [digits_of(active.to_number), digits_of(active.from_number)]
-    if any(_same_number(end, destination) for end in ends):
+    if any(same_number(end, destination) for end in ends):
         return 0
-    if any(_same_number(end, own) for end in ends):
+    if any(same_number(end, own) for end in ends):
         return 1
     return None
 

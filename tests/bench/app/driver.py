@@ -101,6 +101,12 @@ class Driver:
             self.click(self.dialer.status_view.action_button)
         await self.until(self.on_pad, "the dial pad")
 
+    def push_live(self) -> bool:
+        """Whether the platform's events are flowing to the app now."""
+        connection = self.app.connection
+        feed = connection.platform.call_feed if connection is not None else None
+        return feed is not None and feed.live
+
     def poll_interval(self) -> float:
         return float(self.app.options.call_poll_interval)
 

@@ -23,7 +23,15 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QLabel
 
 from ringdesk.simulator import SimulatorControl
-from tests.bench.app.process import app_env, log_lines, proc_status_mib, stop_process, write_settings
+from ringdesk.simulator.scenario import ClientApp
+from tests.bench.app.process import (
+    CLIENT_ID,
+    app_env,
+    log_lines,
+    proc_status_mib,
+    stop_process,
+    write_settings,
+)
 from tests.bench.app.x11 import XScreen
 from tests.bench.platform import percentile
 
@@ -216,12 +224,23 @@ def _request_kind(entry: dict[str, Any]) -> str:
 
 
 async def calls_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
-    """Figures 2, 3, 4 and 7: calls at the app's default poll interval, one after the other.
+    """Figures 2, 3, 4 and 7: calls one after the other, followed by push as the app does by default.
 
     Each call connects at a random moment 0.2-2.2 s after the simulator received it and ends at
     a random moment 2.7-4.7 s after, so both changes fall at a random point of a poll interval
-    (the first poll comes 2.5 s after the POST is answered, the second 2.5 s later).
+    (the first poll comes 2.5 s after the POST is answered, the second 2.5 s later) when the calls
+    are polled (`calls_polling_part`).
     """
+    await driver.until(driver.push_live, "push to be live", within=15)
+    return {"push": True, **await _calls(driver, options)}
+
+
+async def calls_polling_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
+    """The same calls for an app the platform sends no events (it lacks the WebSocket permission)."""
+    return {"push": driver.push_live(), **await _calls(driver, options)}
+
+
+async def _calls(driver: Driver, options: PartOptions) -> dict[str, Any]:
     rng = random.Random(options.seed)
     dialer = driver.dialer
     paints = HeadlinePaints(dialer.status_view.headline)
@@ -357,12 +376,21 @@ async def memory_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
     }
 
 
-PARTS = {"calls": calls_part, "burst": burst_part, "memory": memory_part}
+PARTS = {
+    "calls": calls_part,
+    "calls_polling": calls_polling_part,
+    "burst": burst_part,
+    "memory": memory_part,
+}
+_APP_PERMISSIONS = ClientApp(CLIENT_ID, "RingDesk").permissions
 
 
 def prepare_simulator(control: SimulatorControl, part: str) -> None:
-    """Limits and call timings for a part, set before the app starts (it learns limits from headers)."""
-    if part == "calls":
+    """Limits, call timings and the app's permissions for a part, set before the app starts (it
+    learns limits from headers)."""
+    without_push = [p for p in _APP_PERMISSIONS if p != "WebSocket"]
+    control.set_app_permissions(CLIENT_ID, without_push if part == "calls_polling" else _APP_PERMISSIONS)
+    if part in ("calls", "calls_polling"):
         # One call every ~5 s is 12 a minute: past the Heavy limit, which this part does not measure.
         control.set_rate_limits({**REAL_LIMITS, "Heavy": RAISED}, window=60, penalty=60, reset_counters=True)
     elif part == "burst":

@@ -267,6 +267,11 @@ class ScriptedPlatform:
             raise CallNotFound()
         scripted.end()
 
+    @property
+    def call_feed(self) -> None:
+        """A platform without push: calls are polled."""
+        return None
+
     # ------------------------------------------------------------------ budgets and errors
 
     def budget(self, action: Action) -> Budget:

@@ -207,6 +207,33 @@ async def test_a_cancel_whose_answer_was_lost_after_the_call_connected_takes_the
     assert [c["phase"] for c in roomy.calls()] == ["Finished"]
 
 
+async def test_a_slow_cancel_that_met_a_finished_call_is_not_a_cancel(
+    roomy: SimulatorControl, make_service: Factory, history: OrderedHistory
+) -> None:
+    """The platform answers a cancel of an ended RingOut with the same 204 as a real cancel."""
+    roomy.set_timings(talk=1.0, gone_after=30.0)
+    roomy.fail_next(RING_OUT_GETS, method="GET", status=500, count=1_000)
+    call = await place(make_service())
+    roomy.add_fault("delay", path="*/ring-out/*", method="DELETE", seconds=2.5)
+    await call.cancel()  # reaches the platform after the call connected and ended
+    final = await call.wait_finished()
+
+    assert (final.phase, final.outcome) == (Phase.ENDED, "The call ended.")
+    assert (await history.row(call.record_id))["duration"] == 1.0
+    assert [c["phase"] for c in roomy.calls()] == ["Finished"]
+
+
+async def test_a_quick_cancel_costs_no_call_log_request(
+    roomy: SimulatorControl, make_service: Factory, watch: Callable[..., Watcher]
+) -> None:
+    roomy.set_timings(caller_ring=5.0)
+    call = await place(make_service())
+    await watch(call).phase(Phase.CALLING_YOU)
+    await call.cancel()
+    assert (await call.wait_finished()).phase is Phase.CANCELLED
+    assert not requests_to(roomy, "GET", CALL_LOG)
+
+
 def test_trouble_back_off_stays_below_the_retention_of_a_finished_call(
     make_client: Callable[..., PlatformClient],
 ) -> None:

@@ -230,3 +230,20 @@ async def test_control_api_refuses_non_loopback_clients(client: tuple[str, int],
     async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
         assert (await http.get("/_sim/")).status_code == status
         assert (await http.post("/_sim/reset")).status_code == status
+
+
+def test_app_permissions_change_at_once_and_reset_restores_them(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    access = sim_login()["access_token"]
+    wstoken = sim.base_url + "/restapi/oauth/wstoken"
+    headers = {"Authorization": f"Bearer {access}"}
+    assert http.post(wstoken, headers=headers).status_code == 200
+    sim_control.set_app_permissions("ringdesk-demo", ["ReadAccounts", "RingOut"])
+    refused = http.post(wstoken, headers=headers)
+    assert (refused.status_code, error_code(refused)) == (403, "CMN-401")
+    sim_control.reset()
+    access = sim_login()["access_token"]
+    assert http.post(wstoken, headers={"Authorization": f"Bearer {access}"}).status_code == 200
+    bad = http.post(sim.base_url + "/_sim/app-permissions", json={"clientId": "nobody", "permissions": []})
+    assert bad.status_code == 400

@@ -65,8 +65,22 @@ def test_session_follows_the_call(sim: Simulator, sim_control: SimulatorControl)
     assert body["id"] == session_id
     assert body["origin"] == {"type": "RingOut"}
     assert {p["ringOutRole"] for p in body["parties"]} == {"Initiator", "Target"}
+    # A RingOut is two inbound legs: the operator's own phone rings first, showing the destination, then
+    # the destination rings from the caller ID under the operator's name; only the first is the operator's.
+    initiator = next(p for p in body["parties"] if p["ringOutRole"] == "Initiator")
     target = next(p for p in body["parties"] if p["ringOutRole"] == "Target")
+    user = sim.scenario.account.users[0]
+    assert initiator["direction"] == target["direction"] == "Inbound"
+    assert initiator["extensionId"] == str(user.extension_id)
+    assert initiator["owner"] == {
+        "accountId": str(sim.scenario.account.id),
+        "extensionId": str(user.extension_id),
+    }
+    assert initiator["to"] == {"phoneNumber": "+16505550111"}
+    assert initiator["from"] == {"phoneNumber": "+14155550123"}
     assert target["to"]["phoneNumber"] == "+14155550123"
+    assert target["from"]["name"] == user.name
+    assert not {"extensionId", "accountId", "owner"} & set(target)
     assert codes(body) in (
         {"Initiator": "Proceeding", "Target": "Setup"},
         {"Initiator": "Answered", "Target": "Setup"},
