@@ -350,27 +350,14 @@ async def read_presence(request: Request, ctx: RequestContext) -> Response:
     user = _resolve(request, ctx)
     if isinstance(user, Response):
         return user
-    calls = ctx.sim.calls
-    now = calls.now()
-    entries = [e for c in calls.active_for(user.extension_id) if (e := c.presence_entry(now)) is not None]
-    if any(e["telephonyStatus"] == "CallConnected" for e in entries):
-        telephony = "CallConnected"
-    elif entries:
-        telephony = "Ringing"
-    else:
-        telephony = "NoCall"
-    base = ctx.base_url
+    # The same statuses a presence event carries; active calls only with the detailed state.
+    presence = ctx.sim.presence(user.extension_id)
+    entries = presence.pop("activeCalls")
+    presence.pop("totalActiveCalls")
     body: dict[str, Any] = {
-        "uri": f"{base}{_extension_path(ctx, user)}/presence",
+        "uri": f"{ctx.base_url}{_extension_path(ctx, user)}/presence",
         "extension": _extension_reference(ctx, user),
-        "presenceStatus": "Busy" if entries else "Available",
-        "telephonyStatus": telephony,
-        "userStatus": "Available",
-        "dndStatus": "TakeAllCalls",
-        "meetingStatus": "Disconnected",
-        "allowSeeMyPresence": True,
-        "ringOnMonitoredCall": False,
-        "pickUpCallsOnHold": False,
+        **presence,
     }
     if request.query_params.get("detailedTelephonyState", "").lower() == "true":
         body["activeCalls"] = entries

@@ -133,63 +133,39 @@ class Call:
         return self._natural_state(now)
 
     def _natural_state(self, now: float) -> CallState:
-        t = self.timings
-        answered = self.created + t.caller_ring
-        if now < answered:
-            return CallState(Phase.CALLER_RINGING, None)
-        if self.outcome is not None and self.outcome.leg == "caller":
-            return CallState(Phase.FAILED, answered)
-        dialled = answered
-        if self.play_prompt:
-            press = self.pressed_at
-            if press is None and t.auto_press_after is not None:
-                press = answered + t.auto_press_after
-            timeout = answered + t.prompt_timeout
-            if press is None or press >= timeout:
-                if now < timeout:
-                    return CallState(Phase.WAITING_FOR_PRESS, None)
-                return CallState(Phase.PROMPT_TIMEOUT, timeout)
-            if now < press:
-                return CallState(Phase.WAITING_FOR_PRESS, None)
-            dialled = press
-        connected = dialled + t.callee_ring
-        if now < connected:
-            return CallState(Phase.CALLEE_RINGING, None)
-        if self.outcome is not None and self.outcome.leg == "callee":
-            return CallState(Phase.FAILED, connected)
-        finished = connected + t.talk
-        if now < finished:
-            return CallState(Phase.CONNECTED, None)
-        return CallState(Phase.FINISHED, finished)
+        timeline = self._timeline()
+        started, phase = next((step for step in reversed(timeline) if step[0] <= now), timeline[0])
+        return CallState(phase, started if phase.ended else None)
 
     def next_change(self, now: float) -> float | None:
         """When the clock alone changes this call's phase next (monotonic clock); None once nothing will."""
         if self.manual_end is not None:
             return self.manual_end[0] if now < self.manual_end[0] else None
-        return min((moment for moment in self._phase_boundaries() if moment > now), default=None)
+        return next((started for started, _ in self._timeline() if started > now), None)
 
-    def _phase_boundaries(self) -> list[float]:
-        # The instants at which `_natural_state` changes its answer, in the order it checks them.
+    def _timeline(self) -> list[tuple[float, Phase]]:
+        """The call's natural course, manual ends aside: (from when, phase), in order; the first step
+        starts at creation, and an ended phase starts when the call ended."""
         t = self.timings
         answered = self.created + t.caller_ring
-        moments = [answered]
+        steps = [(self.created, Phase.CALLER_RINGING)]
         if self.outcome is not None and self.outcome.leg == "caller":
-            return moments
+            return [*steps, (answered, Phase.FAILED)]
         dialled = answered
         if self.play_prompt:
             press = self.pressed_at
             if press is None and t.auto_press_after is not None:
                 press = answered + t.auto_press_after
             timeout = answered + t.prompt_timeout
+            steps.append((answered, Phase.WAITING_FOR_PRESS))
             if press is None or press >= timeout:
-                return [*moments, timeout]
+                return [*steps, (timeout, Phase.PROMPT_TIMEOUT)]
             dialled = press
-            moments.append(press)
         connected = dialled + t.callee_ring
-        moments.append(connected)
+        steps.append((dialled, Phase.CALLEE_RINGING))
         if self.outcome is not None and self.outcome.leg == "callee":
-            return moments
-        return [*moments, connected + t.talk]
+            return [*steps, (connected, Phase.FAILED)]
+        return [*steps, (connected, Phase.CONNECTED), (connected + t.talk, Phase.FINISHED)]
 
     def gone(self, now: float) -> bool:
         state = self.state(now)
@@ -326,20 +302,7 @@ class Call:
 
     def connected_since(self) -> float | None:
         """When the destination answered (monotonic clock), None if it never does; manual ends aside."""
-        t = self.timings
-        dialled = self.created + t.caller_ring
-        if self.outcome is not None and self.outcome.leg == "caller":
-            return None
-        if self.play_prompt:
-            press = self.pressed_at
-            if press is None and t.auto_press_after is not None:
-                press = dialled + t.auto_press_after
-            if press is None or press >= dialled + t.prompt_timeout:
-                return None
-            dialled = press
-        if self.outcome is not None and self.outcome.leg == "callee":
-            return None
-        return dialled + t.callee_ring
+        return next((started for started, phase in self._timeline() if phase is Phase.CONNECTED), None)
 
     def call_log_record(self, base_url: str, now: float) -> dict[str, Any] | None:
         """The call-log record of this RingOut, or None while it has not ended.
