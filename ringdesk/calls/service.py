@@ -731,8 +731,8 @@ class Call:
         if self._service._clock() - asked_at > SLOW_CANCEL:
             # The platform also answers a cancel of a call that has ended with "done": one that
             # took this long (re-sent, or a slow network) may have met a call that connected and
-            # ended meanwhile. The record tells; without one, it was most likely cancelled.
-            await self._settle_by_record(seen_end=self._next(None, gone=True))
+            # ended meanwhile. The record tells; without one, nobody can.
+            await self._settle_by_record(seen_end=None)
             return
         self._advance(None, gone=True)
 

@@ -409,7 +409,8 @@ def judge(tally: Tally, records: list[CallRecord], truth: list[dict[str, Any]]) 
             wrong.append(f"call {index}: row left {record.state.value}")
         elif said != "unknown" and (said == "connected") != connected:
             wrong.append(
-                f"call {index}: row says {said} ({record.outcome!r}; legs {record.caller_status} / "
+                f"call {index} ({record.call_id}): row says {said} ({record.outcome!r}; legs "
+                f"{record.caller_status} / "
                 f"{record.callee_status}), the platform says "
                 f"{'connected' if connected else 'not connected'} ({[c['phase'] for c in calls]})"
             )

@@ -199,6 +199,9 @@ class RingOutSessions:
         def stop() -> None:
             if self._watches.get(call.call_id) is watch:
                 del self._watches[call.call_id]
+            if watch.session_id is not None:
+                # Its call is settled: later events of it change nothing anyone follows.
+                self._sessions.pop(watch.session_id, None)
 
         return stop
 

@@ -223,6 +223,19 @@ async def test_a_slow_cancel_that_met_a_finished_call_is_not_a_cancel(
     assert [c["phase"] for c in roomy.calls()] == ["Finished"]
 
 
+async def test_a_slow_cancel_without_a_record_does_not_claim_a_cancel(
+    roomy: SimulatorControl, make_service: Factory
+) -> None:
+    roomy.set_timings(talk=1.0, gone_after=30.0)
+    roomy.fail_next(RING_OUT_GETS, method="GET", status=500, count=1_000)
+    roomy.fail_next("*/call-log", method="GET", status=500, count=1_000)
+    call = await place(make_service())
+    roomy.add_fault("delay", path="*/ring-out/*", method="DELETE", seconds=2.5)
+    await call.cancel()
+    final = await call.wait_finished()
+    assert (final.phase, final.outcome) == (Phase.ENDED, OUTCOME_UNKNOWN)
+
+
 async def test_a_quick_cancel_costs_no_call_log_request(
     roomy: SimulatorControl, make_service: Factory, watch: Callable[..., Watcher]
 ) -> None:
