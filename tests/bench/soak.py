@@ -334,6 +334,7 @@ async def soak(
             # Let the last calls end on the platform too, so every simulated call has its final word.
             await asyncio.sleep(TIMINGS["talk"] + 1)
             truth = await asyncio.to_thread(control.calls)
+            pushed = (await asyncio.to_thread(control.push_info))["sent"] if push else []
             records = await history.search(limit=-1)
             tasks_left = sorted((Counter(running_tasks()) - Counter(tasks_before)).elements())
         finally:
@@ -341,7 +342,7 @@ async def soak(
             await connection.store.clear()
             await history.close()
             logging.getLogger().removeHandler(errors)
-    verdict = judge(tally, records, truth)
+    verdict = judge(tally, records, truth, pushed)
     return {
         "calls": calls,
         "lanes": lanes,
@@ -381,7 +382,28 @@ def claim(record: CallRecord) -> str:
     return "connected" if record.connected_at is not None else "not connected"
 
 
-def judge(tally: Tally, records: list[CallRecord], truth: list[dict[str, Any]]) -> dict[str, Any]:
+def event_trail(pushed: list[dict[str, Any]], session_id: str) -> str:
+    """The telephony events the gateway sent for one session, with their times: "Initiator Setup
+    +0.00 s, ...", so a wrong row of a call followed by push shows what the client could have known."""
+    trail: list[tuple[float, str]] = []
+    for entry in pushed:
+        meta, *rest = entry["message"]
+        body = rest[0].get("body", {}) if rest and isinstance(rest[0], dict) else {}
+        if meta.get("type") != "ServerNotification" or body.get("telephonySessionId") != session_id:
+            continue
+        for party in body.get("parties", []):
+            status = party.get("status", {})
+            words = " ".join(w for w in (status.get("code"), status.get("reason")) if w)
+            trail.append((entry["time"], f"{party.get('ringOutRole')} {words}"))
+    if not trail:
+        return "none sent" if pushed else "not followed by push"
+    first = trail[0][0]
+    return ", ".join(f"{what} +{when - first:.2f} s" for when, what in trail)
+
+
+def judge(
+    tally: Tally, records: list[CallRecord], truth: list[dict[str, Any]], pushed: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Every attempt's row against the simulator's own account of its call(s)."""
     rows: dict[str, list[CallRecord]] = {}
     for record in records:
@@ -413,6 +435,7 @@ def judge(tally: Tally, records: list[CallRecord], truth: list[dict[str, Any]]) 
                 f"{record.caller_status} / "
                 f"{record.callee_status}), the platform says "
                 f"{'connected' if connected else 'not connected'} ({[c['phase'] for c in calls]})"
+                + "".join(f"; events: {event_trail(pushed, c['telephonySessionId'])}" for c in calls)
             )
         elif said == "connected" and record.duration is not None:
             duration_errors.append(abs(record.duration - calls[0]["connectedFor"]))
