@@ -725,6 +725,9 @@ class Call:
         except NetworkError as exc:
             self._cancel_requested = exc.may_have_reached_server
             raise
+        except MalformedResponse:
+            # Something answered, so the cancel may have been done: the status will say.
+            raise
         except RingDeskError:
             self._cancel_requested = False
             raise

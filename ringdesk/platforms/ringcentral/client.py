@@ -392,7 +392,7 @@ class PlatformClient:
 
     async def cancel_ringout(self, ringout_id: str) -> None:
         """Cancel a RingOut that has not connected yet (after that, use `hang_up`)."""
-        await self._send(ENDPOINTS["ringout_cancel"], path_id=ringout_id)
+        self._expect_no_content(await self._send(ENDPOINTS["ringout_cancel"], path_id=ringout_id))
 
     async def get_telephony_session(self, telephony_session_id: str) -> CallSession:
         response = await self._send(ENDPOINTS["session_get"], path_id=telephony_session_id)
@@ -400,7 +400,7 @@ class PlatformClient:
 
     async def hang_up(self, telephony_session_id: str) -> None:
         """End a connected call through Call Control (needs the `CallControl` app permission)."""
-        await self._send(ENDPOINTS["session_delete"], path_id=telephony_session_id)
+        self._expect_no_content(await self._send(ENDPOINTS["session_delete"], path_id=telephony_session_id))
 
     # ------------------------------------------------------------------ request building
 
@@ -441,6 +441,13 @@ class PlatformClient:
         else:
             _log.warning("%s: stopped after %d pages", endpoint.name, _MAX_PAGES)
         return items
+
+    def _expect_no_content(self, response: httpx.Response) -> None:
+        """The platform answers these with 204 and no body; anything else it says must at least be
+        JSON. A body that is not is an answer nobody can trust, not a "done" (a gateway in front of
+        the platform may have sent it without the platform doing anything)."""
+        if response.status_code != 204 and response.content.strip():
+            self._parse(response, lambda data: data)
 
     def _parse(self, response: httpx.Response, parse: Callable[[object], T]) -> T:
         """Decode JSON and parse it; every failure becomes `MalformedResponse` with context."""

@@ -16,7 +16,7 @@ import pytest
 from ringdesk.calls import CallService, Phase
 from ringdesk.calls.service import DEFAULT_TROUBLE_BACKOFF_MAX, PollingStatusSource
 from ringdesk.calls.state import OUTCOME_UNKNOWN
-from ringdesk.errors import NetworkError
+from ringdesk.errors import MalformedResponse, NetworkError
 from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import SimulatorControl
@@ -234,6 +234,21 @@ async def test_a_slow_cancel_without_a_record_does_not_claim_a_cancel(
     await call.cancel()
     final = await call.wait_finished()
     assert (final.phase, final.outcome) == (Phase.ENDED, OUTCOME_UNKNOWN)
+
+
+async def test_a_malformed_answer_to_a_cancel_is_not_a_cancel(
+    roomy: SimulatorControl, make_service: Factory, watch: Callable[..., Watcher]
+) -> None:
+    """A gateway's broken 200 is not the platform's 204: the call goes on, and is recorded as it went."""
+    roomy.set_timings(caller_ring=1.0, talk=0.5)
+    call = await place(make_service())
+    await watch(call).phase(Phase.CALLING_YOU)
+    roomy.malform_next("*/ring-out/*", method="DELETE")
+    with pytest.raises(MalformedResponse):
+        await call.cancel()
+    final = await call.wait_finished()
+    assert final.phase is Phase.ENDED and final.connected_at is not None
+    assert [c["phase"] for c in roomy.calls()] == ["Finished"]
 
 
 async def test_a_quick_cancel_costs_no_call_log_request(
