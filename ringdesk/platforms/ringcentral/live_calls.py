@@ -36,7 +36,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ringdesk.numbers import digits_of, same_number
 from ringdesk.platforms.base import (
@@ -48,7 +47,7 @@ from ringdesk.platforms.base import (
     LegStatus,
 )
 from ringdesk.platforms.ringcentral.client import PlatformClient
-from ringdesk.platforms.ringcentral.models import CallParty, TelephonyEvent
+from ringdesk.platforms.ringcentral.models import CallParty, TelephonyEvent, epoch_of
 from ringdesk.platforms.ringcentral.push import PushGateway
 
 __all__ = ["KEEP_SESSIONS_FOR", "MATCH_WINDOW", "RingOutFeed", "RingOutSessions", "leg_from_party"]
@@ -227,7 +226,7 @@ class RingOutSessions:
         self._forget_old(now)
         session = self._sessions.get(event.session_id)
         if session is None:
-            started = _epoch(event.event_time) or self._wall_clock()
+            started = epoch_of(event.event_time) or self._wall_clock()
             session = _Session(event.session_id, first_seen=started, last_event=now)
             self._sessions[event.session_id] = session
         session.last_event = now
@@ -301,16 +300,6 @@ def _may_be(session: _Session, call: CallHandle) -> bool:
 def _is_answered(party: CallParty) -> bool:
     code = (party.status_code or "").strip().casefold()
     return bool(code) and code not in _PENDING_CODES and code not in _ENDED_CODES
-
-
-def _epoch(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo is not None else None
 
 
 class RingOutFeed:

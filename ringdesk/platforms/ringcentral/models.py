@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Self
 
 from ringdesk.errors import MalformedResponse
@@ -49,12 +50,25 @@ __all__ = [
     "ServiceFeature",
     "TelephonyEvent",
     "WsToken",
+    "epoch_of",
 ]
 
 
 PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 """An id that may go into a URL path: up to 128 ASCII letters, digits and `-._~`, starting with a
 letter or digit (so never `.` or `..`). The platform's ids are far shorter numbers and tokens."""
+
+
+def epoch_of(iso: str | None) -> float | None:
+    """An ISO 8601 time with its zone ("2026-12-07T10:00:00.123Z") in seconds since the epoch;
+    None when it is missing, unreadable or without a zone (which would make it ambiguous)."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
 
 
 def _read_path_id(obj: Mapping[str, object], key: str, what: str) -> str | None:

@@ -41,6 +41,7 @@ from ringdesk.platforms.ringcentral.models import (
     Extension,
     ForwardingNumber,
     PhoneNumber,
+    epoch_of,
 )
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
@@ -320,12 +321,5 @@ def _iso(moment: float) -> str:
 
 def _offset_from(start_time: str | None, placed_at: float) -> float | None:
     """Seconds between an ISO 8601 start time and `placed_at`; None when the time is missing or bad."""
-    if not start_time:
-        return None
-    try:
-        started = datetime.fromisoformat(start_time.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if started.tzinfo is None:
-        return None
-    return abs(started.timestamp() - placed_at)
+    started = epoch_of(start_time)
+    return None if started is None else abs(started - placed_at)
