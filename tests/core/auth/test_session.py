@@ -270,7 +270,8 @@ async def test_a_401_while_the_refresh_fails_once_waits_for_the_planned_retry(
     sim_control.clear_requests()
 
     request = asyncio.ensure_future(rig.client.get_extension())
-    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping >= 1)
+    # Asleep: the session's timer until the retry, and the 401's request waiting for it.
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 2)
     assert not request.done()
     await rig.time.advance(2.0)  # the first backoff
     await request
@@ -289,7 +290,8 @@ async def test_a_401_while_the_refresh_keeps_failing_is_network_trouble_not_a_si
     sim_control.clear_requests()
 
     request = asyncio.ensure_future(rig.client.get_extension())
-    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping >= 1)
+    # Asleep: the session's timer until the retry, and the 401's request waiting for it.
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 2)
     await rig.time.advance(2.0)
     with pytest.raises(NetworkError) as caught:
         await request
