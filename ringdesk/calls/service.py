@@ -311,10 +311,12 @@ class FeedStatusSource:
         polling: PollingStatusSource,
         *,
         destination_grace: float = DEFAULT_DESTINATION_GRACE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._feed = feed
         self._polling = polling
         self._grace = destination_grace
+        self._clock = clock
 
     async def run(self, call: CallHandle, sink: StatusSink) -> None:
         news: asyncio.Queue[CallProgress | str] = asyncio.Queue()
@@ -342,7 +344,7 @@ class FeedStatusSource:
                     poller = asyncio.create_task(poll(), name=f"call {call.call_id} polling")
                 wait = None
                 if pushed and silent_since is not None:
-                    wait = max(0.0, silent_since + self._grace - time.monotonic())
+                    wait = max(0.0, silent_since + self._grace - self._clock())
                 try:
                     item = await asyncio.wait_for(news.get(), wait)
                 except TimeoutError:
@@ -354,7 +356,7 @@ class FeedStatusSource:
                     if not unheard:
                         silent_since = None
                     elif silent_since is None:
-                        silent_since = time.monotonic()
+                        silent_since = self._clock()
                     await sink.progress_seen(item)
                 elif item == "missed" and not await self._polling.check(call, sink):
                     must_poll = True
@@ -881,7 +883,7 @@ class CallService:
             self._platform, interval=self._poll_interval, clock=self._clock, sleep=self._sleep
         )
         feed = self._platform.call_feed
-        return polling if feed is None else FeedStatusSource(feed, polling)
+        return polling if feed is None else FeedStatusSource(feed, polling, clock=self._clock)
 
     async def _refuse_over_budget(self, record_id: int) -> None:
         """Raise `RateLimited(sent=False)`, with the record saying "Not sent", while placing must wait."""
