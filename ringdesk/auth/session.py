@@ -444,6 +444,10 @@ class Session:
                     await self._expire(
                         generation, f"the server refused the refresh ({exc.error_code or exc.status})"
                     )
+                elif exc.oauth_error is None and exc.status not in (400, 401):
+                    # No OAuth refusal in the answer (a 404 or 405 from something in front of the
+                    # platform): trouble on the way, like a 5xx, not a verdict on the tokens.
+                    self._backoff(exc)
                 else:
                     # invalid_client and the like: retrying cannot help, and the tokens are unusable.
                     await self._expire(

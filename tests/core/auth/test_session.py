@@ -384,12 +384,12 @@ async def test_refresh_token_dead_signs_out_with_a_problem(
     assert len(token_requests()) == 1
 
 
-@pytest.mark.parametrize("fault", ["drop", "status"])
+@pytest.mark.parametrize(("fault", "status"), [("drop", 500), ("status", 500), ("status", 404)])
 async def test_network_trouble_keeps_the_session_and_retries_later(
-    rig: Rig, jwt: str, sim_control: Any, token_requests: Requests, fault: str
+    rig: Rig, jwt: str, sim_control: Any, token_requests: Requests, fault: str, status: int
 ) -> None:
     old = await signed_in(rig, jwt)
-    sim_control.add_fault(fault, path=TOKEN_PATH, status=500)
+    sim_control.add_fault(fault, path=TOKEN_PATH, status=status)
     sim_control.clear_requests()
 
     await rig.time.advance(DUE + 0.001)  # the refresh fails at a known moment
