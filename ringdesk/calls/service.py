@@ -589,10 +589,11 @@ class Call:
         RingOut's "Finished" covers a call that connected and one that never did, and a call
         RingDesk did not see connected (it was shorter than a poll, or a gap hid it) would be
         recorded without its talk time. A call seen connected whose end came long after it was
-        last seen live would be recorded with the gap in its length. Failures, cancels and ends
-        that already carry the record's length are what they say.
+        last seen live would be recorded with the gap in its length; and after a cancel whose
+        answer was unclear, "Finished" may be the cancel or a call that connected. Failures and
+        ends that already carry the record's length are what they say.
         """
-        if end.phase is not Phase.ENDED or self._cancel_requested:
+        if end.phase is not Phase.ENDED:
             return False
         if end.progress is not None and end.progress.connected_for is not None:
             return False

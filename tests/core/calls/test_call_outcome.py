@@ -251,6 +251,21 @@ async def test_a_malformed_answer_to_a_cancel_is_not_a_cancel(
     assert [c["phase"] for c in roomy.calls()] == ["Finished"]
 
 
+async def test_a_call_that_finished_after_an_unclear_cancel_takes_the_record(
+    roomy: SimulatorControl, make_service: Factory
+) -> None:
+    roomy.set_timings(talk=1.0, gone_after=30.0)
+    roomy.fail_next(RING_OUT_GETS, method="GET", status=500, count=1_000)
+    call = await place(make_service())
+    roomy.malform_next("*/ring-out/*", method="DELETE")
+    with pytest.raises(MalformedResponse):
+        await call.cancel()
+    await asyncio.sleep(1.5)  # connected and finished, unseen
+    roomy.clear_faults()
+    final = await call.wait_finished()
+    assert final.phase is Phase.ENDED and final.duration() == 1.0
+
+
 async def test_a_quick_cancel_costs_no_call_log_request(
     roomy: SimulatorControl, make_service: Factory, watch: Callable[..., Watcher]
 ) -> None:
