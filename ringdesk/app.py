@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QClipboard, QFileOpenEvent, QGuiApplication
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -55,6 +56,7 @@ from ringdesk.connection import (
     NotSignedIn,
     StartUpSignIn,
 )
+from ringdesk.desktop.instance import InstanceServer, PrimaryInstance, Request
 from ringdesk.errors import report
 from ringdesk.paths import app_paths
 from ringdesk.platforms.base import AccountPhones
@@ -68,6 +70,7 @@ from ringdesk.ui.viewmodels.call import CallView
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import DialerViewModel
 from ringdesk.ui.viewmodels.history import HistoryViewModel
+from ringdesk.ui.viewmodels.incoming import IncomingRequestsViewModel
 from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
 from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
@@ -129,11 +132,26 @@ def make_application() -> tuple[QApplication, bool]:
     return app, web_engine
 
 
-def main(*, demo: bool = False, start_problems: tuple[str, ...] = ()) -> int:
+def main(
+    *,
+    demo: bool = False,
+    start_problems: tuple[str, ...] = (),
+    start_minimized: bool = False,
+    instance: PrimaryInstance | None = None,
+    first_request: Request | None = None,
+) -> int:
     """Start the GUI; returns the process exit code. Logging is set up by the caller (the CLI),
-    which passes what it could not set up (`start_problems`) for the window to say."""
+    which passes what it could not set up (`start_problems`) for the window to say, the
+    single-instance socket it claimed, and the request it was started with."""
     app, web_engine = make_application()
-    options = AppOptions(demo=demo, web_engine=web_engine, start_problems=start_problems)
+    options = AppOptions(
+        demo=demo,
+        web_engine=web_engine,
+        start_problems=start_problems,
+        start_minimized=start_minimized,
+        instance=instance,
+        first_request=first_request,
+    )
     return run_app(lambda guard: RingDeskApp(options, guard).run(), app=app)
 
 
@@ -158,6 +176,12 @@ class AppOptions:
     call_poll_interval: float = DEFAULT_POLL_INTERVAL
     #: Sentences about what could not be set up before the window (a read-only folder, no log file).
     start_problems: tuple[str, ...] = ()
+    #: `--minimized`: start in the tray this time, whatever the preference says.
+    start_minimized: bool = False
+    #: The single-instance socket the command line claimed; later starts hand their requests to it.
+    instance: PrimaryInstance | None = None
+    #: What RingDesk was started to do (`ringdesk dial ...`, a link); handled like a later start's.
+    first_request: Request | None = None
 
 
 def demo_connection(web_engine: bool) -> ConnectionSettings:
@@ -196,10 +220,12 @@ class RingDeskApp:
         self.phone_picker: PhonePickerDialog | None = None
         self._shown_phase: Phase | None = None
         self._told_about_tray = False
+        self._instance_server: InstanceServer | None = None
         self._build_main_window(settings_path)
         self._build_dialer()
         self._build_history_window()
         self._build_tray()
+        self._build_incoming()
 
     @property
     def settings(self) -> Settings:
@@ -267,6 +293,29 @@ class RingDeskApp:
             self.tray_vm.notify.connect(self.notifier.notify)
         self.main_window.set_close_to_tray(self.tray is not None and self.settings.general.close_to_tray)
 
+    def _build_incoming(self) -> None:
+        # Links, `ringdesk dial`, `show` and `quit` from later starts (and macOS's open events).
+        self.incoming = IncomingRequestsViewModel(
+            self.dialer_vm,
+            read_selection=_highlighted_text,
+            window_shown=lambda: self.main_window.isVisible() and not self.main_window.isMinimized(),
+            call_at_once=self.settings.general.call_links_at_once,
+            parent=self.main_window,
+        )
+        self.incoming.show_requested.connect(self._offer_shown)
+        self.incoming.quit_requested.connect(self.guard.request_quit)
+        self.incoming.message.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
+        if self.tray is not None:
+            self.incoming.notify.connect(self.tray.show_notification)
+        elif self.notifier is not None:
+            self.incoming.notify.connect(self.notifier.notify)
+        self._open_events = _LinkOpenEvents(self.incoming.open_link, parent=self.main_window)
+        QCoreApplication.instance().installEventFilter(self._open_events)  # type: ignore[union-attr]
+
+    def _offer_shown(self) -> None:
+        self.main_window.show_and_raise()
+        self.dialer.focus_call()
+
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> int:
@@ -280,9 +329,11 @@ class RingDeskApp:
     async def start(self) -> None:
         if self.tray is not None:
             self.tray.show()
-        if self.tray is None or not self.settings.general.start_minimized:
+        minimized = self.settings.general.start_minimized or self.options.start_minimized
+        if self.tray is None or not minimized:
             self.main_window.show()
         self.dialer.setFocus()
+        await self._serve_later_starts()
         self._watch_network()
         await self._open_history()
         self.connector = Connector(
@@ -303,6 +354,24 @@ class RingDeskApp:
         if self.guard.requested:
             return
         await self.startup_sign_in()
+
+    async def _serve_later_starts(self) -> None:
+        """Answer later starts from now on (they waited in the socket's queue), and take the
+        request this start came with; both are handled once calling is possible."""
+        instance = self.options.instance
+        if instance is not None:
+            self._instance_server = InstanceServer(instance, self.incoming.handle)
+            try:
+                await self._instance_server.start()
+            except OSError as error:
+                self._instance_server = None
+                instance.close()
+                sentence = report(error, context="listening for links", logger=log)
+                self.main_window.show_message(f"Phone links cannot reach RingDesk: {sentence}", 15000)
+        request = self.options.first_request
+        if request is not None and request.action != "show":
+            reply = await self.incoming.handle(request)
+            log.info("the request RingDesk started with: %s", "taken" if reply.accepted else "refused")
 
     def _watch_network(self) -> None:
         # The session notices sleep by itself (clock jumps); a network that comes back is the
@@ -336,6 +405,12 @@ class RingDeskApp:
     async def shutdown(self) -> None:
         """Close windows, stop tasks, then the connection, history and simulator; never raises."""
         log.info("shutting down")
+        # First, so that a start from now on waits for this one to end and becomes the next.
+        if self._instance_server is not None:
+            await self._instance_server.aclose()
+        elif self.options.instance is not None:
+            self.options.instance.close()
+        QCoreApplication.instance().removeEventFilter(self._open_events)  # type: ignore[union-attr]
         self.dialogs.close_all()
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
@@ -538,6 +613,7 @@ class RingDeskApp:
         # The dialog says so itself when the file cannot be written.
         self.keeper.save_general(general)
         self.tray_vm.set_general(general)
+        self.incoming.set_call_at_once(general.call_links_at_once)
         self.main_window.set_close_to_tray(self.tray is not None and general.close_to_tray)
 
     def _phone_chosen(self, choice: DialerSettings) -> None:
@@ -635,3 +711,30 @@ class RingDeskApp:
             log.warning("could not save settings: %s", error)
             reason = error.strerror or str(error)
             self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
+
+
+def _highlighted_text() -> str:
+    """The highlighted text (X11's PRIMARY selection), or the clipboard where there is no such thing
+    (Windows, macOS, some Wayland compositors)."""
+    clipboard = QGuiApplication.clipboard()
+    # Where there is a selection, an empty one means nothing is highlighted: the clipboard may hold
+    # something copied long ago, which is not what the person pointed at.
+    mode = QClipboard.Mode.Selection if clipboard.supportsSelection() else QClipboard.Mode.Clipboard
+    return clipboard.text(mode)
+
+
+class _LinkOpenEvents(QObject):
+    """macOS hands a clicked `tel:` link to the running app as a QFileOpenEvent (from the bundle's
+    URL types), not as a new process: it joins the other requests here."""
+
+    def __init__(self, open_link: Callable[[str], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._open_link = open_link
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            url = event.url()
+            if url.scheme().lower() in ("tel", "callto", "sip", "sips"):
+                self._open_link(url.toString())
+                return True
+        return super().eventFilter(watched, event)

@@ -1,28 +1,74 @@
-"""Command line: `ringdesk [--demo] [--debug] [--version]`, `ringdesk sim [--host H] [--port N] [...]`.
+"""Command line.
 
-Without a command, the desktop app starts (`ringdesk.app.main`); Qt is only loaded then, so `--version`
-and `sim` stay quick and work on machines without a display.
+    ringdesk [--minimized] [--demo] [--debug] [NUMBER_OR_LINK]   start, or show the running RingDesk
+    ringdesk dial NUMBER_OR_LINK | --selection                    the number in the running RingDesk
+    ringdesk show | quit                                          the running RingDesk's window / quit it
+    ringdesk sim [--host H] [--port N] [--scenario FILE]          the built-in simulator
+
+One RingDesk runs per user and profile (`ringdesk.desktop.instance`): a later start hands its
+request to the running one, prints what became of it and exits with a status that says so
+(`EXIT_CODES`); without a running one, this start becomes it and then handles the request.
+Qt is only loaded when the window starts, so handing over a request, `--version` and `sim` stay
+quick and work without a display.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
 
 from ringdesk import __version__
+from ringdesk.desktop.instance import (
+    InstanceError,
+    PrimaryInstance,
+    Request,
+    RunningInstance,
+    claim_instance,
+    instance_address,
+)
 from ringdesk.log import setup_logging
 from ringdesk.net import listen_address
 from ringdesk.paths import app_paths, prepare_folders
 
 log = logging.getLogger("ringdesk.cli")
 
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_REFUSED: Final = 3
+EXIT_NO_ANSWER: Final = 4
+EXIT_NOT_RUNNING: Final = 5
+EXIT_CODES: Final = {
+    EXIT_OK: "done, or handed to the running RingDesk",
+    EXIT_FAILED: "RingDesk could not start",
+    EXIT_USAGE: "the command line is wrong",
+    EXIT_REFUSED: "the running RingDesk refused the request (not a phone number, nothing highlighted)",
+    EXIT_NO_ANSWER: "a RingDesk is running but did not answer",
+    EXIT_NOT_RUNNING: "quit: RingDesk was not running",
+}
+COMMANDS: Final = ("dial", "show", "quit", "sim")
+# What makes a first argument a number or link rather than a mistyped command: a scheme or a digit.
+_LOOKS_DIALABLE = re.compile(r"^[a-z][a-z0-9+.-]*:|\d", re.IGNORECASE)
+
 
 def build_parser() -> argparse.ArgumentParser:
+    codes = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
         prog="ringdesk",
-        description="RingDesk: click a number, the platform rings your phone, then connects the call.",
+        description="RingDesk: click a number, the platform rings your phone, then connects the call. "
+        "With a number or a tel:, callto: or sip: link, RingDesk shows it ready to call "
+        "(the same as `ringdesk dial`).",
+        epilog=f"exit status:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="ringdesk [--minimized] [--demo] [--debug] [NUMBER_OR_LINK]\n"
+        "       ringdesk dial NUMBER_OR_LINK | --selection\n"
+        "       ringdesk show | quit\n"
+        "       ringdesk sim [--host HOST] [--port PORT] [--scenario FILE]",
     )
     parser.add_argument("--version", action="version", version=f"RingDesk {__version__}")
     parser.add_argument(
@@ -34,7 +80,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="try RingDesk without an account: starts the built-in simulator and signs in to it "
         "through the real sign-in window with the demo user (your settings are not changed)",
     )
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start in the tray with the window hidden (where the desktop has a tray)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    dial = commands.add_parser(
+        "dial",
+        help="show a number or link in RingDesk, ready to call (or call it, per Preferences)",
+        description="Hand a number or a tel:, callto: or sip: link to RingDesk, which shows it ready "
+        "to call (or calls it after a countdown, if Preferences say so). RingDesk starts if it is "
+        "not running; before sign-in the number waits until calling is possible.",
+    )
+    what = dial.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "target", nargs="?", metavar="NUMBER_OR_LINK", help='e.g. "+1 650 555 1234" or tel:+16505551234'
+    )
+    what.add_argument(
+        "--selection",
+        action="store_true",
+        help="the highlighted text (X11's primary selection; the clipboard where there is none): "
+        "bind `ringdesk dial --selection` to a key to call any number you highlight",
+    )
+    commands.add_parser("show", help="bring RingDesk's window forward (starts RingDesk if needed)")
+    commands.add_parser("quit", help="quit the running RingDesk")
     sim = commands.add_parser(
         "sim",
         help="run the built-in RingCentral simulator in the foreground",
@@ -50,28 +120,103 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.INFO
+    args = build_parser().parse_args(_with_dial_command(sys.argv[1:] if argv is None else list(argv)))
     paths = app_paths()
     # A folder that cannot be made (a read-only home) is said, not raised: RingDesk still starts,
     # keeps in memory what it cannot save, and says so.
     start_problems = prepare_folders(paths)
-    log_problem = setup_logging(paths.log_file, level, console=args.command == "sim" or args.debug)
+    if args.command == "sim":
+        _start_logging(args, paths.log_file, start_problems, console=True)
+        from ringdesk.simulator import run_foreground
+
+        return run_foreground(args.host, args.port, args.scenario)
+
+    request = _request(args)
+    try:
+        claim = claim_instance(instance_address(paths))
+    except InstanceError as error:
+        if request.action == "quit":
+            print(error.user_message, file=sys.stderr)
+            return EXIT_FAILED
+        # Better two copies than none: this one starts, and its window says why it may not be alone.
+        claim = None
+        start_problems.append(error.user_message)
+    if isinstance(claim, RunningInstance):
+        return _hand_over(claim, request)
+    if request.action == "quit":
+        if claim is not None:
+            claim.close()
+        print("RingDesk is not running.", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    _start_logging(args, paths.log_file, start_problems, console=args.debug)
+    return _start_window(args, start_problems, claim, request)
+
+
+def _with_dial_command(argv: list[str]) -> list[str]:
+    """`ringdesk tel:+1...` (how desktops open links: `Exec=ringdesk %u`) means `ringdesk dial tel:+1...`."""
+    for index, argument in enumerate(argv):
+        if argument == "--":
+            return argv
+        if argument.startswith("-"):
+            continue
+        if argument not in COMMANDS and _LOOKS_DIALABLE.search(argument):
+            return [*argv[:index], "dial", *argv[index:]]
+        return argv
+    return argv
+
+
+def _request(args: argparse.Namespace) -> Request:
+    if args.command == "dial":
+        return Request("dial-selection") if args.selection else Request.dial(args.target)
+    if args.command == "quit":
+        return Request("quit")
+    return Request("show")
+
+
+def _hand_over(running: RunningInstance, request: Request) -> int:
+    try:
+        reply = running.deliver(request)
+    except InstanceError as error:
+        print(error.user_message, file=sys.stderr)
+        return EXIT_NO_ANSWER
+    if reply.accepted:
+        print(reply.message)
+        return EXIT_OK
+    print(reply.message, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _start_logging(
+    args: argparse.Namespace, log_file: Path, start_problems: list[str], *, console: bool
+) -> None:
+    log_problem = setup_logging(log_file, logging.DEBUG if args.debug else logging.INFO, console=console)
     for problem in start_problems:
         log.warning("%s", problem)
     if log_problem:
         start_problems.append(log_problem)
-    if args.command == "sim":
-        from ringdesk.simulator import run_foreground
 
-        return run_foreground(args.host, args.port, args.scenario)
+
+def _start_window(
+    args: argparse.Namespace,
+    start_problems: list[str],
+    instance: PrimaryInstance | None,
+    request: Request,
+) -> int:
     log.info("RingDesk %s starting%s", __version__, " in demo mode" if args.demo else "")
     try:
         from ringdesk.app import main as gui_main
     except ImportError as exc:
+        if instance is not None:
+            instance.close()
         print(f"RingDesk cannot start its window: {exc}", file=sys.stderr)
-        return 1
-    return gui_main(demo=args.demo, start_problems=tuple(start_problems))
+        return EXIT_FAILED
+    return gui_main(
+        demo=args.demo,
+        start_problems=tuple(start_problems),
+        start_minimized=args.minimized,
+        instance=instance,
+        first_request=request,
+    )
 
 
 def _loopback_host(value: str) -> str:

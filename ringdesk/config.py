@@ -151,6 +151,9 @@ class GeneralSettings:
     notify_connected: bool = True
     notify_failed: bool = True
     notify_ended: bool = True
+    #: A phone link (or `ringdesk dial`) calls at once, after a short countdown the person can
+    #: cancel; off: the number is filled in and the window comes forward with Call ready.
+    call_links_at_once: bool = False
 
 
 @dataclass(frozen=True)

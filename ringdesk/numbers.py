@@ -12,27 +12,32 @@ Decisions worth knowing:
   first. The price is that a range opened after the installed `phonenumbers` metadata was built
   cannot be dialled until that package is updated; that is rare and the sentence tells the
   person to check the digits.
-- An extension (`x12`, `ext. 12`, `;ext=12`, `#12`, or pauses `,,12`) is kept apart from the
-  number: RingOut has no way to send digits into a call, so the preview tells the person to key
-  it after connecting.
+- An extension (`x12`, `ext. 12`, `;ext=12`, `#12`, or pauses `,,12`, `p12`, `w12`) is kept
+  apart from the number: RingOut has no way to send digits into a call, so the preview tells
+  the person to key it after connecting.
 - `*` and `#` codes (`*67`, `#31#`) are features of a phone, not destinations: refused with a
   sentence. Emergency numbers are refused too: they must be dialled from a phone, where the
   emergency service gets the caller's location.
 - Letters are mapped to keypad digits (1-800-FLOWERS) except a label in front of the number
-  ("Tel: ...", "Mobile ...") and words in brackets ("(office)"), which are dropped.
+  ("Tel: ...", "Mobile ...") and words in brackets ("(office)"), which are dropped, and the
+  pause letters `p` and `w` standing alone after digits, which are pauses like a comma.
+- Text that is a phone link (`tel:`, `callto:`, `sip:`; see `ringdesk.links`) is read as one: its
+  number and `;ext=` are used, and a link without a number to dial gives nothing to dial. Text
+  with any other scheme is cleaned as pasted text, so "Mobile:+16505551234" still reads as a
+  number in the dial pad (`parse_link` refuses it: there it is a link of another scheme).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-import urllib.parse
 from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult, shortnumberinfo
 
 from ringdesk.errors import RingDeskError
+from ringdesk.links import MAX_EXTENSION_DIGITS, NO_NUMBER, LinkParts, split_link
 from ringdesk.regions import region_name
 
 __all__ = [
@@ -42,7 +47,7 @@ __all__ = [
     "digits_of",
     "format_for_display",
     "parse_dial_input",
-    "parse_tel_uri",
+    "parse_link",
     "same_number",
 ]
 
@@ -90,6 +95,9 @@ def parse_dial_input(text: str, default_region: str) -> DialTarget:
         raise InvalidNumber("That is too long to be a phone number.")
     if not text.strip():
         raise InvalidNumber("Type a number to call.")
+    link = _link_in(text)
+    if link is not None and link.is_phone_link and link.why_not:
+        raise InvalidNumber(link.why_not)
     number, extension = _split_cleaned(text)
     if not number:
         if extension:
@@ -151,22 +159,24 @@ def parse_dial_input(text: str, default_region: str) -> DialTarget:
     )
 
 
-def parse_tel_uri(uri: str) -> str:
-    """The dialable text of an RFC 3966 `tel:` (or `callto:`) link, to feed to `parse_dial_input`.
+def parse_link(text: str) -> str:
+    """The dialable text (`+16505551234x12`, as `clean_input` writes it) of a link or a bare number.
 
-    Understands `tel:+1-650-555-1234;ext=12`, `tel://...`, `%2B` for `+`, and a local number
-    with a global `phone-context`. Raises `InvalidNumber` for other links or links without digits.
+    `text` is a `tel:`, `callto:` or `sip:` link (`ringdesk.links` reads its syntax) or pasted
+    text holding a number; the result goes to `parse_dial_input`, which decides whether the
+    number exists. Raises `InvalidNumber` with a sentence for a link of another scheme, a link
+    without a number to dial, and text without digits: nothing dialable comes of those.
     """
-    if len(uri) > _MAX_INPUT_CHARS:
+    link = _link_in(text)
+    if len(text) > _MAX_INPUT_CHARS:
+        if link is None:
+            raise InvalidNumber("That is too long to be a phone number.")
         raise InvalidNumber("That link is too long to hold a phone number.")
-    split = _split_uri(uri.strip())
-    if split is None:
-        raise InvalidNumber("RingDesk can open tel: and callto: links only.")
-    number_text, extension = split
-    number, inline_extension = _split_cleaned(number_text)
-    extension = extension or inline_extension
+    if link is not None and link.why_not:
+        raise InvalidNumber(link.why_not)
+    number, extension = _split_cleaned(text)
     if not any(ch.isdigit() for ch in number):
-        raise InvalidNumber("That link does not contain a phone number.")
+        raise InvalidNumber(NO_NUMBER if link is not None else "That does not look like a phone number.")
     return f"{number}x{extension}" if extension else number
 
 
@@ -206,7 +216,6 @@ def format_for_display(e164: str) -> str:
 _MAX_INPUT_CHARS = 250
 # E.164 allows at most 15 digits; a few more leave room for an international prefix (011, 00).
 _MAX_DIGITS = 20
-_MAX_EXTENSION_DIGITS = 8
 _UNKNOWN_REGION = "ZZ"
 _NON_GEOGRAPHIC = "001"
 
@@ -220,11 +229,13 @@ _EXTENSION_WORDS = frozenset({"x", "ext", "extn", "extension"})
 # In the reduced form of the input (see `_reduce`), `X` stands for one of those words. An
 # extension is the digits after the last marker, at the very end: `X12`, `#12`, or pauses `,,12`
 # (how phones and contact cards write "then key these digits"). A closing `#` is allowed.
-_EXTENSION_AT_END = re.compile(rf"(?P<marker>X|#|,+)(?P<digits>[0-9]{{1,{_MAX_EXTENSION_DIGITS}}})#?$")
+_EXTENSION_AT_END = re.compile(rf"(?P<marker>X|#|,+)(?P<digits>[0-9]{{1,{MAX_EXTENSION_DIGITS}}})#?$")
 # A single comma could also be a thousands separator (650,555,1234): it counts as a pause only
 # after something long enough to be a whole number.
 _MIN_DIGITS_BEFORE_PAUSE = 7
-_SCHEME = re.compile(r"^\s*(?P<scheme>tel|callto)\s*:", re.IGNORECASE)
+# "p" (pause) and "w" (wait), standing alone after digits: how older phones and RFC 2806 dial
+# strings write "then key these digits" (+1 650 555 1234p12). Read like commas.
+_PAUSE_LETTERS = frozenset("pw")
 _BRACKETED_WORDS = re.compile(r"[(\[{][^()\[\]{}0-9]*[a-z][^()\[\]{}0-9]*[)\]}]", re.IGNORECASE)
 # "+44 (0) 20 ...": the national trunk prefix written in brackets after the country code.
 _TRUNK_ZERO = re.compile(r"^(\+[0-9 ]{1,4})\(0\)")
@@ -251,11 +262,14 @@ def _split_cleaned(text: str) -> tuple[str, str]:
 def _split_once(text: str) -> tuple[str, str]:
     if len(text) > _MAX_INPUT_CHARS:
         text = text[:_MAX_INPUT_CHARS]
+    link_extension = ""
+    link = _link_in(text)
+    if link is not None and link.is_phone_link:
+        if link.why_not:
+            # Digits in a name, a server's address or a refused link are not a number to dial.
+            return "", ""
+        text, link_extension = link.number_text, link.extension
     text = _normalize(text)
-    uri_extension = ""
-    uri = _split_uri(text)
-    if uri is not None:
-        text, uri_extension = uri
     text = _BRACKETED_WORDS.sub(" ", text)
     text = _TRUNK_ZERO.sub(r"\1", text.strip())
     reduced, marker_words = _reduce(text)
@@ -275,7 +289,7 @@ def _split_once(text: str) -> tuple[str, str]:
     if number.endswith("#") and number.count("#") == 1 and "*" not in number and len(number) > 1:
         # A closing "#" is how some people finish typing a number on a phone keypad.
         number = number[:-1]
-    return number, uri_extension or extension
+    return number, link_extension or extension
 
 
 def _take_extension(reduced: str) -> tuple[str, str]:
@@ -313,6 +327,8 @@ def _reduce(text: str) -> tuple[str, list[str]]:
             if token.lower() in _EXTENSION_WORDS:
                 out.append("X")
                 marker_words.append(token)
+            elif seen_number and set(token.lower()) <= _PAUSE_LETTERS:
+                out.append("," * len(token))
             elif seen_number:
                 # Letters after the first digit are a vanity number (1-800-FLOWERS); letters before
                 # it are a label ("Tel", "Mobile") and are dropped.
@@ -349,26 +365,9 @@ def _normalize(text: str) -> str:
     return "".join(out)
 
 
-def _split_uri(text: str) -> tuple[str, str] | None:
-    """(number text, extension) of a `tel:`/`callto:` link, or None when `text` is not one."""
-    match = _SCHEME.match(text)
-    if match is None:
-        return None
-    rest = urllib.parse.unquote(text[match.end() :]).strip()
-    rest = rest.lstrip("/")
-    # callto: links sometimes carry a query (`?call`); tel: links never need one.
-    rest = rest.split("?", 1)[0]
-    number, *params = rest.split(";")
-    extension = ""
-    for param in params:
-        name, _, value = param.partition("=")
-        name = name.strip().lower()
-        if name == "ext":
-            extension = digits_of(value)[:_MAX_EXTENSION_DIGITS]
-        elif name == "phone-context" and value.strip().startswith("+") and not number.strip().startswith("+"):
-            # RFC 3966 local number: the global context is its prefix (tel:7946-0958;phone-context=+44-20).
-            number = value.strip() + number
-    return number, extension
+def _link_in(text: str) -> LinkParts | None:
+    """The link `text` is, read after `_normalize` as everything else is; None for other text."""
+    return split_link(_normalize(text))
 
 
 def _is_emergency(number: str, region: str) -> bool:

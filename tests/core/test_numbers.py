@@ -13,7 +13,7 @@ from ringdesk.numbers import (
     digits_of,
     format_for_display,
     parse_dial_input,
-    parse_tel_uri,
+    parse_link,
 )
 
 # --- Cleaning --------------------------------------------------------------------------------
@@ -209,53 +209,6 @@ def test_a_number_with_country_code_needs_no_default_region() -> None:
     assert parse_dial_input("+44 20 7946 0958", "").region_code == "GB"
 
 
-# --- tel: and callto: links ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("uri", "text"),
-    [
-        ("tel:+1-650-555-1234", "+16505551234"),
-        ("tel:+1-650-555-1234;ext=12", "+16505551234x12"),
-        ("tel:%2B1-650-555-1234", "+16505551234"),
-        ("tel:%2b16505551234", "+16505551234"),
-        ("tel://+16505551234", "+16505551234"),
-        ("TEL:+1.650.555.1234", "+16505551234"),
-        ("tel:+1%20650%20555%201234", "+16505551234"),
-        ("tel:+1(650)555-1234;ext=12;isub=9", "+16505551234x12"),
-        ("tel:7946-0958;phone-context=+44-20", "+442079460958"),
-        ("tel:6505551234;phone-context=example.com", "6505551234"),
-        ("callto:+16505551234", "+16505551234"),
-        ("callto://+16505551234?call", "+16505551234"),
-        ("  tel:+16505551234\n", "+16505551234"),
-    ],
-)
-def test_parse_tel_uri(uri: str, text: str) -> None:
-    assert parse_tel_uri(uri) == text
-
-
-def test_tel_uri_feeds_parse_dial_input() -> None:
-    target = parse_dial_input(parse_tel_uri("tel:%2B44-20-7946-0958;ext=7"), "US")
-    assert target.preview == "+44 20 7946 0958, United Kingdom; after connecting, key 7"
-
-
-@pytest.mark.parametrize(
-    ("uri", "message"),
-    [
-        ("mailto:someone@example.com", "RingDesk can open tel: and callto: links only."),
-        ("https://example.com/+16505551234", "RingDesk can open tel: and callto: links only."),
-        ("+16505551234", "RingDesk can open tel: and callto: links only."),
-        ("tel:", "That link does not contain a phone number."),
-        ("callto:john.doe", "That link does not contain a phone number."),
-        ("tel:" + "1" * 300, "That link is too long to hold a phone number."),
-    ],
-)
-def test_bad_links_get_a_sentence(uri: str, message: str) -> None:
-    with pytest.raises(InvalidNumber) as caught:
-        parse_tel_uri(uri)
-    assert caught.value.user_message == message
-
-
 # --- Display ---------------------------------------------------------------------------------
 
 
@@ -355,7 +308,7 @@ def _check_never_crashes(text: str) -> None:
             assert target.e164.startswith("+")
             assert target.e164[1:].isdigit()
     try:
-        parse_tel_uri(text)
+        parse_link(text)
     except InvalidNumber as error:
         assert error.user_message.endswith(".")
     assert isinstance(format_for_display(text), str)

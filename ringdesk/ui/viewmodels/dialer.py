@@ -6,6 +6,7 @@
     dialer.set_signed_in(True)
     dialer.set_text("(650) 555-1234")                     # -> changed(DialerView) with the preview
     dialer.call()                                         # -> dialer.call_vm follows the call
+    dialer.offer("+16505551234", call_after=3)            # a link: filled in, called after a countdown
 
 The call itself is `CallViewModel` (`ringdesk.ui.viewmodels.call`), the phone to ring first is
 chosen with `PhonePickerViewModel` (`ringdesk.ui.viewmodels.phone_picker`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +89,8 @@ class DialerView:
     signed_in: bool
     #: Seconds left on the Heavy budget (0 when a call may be placed now).
     cooldown: int
+    #: Seconds until an offered number is called by itself (`offer(call_after=...)`); 0: none pending.
+    auto_call_in: int = 0
 
 
 class _ServiceLike(Protocol):
@@ -139,6 +143,8 @@ class DialerViewModel(ViewModel[DialerView]):
         self._placing = False
         self._cooldown_until = 0.0
         self._place_task: asyncio.Task[Any] | None = None
+        # When an offered number is called by itself (the clock's time); None: nothing pending.
+        self._auto_call_at: float | None = None
         self._recent_task: asyncio.Task[Any] | None = None
         self._closed = False
 
@@ -148,13 +154,14 @@ class DialerViewModel(ViewModel[DialerView]):
         self.call_vm.finished.connect(self._call_finished)
         self.call_vm.changed.connect(self._call_changed)
 
+        # One timer for both countdowns (the Heavy budget's and an offered number's): once a second.
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
-        self._countdown.timeout.connect(self._check_cooldown)
+        self._countdown.timeout.connect(self._tick)
 
         self._reparse()
         self._view = self._make_view()
-        self._check_cooldown()
+        self._tick()
 
     # ------------------------------------------------------------------ state
 
@@ -167,12 +174,18 @@ class DialerViewModel(ViewModel[DialerView]):
         return self._target
 
     @property
+    def ready_to_call(self) -> bool:
+        """Signed in, connected and a phone chosen: a number in the entry can be called now
+        (unless a call is under way or the platform's budget says wait)."""
+        return self._signed_in and self._service is not None and self._prefs.chosen
+
+    @property
     def region(self) -> str:
         return (self._prefs.default_country or self._home_region or "US").upper()
 
     def set_service(self, service: _ServiceLike | None) -> None:
         self._service = service
-        self._check_cooldown()
+        self._tick()
 
     def set_history(self, history: CallHistory | None) -> None:
         self._history = history
@@ -219,12 +232,35 @@ class DialerViewModel(ViewModel[DialerView]):
     # ------------------------------------------------------------------ intents
 
     def set_text(self, text: str) -> None:
-        """What the entry holds now (typed); parsed for the preview on every change."""
+        """What the entry holds now (typed); parsed for the preview on every change.
+
+        A person changing the number stops a pending `offer` countdown: they took over.
+        """
         if text == self._text:
             return
+        self._auto_call_at = None
         self._text = text
         self._reparse()
         self._publish()
+
+    def offer(self, text: str, *, call_after: float = 0) -> None:
+        """Put a number from elsewhere (a link, the highlighted text) in the entry; with
+        `call_after` > 0 it is called by itself after that many seconds, unless the person
+        cancels (`cancel_auto_call`, Esc), changes the number or calls it first."""
+        self._auto_call_at = None
+        if text != self._text:
+            self._text = text
+            self._reparse()
+        if call_after > 0:
+            self._auto_call_at = self._clock() + call_after
+            # Started afresh so that its ticks fall on the countdown's whole seconds.
+            self._countdown.start()
+        self._publish()
+
+    def cancel_auto_call(self) -> None:
+        if self._auto_call_at is not None:
+            self._auto_call_at = None
+            self._tick()
 
     def backspace(self) -> None:
         self.set_text(self._text[:-1])
@@ -248,6 +284,7 @@ class DialerViewModel(ViewModel[DialerView]):
         if not self._view.call_enabled or self._target is None or self._service is None:
             return False
         target, service, prefs = self._target, self._service, self._prefs
+        self._auto_call_at = None
         self._placing = True
         self.call_vm.begin(target.preview, your_phone=self._phone_text(), extension=target.extension)
         self._publish()
@@ -255,7 +292,11 @@ class DialerViewModel(ViewModel[DialerView]):
         return True
 
     def escape(self) -> None:
-        """Esc: cancel or hang up a live call; after a call, back to the pad; else clear the entry."""
+        """Esc: stop a countdown to call an offered number; cancel or hang up a live call; after a
+        call, back to the pad; else clear the entry."""
+        if self._auto_call_at is not None:
+            self.cancel_auto_call()
+            return
         view = self.call_vm.view
         if view.shown:
             if view.final:
@@ -283,7 +324,7 @@ class DialerViewModel(ViewModel[DialerView]):
 
     def _call_finished(self, _state: CallState) -> None:
         self.refresh_recent()
-        self._check_cooldown()
+        self._tick()
 
     def _call_changed(self, _view: CallView) -> None:
         self._publish()
@@ -321,7 +362,7 @@ class DialerViewModel(ViewModel[DialerView]):
         finally:
             self._placing = False
             self._place_task = None
-            self._check_cooldown()
+            self._tick()
 
     async def _load_recent(self, history: CallHistory) -> None:
         try:
@@ -335,7 +376,7 @@ class DialerViewModel(ViewModel[DialerView]):
 
     def _start_cooldown(self, seconds: float) -> None:
         self._cooldown_until = max(self._cooldown_until, self._clock() + seconds)
-        self._check_cooldown()
+        self._tick()
 
     def _cooldown_left(self) -> float:
         own = max(0.0, self._cooldown_until - self._clock())
@@ -347,10 +388,15 @@ class DialerViewModel(ViewModel[DialerView]):
                 _log.debug("next_call_possible_in failed: %s", error)
         return max(own, service)
 
-    def _check_cooldown(self) -> None:
+    def _tick(self) -> None:
         if self._closed:
             return
-        if self._cooldown_left() > 0:
+        due = self._auto_call_at is not None and self._clock() >= self._auto_call_at
+        # Past the countdown: call now, or as soon as the platform's budget allows.
+        if due and (self._cooldown_left() <= 0 or self._target is None):
+            self._auto_call_at = None
+            self.call()
+        if self._cooldown_left() > 0 or self._auto_call_at is not None:
             if not self._countdown.isActive():
                 self._countdown.start()
         else:
@@ -405,6 +451,12 @@ class DialerViewModel(ViewModel[DialerView]):
         elif self._target is None:
             enabled = False
             tooltip = self._preview
+        auto_call_in = 0
+        if self._auto_call_at is not None:
+            auto_call_in = max(1, math.ceil(self._auto_call_at - self._clock()))
+            if enabled:
+                label = f"Calling in {auto_call_in} s" + ELLIPSIS
+                tooltip = "Press to call now; Esc or Cancel stops the countdown."
         if self._prefs.chosen:
             play = "; you press 1 to connect" if self._prefs.play_prompt else ""
             phone_line = f"Rings your {self._phone_text()} first{play}"
@@ -424,6 +476,7 @@ class DialerViewModel(ViewModel[DialerView]):
             redial_enabled=bool(self._recent) and not busy,
             signed_in=self._signed_in,
             cooldown=seconds,
+            auto_call_in=auto_call_in,
         )
 
 

@@ -57,6 +57,8 @@ class NotificationKind(enum.Enum):
     CONNECTED = "connected"
     FAILED = "failed"
     ENDED = "ended"
+    #: About a phone link or `ringdesk dial` request (a countdown to its call, or why it cannot be called).
+    LINK = "link"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,10 @@ class TrayViewModel(ViewModel[TrayView]):
     def toggle_window(self) -> None:
         """A click on the icon, or Show/Hide RingDesk in the menu."""
         self.show_hide_requested.emit(not self._window_visible)
+
+    def show_window(self) -> None:
+        """A click on one of RingDesk's notifications."""
+        self.show_hide_requested.emit(True)
 
     def call_clipboard(self) -> bool:
         """Call the number on the clipboard; the window is shown so the person sees the call."""

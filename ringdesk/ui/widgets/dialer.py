@@ -272,10 +272,21 @@ class DialerWidget(QWidget):
         self.call_button.setMinimumHeight(44)
         self.call_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.call_button.clicked.connect(vm.call)
+        # While an offered number counts down to its call, Cancel takes the backspace key's place:
+        # one slot, so nothing around it moves.
+        self.cancel_auto_button = QPushButton("Cancel")
+        self.cancel_auto_button.setAccessibleName("Do not call this number")
+        self.cancel_auto_button.setToolTip("Stop the countdown; the number stays in the entry (Esc)")
+        self.cancel_auto_button.setMinimumSize(64, 44)
+        self.cancel_auto_button.clicked.connect(vm.cancel_auto_call)
+        self.end_key = QStackedWidget()
+        self.end_key.addWidget(self.backspace_button)
+        self.end_key.addWidget(self.cancel_auto_button)
+        self.end_key.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         call_row = QHBoxLayout()
         call_row.setSpacing(8)
         call_row.addWidget(self.call_button, 1)
-        call_row.addWidget(self.backspace_button)
+        call_row.addWidget(self.end_key)
 
         column = QVBoxLayout()
         column.setSpacing(8)
@@ -348,8 +359,14 @@ class DialerWidget(QWidget):
         self.call_button.setEnabled(view.call_enabled)
         self.call_button.setToolTip(view.call_tooltip)
         self.phone_line.setText(view.phone_line)
+        self.end_key.setCurrentWidget(self.cancel_auto_button if view.auto_call_in else self.backspace_button)
         self._show_recent(view)
         self.redial_button.setEnabled(view.redial_enabled)
+
+    def focus_call(self) -> None:
+        """Where a number offered from elsewhere leaves the keyboard: on Call when it can be
+        pressed (Enter or Space calls), else in the entry."""
+        (self.call_button if self.call_button.isEnabled() else self.entry).setFocus()
 
     def show_call(self, view: CallView) -> None:
         page = self.status_page if view.shown else self.pad_page

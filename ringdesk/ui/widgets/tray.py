@@ -65,6 +65,7 @@ class TrayIcon(QSystemTrayIcon):
         self.setContextMenu(self.menu)
 
         self.activated.connect(self._activated)
+        self.messageClicked.connect(view_model.show_window)
         view_model.changed.connect(self.render)
         view_model.notify.connect(self.show_notification)
         self.render(view_model.view)
