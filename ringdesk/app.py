@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +58,7 @@ from ringdesk.connection import (
     StartUpSignIn,
 )
 from ringdesk.desktop.instance import InstanceServer, PrimaryInstance, Request
+from ringdesk.desktop.integration import DIAL_SELECTION_ARGUMENTS, integration_for_this_system, launch_command
 from ringdesk.errors import report
 from ringdesk.paths import app_paths
 from ringdesk.platforms.base import AccountPhones
@@ -602,8 +604,13 @@ class RingDeskApp:
             )
 
     def open_preferences(self) -> None:
+        command = launch_command()
         vm = PreferencesViewModel(
-            self.settings.general, save=self._save_general, tray_available=self.tray is not None
+            self.settings.general,
+            save=self._save_general,
+            tray_available=self.tray is not None,
+            desktop=integration_for_this_system(command),
+            dial_command=shlex.join([*command, *DIAL_SELECTION_ARGUMENTS]),
         )
         dialog = PreferencesDialog(vm, self.main_window)
         vm.setParent(dialog)

@@ -29,11 +29,12 @@ from ringdesk.desktop.instance import (
     Request,
     RunningInstance,
     claim_instance,
+    find_instance,
     instance_address,
 )
 from ringdesk.log import setup_logging
 from ringdesk.net import listen_address
-from ringdesk.paths import app_paths, prepare_folders
+from ringdesk.paths import AppPaths, app_paths, prepare_folders
 
 log = logging.getLogger("ringdesk.cli")
 
@@ -132,22 +133,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_foreground(args.host, args.port, args.scenario)
 
     request = _request(args)
+    if request.action == "quit":
+        return _quit(paths)
     try:
         claim = claim_instance(instance_address(paths))
     except InstanceError as error:
-        if request.action == "quit":
-            print(error.user_message, file=sys.stderr)
-            return EXIT_FAILED
         # Better two copies than none: this one starts, and its window says why it may not be alone.
         claim = None
         start_problems.append(error.user_message)
     if isinstance(claim, RunningInstance):
         return _hand_over(claim, request)
-    if request.action == "quit":
-        if claim is not None:
-            claim.close()
-        print("RingDesk is not running.", file=sys.stderr)
-        return EXIT_NOT_RUNNING
     _start_logging(args, paths.log_file, start_problems, console=args.debug)
     return _start_window(args, start_problems, claim, request)
 
@@ -171,6 +166,18 @@ def _request(args: argparse.Namespace) -> Request:
     if args.command == "quit":
         return Request("quit")
     return Request("show")
+
+
+def _quit(paths: AppPaths) -> int:
+    try:
+        running = find_instance(instance_address(paths))
+    except InstanceError as error:
+        print(error.user_message, file=sys.stderr)
+        return EXIT_FAILED
+    if running is None:
+        print("RingDesk is not running.", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    return _hand_over(running, Request("quit"))
 
 
 def _hand_over(running: RunningInstance, request: Request) -> int:

@@ -73,6 +73,7 @@ __all__ = [
     "RunningInstance",
     "Transport",
     "claim_instance",
+    "find_instance",
     "instance_address",
 ]
 
@@ -214,6 +215,27 @@ def claim_instance(
             except BaseException:
                 os.close(lock)
                 raise
+        running = _connect(address)
+        if running is not None:
+            return running
+        if time.monotonic() > deadline:
+            raise InstanceError(
+                "Another copy of RingDesk is starting or stopping and does not answer; try again in a moment."
+            )
+        time.sleep(0.05)
+
+
+def find_instance(address: InstanceAddress, *, timeout: float = CLAIM_TIMEOUT) -> RunningInstance | None:
+    """The running instance, or None when there is none; never becomes one (`ringdesk quit`).
+
+    Raises InstanceError like `claim_instance`.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        lock = _try_lock(address.lock_path)
+        if lock is not None:
+            os.close(lock)
+            return None
         running = _connect(address)
         if running is not None:
             return running

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ringdesk.calls.state import (
@@ -418,3 +419,25 @@ async def test_recent_numbers_come_from_the_history_once_each_with_their_extensi
         assert vm.redial(older.number) is False  # no service: the number is in the entry, not called
         assert vm.view.text == "+14155550188x12"
         vm.close()
+
+
+def test_the_countdown_puts_cancel_where_backspace_was(qtbot: QtBot) -> None:
+    vm = DialerViewModel(
+        parent=owner(), preferences=MOBILE, service=FakeService(), signed_in=True, spawn=no_spawn
+    )
+    widget = DialerWidget(vm)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    vm.offer("+16505551234")
+    QApplication.processEvents()  # the layout settles
+    slot = widget.end_key.geometry()
+    vm.offer("+16505551234", call_after=3)
+    QApplication.processEvents()
+    assert widget.end_key.currentWidget() is widget.cancel_auto_button
+    assert widget.call_button.text() == "Calling in 3 s\N{HORIZONTAL ELLIPSIS}"
+    assert widget.end_key.geometry() == slot  # nothing moves
+    widget.cancel_auto_button.click()
+    assert vm.view.auto_call_in == 0
+    assert widget.end_key.currentWidget() is widget.backspace_button
+    assert widget.call_button.text() == "&Call"

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 from pytestqt.qtbot import QtBot
 
 from ringdesk.config import GeneralSettings
+from ringdesk.desktop.integration import integration_for_this_system
 from ringdesk.qtasync import wait_signal
 from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
 from ringdesk.ui.widgets.preferences import PreferencesDialog
+from tests.fakes import until
 from tests.ui.doubles import owner
 
 
@@ -127,3 +135,84 @@ async def test_an_async_save_callback_is_awaited_before_the_dialog_closes(qtbot:
     (general,) = await asyncio.wait_for(saved, 5)
     assert general == stored[0] == GeneralSettings(notify_connected=False)
     assert not dialog.isVisible()
+
+
+# --------------------------------------------------------------------------- the desktop's part
+
+
+@pytest.fixture
+def xdg(tmp_path: Path) -> dict[str, str]:
+    """XDG folders in tmp_path and a desktop xdg-mime knows nothing special about."""
+    env = {name: str(tmp_path / name.lower()) for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    env.update(XDG_DATA_DIRS=str(tmp_path / "system"), XDG_CONFIG_DIRS=str(tmp_path / "system-config"))
+    for folder in env.values():
+        Path(folder).mkdir()
+    env.update(PATH=os.environ.get("PATH", os.defpath), LANG="C.UTF-8", XDG_CURRENT_DESKTOP="X-Generic")
+    return env
+
+
+def tel_handler(xdg: dict[str, str]) -> str:
+    query = ["xdg-mime", "query", "default", "x-scheme-handler/tel"]
+    return subprocess.run(query, env=xdg, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def autostart_entry(xdg: dict[str, str]) -> str | None:
+    entry = Path(xdg["XDG_CONFIG_HOME"], "autostart", "ringdesk.desktop")
+    return entry.read_text() if entry.exists() else None
+
+
+def with_desktop(qtbot: QtBot, xdg: dict[str, str]) -> tuple[PreferencesDialog, PreferencesViewModel]:
+    desktop = integration_for_this_system((sys.executable, "-m", "ringdesk"), environ=xdg)
+    vm = PreferencesViewModel(
+        GeneralSettings(),
+        save=lambda _general: None,
+        tray_available=True,
+        desktop=desktop,
+        dial_command="ringdesk dial --selection",
+        parent=owner(),
+    )
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    return dialog, vm
+
+
+@pytest.mark.skipif(shutil.which("xdg-mime") is None, reason="needs xdg-utils (scripts/setup --test)")
+async def test_make_ringdesk_the_default_for_phone_links(qtbot: QtBot, xdg: dict[str, str]) -> None:
+    dialog, vm = with_desktop(qtbot, xdg)
+    assert dialog.links_line.text() == "Asking your desktop\N{HORIZONTAL ELLIPSIS}"
+    assert not dialog.make_default_button.isEnabled()
+    await until(lambda: vm.view.desktop.loaded, what="the desktop answered")
+    assert dialog.links_line.text() == "No app opens phone links yet."
+    assert dialog.shortcut_line.text() == (
+        "To call a number you highlight in any app, bind this command to a key in your desktop's "
+        "keyboard settings: ringdesk dial --selection"
+    )
+    assert not dialog.add_shortcut_button.isVisible()  # this desktop lets no app add one
+
+    dialog.make_default_button.click()
+    await until(lambda: vm.view.desktop.links_ours, what="RingDesk opens phone links")
+    assert dialog.links_line.text() == "Phone links open in RingDesk."
+    assert not dialog.make_default_button.isVisible()
+    assert tel_handler(xdg) == "ringdesk.desktop"
+
+
+async def test_start_at_log_in_is_applied_on_ok_only(qtbot: QtBot, xdg: dict[str, str]) -> None:
+    dialog, vm = with_desktop(qtbot, xdg)
+    await until(lambda: vm.view.desktop.loaded, what="the desktop answered")
+    assert not dialog.autostart.isChecked()
+    dialog.autostart.click()
+    dialog.reject()
+    assert autostart_entry(xdg) is None  # Cancel changes nothing
+
+    dialog, vm = with_desktop(qtbot, xdg)
+    await until(lambda: vm.view.desktop.loaded, what="the desktop answered")
+    dialog.autostart.click()
+    saved = wait_signal(vm.saved)
+    dialog.ok_button.click()
+    await saved
+    assert "--minimized" in (autostart_entry(xdg) or "")
+
+    dialog, vm = with_desktop(qtbot, xdg)
+    await until(lambda: vm.view.desktop.loaded, what="the desktop answered")
+    assert dialog.autostart.isChecked()

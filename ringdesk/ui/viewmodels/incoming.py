@@ -55,6 +55,9 @@ class _Pending:
     #: How the number is said in sentences ("+1 650-555-1234").
     display: str
     call_at_once: bool
+    #: In the entry already (not while a call is under way): from then on, a different entry
+    #: means the person typed over it.
+    filled: bool = False
 
 
 class IncomingRequestsViewModel(QObject):
@@ -178,6 +181,7 @@ class IncomingRequestsViewModel(QObject):
             dialer.call_vm.new_call()
         if dialer.view.text != pending.text:
             dialer.offer(pending.text)
+        pending.filled = True
         if not dialer.ready_to_call:
             # Shown now, called (or focused) once calling is possible.
             self.show_requested.emit()
@@ -202,7 +206,7 @@ class IncomingRequestsViewModel(QObject):
         pending = self._pending
         if pending is None or self._handling:
             return
-        if view.text != pending.text and not self._dialer.call_vm.busy:
+        if pending.filled and view.text != pending.text:
             # The person typed over it: theirs now, not to be dialled later.
             _log.info("the entry changed; the waiting request is dropped")
             self._pending = None

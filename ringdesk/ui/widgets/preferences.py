@@ -1,4 +1,4 @@
-"""The Preferences dialog: the start-up, tray and notification switches.
+"""The Preferences dialog: start-up, tray, phone links, the dial shortcut and notifications.
 
 A pure view of `PreferencesViewModel`; show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
 
@@ -8,12 +8,15 @@ and shows the sentence in it when it did not. Cancel (or Esc) leaves everything 
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +36,7 @@ _GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("start_minimized", "&Start in the tray, with the window hidden"),
         ),
     ),
+    ("Phone links", (("call_links_at_once", "&Call at once, after a 3-second countdown you can cancel"),)),
     (
         "Notifications",
         (
@@ -45,7 +49,8 @@ _GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 
 class PreferencesDialog(QDialog):
-    """`switches[option]` is the check box for each `GeneralSettings` field."""
+    """`switches[option]` is the check box for each `GeneralSettings` field; `autostart` starts
+    RingDesk at log-in (the desktop's setting, not RingDesk's)."""
 
     def __init__(self, view_model: PreferencesViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +71,7 @@ class PreferencesDialog(QDialog):
 
         view_model.changed.connect(self._render)
         view_model.saved.connect(self._saved)
+        self.finished.connect(lambda _result: view_model.close())
         self.setMinimumWidth(440)
         self._render(view_model.view)
 
@@ -90,9 +96,41 @@ class PreferencesDialog(QDialog):
                 self.switches[option] = switch
             layout.addWidget(box)
 
+        self.autostart = QCheckBox("Start RingDesk &when I log in, in the tray")
+        self.autostart.setObjectName("autostart")
+        self.autostart.setAccessibleName("Start RingDesk when I log in, in the tray")
+        self.autostart.toggled.connect(view_model.set_autostart)
+        groups["Start-up"].addWidget(self.autostart)
+
         self.tray_reason = _note()
         self.tray_reason.setObjectName("trayReason")
         groups["Tray"].addWidget(self.tray_reason)
+
+        self.links_line = _note()
+        self.links_line.setObjectName("linksLine")
+        self.make_default_button = QPushButton("Make RingDesk the &default for phone links")
+        self.make_default_button.clicked.connect(view_model.make_default_for_links)
+        # Enter in the dialog means OK, wherever the focus is.
+        self.make_default_button.setAutoDefault(False)
+        groups["Phone links"].addLayout(_row(self.links_line, self.make_default_button))
+
+        shortcut_box = QGroupBox("Dial from anywhere")
+        shortcut_layout = QVBoxLayout(shortcut_box)
+        self.shortcut_line = _note()
+        self.shortcut_line.setObjectName("shortcutLine")
+        # The command is there to be copied into the desktop's keyboard settings.
+        self.shortcut_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.add_shortcut_button = QPushButton()
+        self.add_shortcut_button.clicked.connect(view_model.add_dial_shortcut)
+        self.add_shortcut_button.setAutoDefault(False)
+        shortcut_layout.addLayout(_row(self.shortcut_line, self.add_shortcut_button))
+        self.desktop_problem = _note()
+        self.desktop_problem.setObjectName("desktopProblem")
+        self.desktop_problem.setStyleSheet(problem_style(self.palette()))
+        shortcut_layout.addWidget(self.desktop_problem)
+        self.shortcut_box = shortcut_box
+        # Between the phone links and the notifications.
+        layout.insertWidget(layout.count() - 1, shortcut_box)
         notifications_note = _note("Shown while the RingDesk window is not the one in front.")
         notifications_note.setObjectName("notificationsNote")
         groups["Notifications"].addWidget(notifications_note)
@@ -122,9 +160,41 @@ class PreferencesDialog(QDialog):
         self.problem.setText(view.problem)
         self.problem.setVisible(bool(view.problem))
         self.ok_button.setEnabled(not view.saving)
+        self._render_desktop(view)
+
+    def _render_desktop(self, view: PreferencesView) -> None:
+        desktop = view.desktop
+        for part in (self.autostart, self.links_line, self.shortcut_box):
+            part.setVisible(desktop.available)
+        if not desktop.available:
+            self.make_default_button.setVisible(False)
+            return
+        waiting = "Asking your desktop\N{HORIZONTAL ELLIPSIS}"
+        self.autostart.blockSignals(True)
+        self.autostart.setChecked(desktop.autostart)
+        self.autostart.blockSignals(False)
+        self.autostart.setEnabled(desktop.loaded and not view.saving)
+        self.links_line.setText(desktop.links_line if desktop.loaded else waiting)
+        self.make_default_button.setVisible(not desktop.links_ours)
+        self.make_default_button.setEnabled(desktop.loaded and not desktop.busy)
+        self.shortcut_line.setText(desktop.shortcut_line if desktop.loaded else waiting)
+        offer = desktop.shortcut_offer
+        self.add_shortcut_button.setVisible(offer is not None)
+        if offer is not None:
+            self.add_shortcut_button.setText(f"Add the s&hortcut {offer}")
+        self.add_shortcut_button.setEnabled(not desktop.busy)
+        self.desktop_problem.setText(desktop.problem)
+        self.desktop_problem.setVisible(bool(desktop.problem))
 
     def _saved(self, _general: object) -> None:
         self.accept()
+
+
+def _row(note: QLabel, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(note, 1)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    return row
 
 
 def _note(text: str = "") -> QLabel:
