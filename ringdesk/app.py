@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtGui import QClipboard, QFileOpenEvent, QGuiApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -63,7 +63,7 @@ from ringdesk.errors import report
 from ringdesk.paths import app_paths
 from ringdesk.platforms.base import AccountPhones
 from ringdesk.platforms.registry import error_sentence
-from ringdesk.qtasync import QuitGuard, application, cancel_spawned, run_app, spawn
+from ringdesk.qtasync import Application, QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.settings_keeper import SettingsKeeper
 from ringdesk.simulator import Scenario
 from ringdesk.storage.history import CallHistory
@@ -311,10 +311,17 @@ class RingDeskApp:
             self.incoming.notify.connect(self.tray.show_notification)
         elif self.notifier is not None:
             self.incoming.notify.connect(self.notifier.notify)
-        self._open_events = _LinkOpenEvents(self.incoming.open_link, parent=self.main_window)
-        QCoreApplication.instance().installEventFilter(self._open_events)  # type: ignore[union-attr]
+        qapp = QCoreApplication.instance()
+        if isinstance(qapp, Application):
+            qapp.set_link_handler(self.incoming.open_link)
 
-    def _offer_shown(self) -> None:
+    def _offer_shown(self, activation_token: str) -> None:
+        if activation_token and QGuiApplication.platformName() == "wayland":
+            # Qt's Wayland plugin activates a window with the token in this variable (and then
+            # clears it); without it the compositor only marks the window as wanting attention.
+            # X11's startup id cannot be handed to a running Qt app: there, focus-stealing
+            # prevention decides.
+            os.environ["XDG_ACTIVATION_TOKEN"] = activation_token
         self.main_window.show_and_raise()
         self.dialer.focus_call()
 
@@ -412,7 +419,9 @@ class RingDeskApp:
             await self._instance_server.aclose()
         elif self.options.instance is not None:
             self.options.instance.close()
-        QCoreApplication.instance().removeEventFilter(self._open_events)  # type: ignore[union-attr]
+        qapp = QCoreApplication.instance()
+        if isinstance(qapp, Application):
+            qapp.set_link_handler(None)
         self.dialogs.close_all()
         if self.sign_in_vm is not None:
             self.sign_in_vm.close()
@@ -728,20 +737,3 @@ def _highlighted_text() -> str:
     # something copied long ago, which is not what the person pointed at.
     mode = QClipboard.Mode.Selection if clipboard.supportsSelection() else QClipboard.Mode.Clipboard
     return clipboard.text(mode)
-
-
-class _LinkOpenEvents(QObject):
-    """macOS hands a clicked `tel:` link to the running app as a QFileOpenEvent (from the bundle's
-    URL types), not as a new process: it joins the other requests here."""
-
-    def __init__(self, open_link: Callable[[str], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._open_link = open_link
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
-            url = event.url()
-            if url.scheme().lower() in ("tel", "callto", "sip", "sips"):
-                self._open_link(url.toString())
-                return True
-        return super().eventFilter(watched, event)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from typing import Final
 from ringdesk import __version__
 from ringdesk.desktop.instance import (
     InstanceError,
+    InstanceGone,
     PrimaryInstance,
     Request,
     RunningInstance,
@@ -135,14 +137,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = _request(args)
     if request.action == "quit":
         return _quit(paths)
-    try:
-        claim = claim_instance(instance_address(paths))
-    except InstanceError as error:
-        # Better two copies than none: this one starts, and its window says why it may not be alone.
-        claim = None
-        start_problems.append(error.user_message)
-    if isinstance(claim, RunningInstance):
-        return _hand_over(claim, request)
+    claim: PrimaryInstance | None = None
+    # A running instance that was quitting closes the connection unread: then the next one, or
+    # this start, takes the request. Twice at most: a third quitting instance is not plausible.
+    for _attempt in range(3):
+        try:
+            found = claim_instance(instance_address(paths))
+        except InstanceError as error:
+            # Better two copies than none: this one starts, and its window says why it may not be alone.
+            start_problems.append(error.user_message)
+            break
+        if isinstance(found, PrimaryInstance):
+            claim = found
+            break
+        try:
+            return _hand_over(found, request)
+        except InstanceGone:
+            continue
     _start_logging(args, paths.log_file, start_problems, console=args.debug)
     return _start_window(args, start_problems, claim, request)
 
@@ -161,11 +172,16 @@ def _with_dial_command(argv: list[str]) -> list[str]:
 
 
 def _request(args: argparse.Namespace) -> Request:
+    # The desktop gives the program it starts for a click the right to bring a window forward;
+    # the running RingDesk, which owns the window, needs it instead.
+    token = os.environ.get("XDG_ACTIVATION_TOKEN") or os.environ.get("DESKTOP_STARTUP_ID") or ""
     if args.command == "dial":
-        return Request("dial-selection") if args.selection else Request.dial(args.target)
+        if args.selection:
+            return Request("dial-selection", activation_token=token)
+        return Request.dial(args.target, activation_token=token)
     if args.command == "quit":
         return Request("quit")
-    return Request("show")
+    return Request("show", activation_token=token)
 
 
 def _quit(paths: AppPaths) -> int:
@@ -177,12 +193,19 @@ def _quit(paths: AppPaths) -> int:
     if running is None:
         print("RingDesk is not running.", file=sys.stderr)
         return EXIT_NOT_RUNNING
-    return _hand_over(running, Request("quit"))
+    try:
+        return _hand_over(running, Request("quit"))
+    except InstanceGone:
+        print("RingDesk is quitting.")
+        return EXIT_OK
 
 
 def _hand_over(running: RunningInstance, request: Request) -> int:
+    """Deliver `request` and say what became of it; raises InstanceGone when the instance was quitting."""
     try:
         reply = running.deliver(request)
+    except InstanceGone:
+        raise
     except InstanceError as error:
         print(error.user_message, file=sys.stderr)
         return EXIT_NO_ANSWER

@@ -43,6 +43,7 @@ os.environ["QT_API"] = "pyside6"
 
 # isort: off
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication, QDialog
 
 import qasync
@@ -159,23 +160,49 @@ def new_event_loop(app: QCoreApplication | None = None) -> asyncio.AbstractEvent
     return loop
 
 
+#: The links macOS may open RingDesk with (its bundle's URL types).
+_LINK_SCHEMES = frozenset({"tel", "callto", "sip", "sips"})
+
+
 class Application(QApplication):
-    """A QApplication whose `QEvent.Quit` (menu, tray, session end, `quit()`) goes to a `QuitGuard`.
+    """A QApplication whose `QEvent.Quit` (menu, tray, session end, `quit()`) goes to a `QuitGuard`,
+    and whose `QFileOpenEvent` for a phone link goes to `set_link_handler`'s handler.
 
     Why a subclass and not an event filter: a filter installed on the application sees every event
     of every object, and on PySide6 6.12 wrapping those objects in Python crashes QtWebEngine
     (a segmentation fault while a page loads). `event()` here only sees the application's own events.
+
+    macOS hands a clicked `tel:` link (from the bundle's URL types) to the running app as a
+    QFileOpenEvent instead of starting a process; at a cold start it may come before the app is
+    ready for it, so links are kept until a handler is set.
     """
 
     def __init__(self, argv: list[str]) -> None:
         super().__init__(argv)
         self._quit_guard: QuitGuard | None = None
+        self._open_link: Callable[[str], None] | None = None
+        self._links_waiting: list[str] = []
+
+    def set_link_handler(self, handler: Callable[[str], None] | None) -> None:
+        """Where phone links the system opens with RingDesk go; links that came before go there now."""
+        self._open_link = handler
+        waiting, self._links_waiting = self._links_waiting, []
+        if handler is not None:
+            for link in waiting:
+                handler(link)
 
     def event(self, event: QEvent) -> bool:
         guard = self._quit_guard
         if event.type() == QEvent.Type.Quit and guard is not None:
             guard.request_quit()
             return True  # consumed: exec() keeps running while the app's coroutine shuts down
+        if isinstance(event, QFileOpenEvent) and event.url().scheme().lower() in _LINK_SCHEMES:
+            link = event.url().toString()
+            if self._open_link is not None:
+                self._open_link(link)
+            else:
+                self._links_waiting.append(link)
+            return True
         return super().event(event)
 
 

@@ -36,6 +36,7 @@ from ringdesk.config import (
     LoginMethod,
     ServerKind,
 )
+from ringdesk.desktop.integration import LinkHandlers
 from ringdesk.numbers import format_for_display
 from ringdesk.platforms.base import AccountPhones, CallerId, Identity, Phone
 from ringdesk.platforms.registry import error_sentence
@@ -262,6 +263,13 @@ def _dialer(
     return view_model
 
 
+def _offered(number: str, *, signed_in: bool = True, call_after: float = 0) -> DialerViewModel:
+    """The dialer after a link: the number offered, and its countdown when it is called at once."""
+    view_model = _dialer(signed_in=signed_in)
+    view_model.offer(number, call_after=call_after)
+    return view_model
+
+
 def _dialer_window(view_model: DialerViewModel, signed_in: bool = True) -> MainWindow:
     session = SessionViewModel(
         None, connection=ConnectionInfo("Built-in simulator", "http://127.0.0.1", "Sign-in window")
@@ -291,11 +299,18 @@ def dialer_states(shots: ShotTaker) -> None:
         ("dialer-invalid-number", _dialer("650 555"), True),
         ("dialer-rate-limit-countdown", _dialer("+1 650 555 1234", wait=42), True),
         ("dialer-no-phone-chosen", _dialer("6505551234", prefs=DialerSettings()), True),
+        ("dialer-link-before-sign-in", _offered("+16505551234", signed_in=False), False),
+        ("dialer-link-countdown", _offered("+16505551234", call_after=3), True),
     ):
         window = _dialer_window(view_model, signed_in)
         keep.append(window)
         shots.shoot(window, name)
         window.close()
+    window = _dialer_window(_dialer("+1 650 555 1234"))
+    keep.append(window)
+    window.show_message("That sip: link names a person (alice), not a phone number.", 60000)
+    shots.shoot(window, "dialer-link-refused")
+    window.close()
 
     connected = _call(("Success", "Success", "Success"))
     calls: dict[str, CallState] = {
@@ -449,14 +464,65 @@ def tray_and_preferences(shots: ShotTaker) -> None:
     tray.recent_menu.aboutToShow.emit()
     shots.shoot(tray.recent_menu, "tray-menu-recent")
     tray.recent_menu.hide()
-    for name, tray_available in (("preferences", True), ("preferences-no-tray", False)):
+    loop = asyncio.new_event_loop()
+
+    def run_now(coro: Coroutine[Any, Any, Any], *, name: str) -> None:
+        loop.run_until_complete(coro)
+
+    desktops = (
+        ("preferences", True, _Desktop(links="GNOME Calls", shortcut_desktop="GNOME")),
+        ("preferences-no-tray", False, _Desktop(links="No app")),
+        ("preferences-links-set-up", True, _Desktop(links="RingDesk", autostart=True, keys="Super+Shift+D")),
+    )
+    for name, tray_available, desktop in desktops:
         view_model = PreferencesViewModel(
-            GeneralSettings(), save=lambda _g: None, tray_available=tray_available
+            GeneralSettings(),
+            save=lambda _g: None,
+            tray_available=tray_available,
+            desktop=desktop,
+            dial_command="/usr/bin/ringdesk dial --selection",
+            spawn=run_now,
         )
         dialog = PreferencesDialog(view_model)
         keep += [view_model, dialog]
         shots.shoot(dialog, name)
         dialog.close()
+    loop.close()
+
+
+class _Desktop:
+    """A desktop's answers as the Preferences dialog shows them (the real ones depend on the machine)."""
+
+    def __init__(
+        self,
+        *,
+        links: str,
+        autostart: bool = False,
+        shortcut_desktop: str | None = None,
+        keys: str | None = None,
+    ) -> None:
+        self._links = LinkHandlers(ours=links == "RingDesk", current=links)
+        self._autostart = autostart
+        self._shortcut_desktop = shortcut_desktop
+        self._keys = keys
+
+    def link_handlers(self) -> LinkHandlers:
+        return self._links
+
+    def make_default_for_links(self) -> None: ...
+
+    def autostart_enabled(self) -> bool:
+        return self._autostart
+
+    def set_autostart(self, enabled: bool) -> None: ...
+
+    def shortcut_desktop(self) -> str | None:
+        return self._shortcut_desktop
+
+    def dial_shortcut(self) -> str | None:
+        return self._keys
+
+    def add_dial_shortcut(self, keys: str = "Super+Shift+D") -> None: ...
 
 
 SCREENS: tuple[Callable[[ShotTaker], None], ...] = (

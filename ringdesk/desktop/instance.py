@@ -23,8 +23,9 @@ Why it is built this way:
   account owns it), the socket file itself is 0600, and on Linux the server also asks the kernel
   who is connecting (`SO_PEERCRED`) and turns away every other account, root included.
 - **A request is sent once.** The client retries connecting (the instance may be starting), never
-  sending: a request that was written is not written again, and each carries an id the running
-  instance uses to ignore a duplicate.
+  sending: a request the running instance may have read is not sent again. Only a connection the
+  instance closed without reading anything (it was quitting) makes the sender look again
+  (`InstanceGone`), and then it finds the next instance or becomes it.
 - **Windows** has no Unix sockets in Python: there the socket is a TCP connection to 127.0.0.1 on
   a port chosen at start, guarded by a random token that only the user can read (a file in the
   profile's private folder). The same code path is exercised on Linux by the tests (`Transport.LOOPBACK`);
@@ -51,14 +52,13 @@ import struct
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Final, Literal
 
-from ringdesk.errors import RingDeskError
+from ringdesk.errors import RingDeskError, report
 from ringdesk.paths import AppPaths
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "MAX_REQUEST_BYTES",
     "InstanceAddress",
     "InstanceError",
+    "InstanceGone",
     "InstanceServer",
     "PrimaryInstance",
     "Reply",
@@ -103,6 +104,13 @@ class InstanceError(RingDeskError):
     default_user_message = "RingDesk cannot make sure that only one copy of it runs."
 
 
+class InstanceGone(InstanceError):
+    """The running instance closed the connection without reading the request: it was quitting.
+    Nothing was done; the sender looks for the running instance again."""
+
+    default_user_message = "RingDesk was quitting and did not take the request."
+
+
 class Transport(Enum):
     #: A Unix domain socket in a private folder (Linux, macOS, BSD).
     UNIX = "unix"
@@ -117,15 +125,18 @@ class Request:
     action: Action
     #: The number or link for "dial"; "" otherwise.
     text: str = ""
-    #: Unique per request: the running instance handles an id once.
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The desktop's permission for the window to come forward (`XDG_ACTIVATION_TOKEN` on
+    #: Wayland, `DESKTOP_STARTUP_ID` on X11), handed to the later start; "" when there is none.
+    activation_token: str = ""
 
     @classmethod
-    def dial(cls, text: str) -> Request:
-        return cls("dial", text[:MAX_TEXT_CHARS])
+    def dial(cls, text: str, *, activation_token: str = "") -> Request:
+        return cls("dial", text[:MAX_TEXT_CHARS], activation_token=activation_token)
 
     def encode(self, token: str = "") -> bytes:
-        body = {"version": _PROTOCOL_VERSION, "id": self.id, "action": self.action, "text": self.text}
+        body = {"version": _PROTOCOL_VERSION, "action": self.action, "text": self.text}
+        if self.activation_token:
+            body["activation"] = self.activation_token
         if token:
             body["token"] = token
         return json.dumps(body).encode() + b"\n"
@@ -138,12 +149,12 @@ class Request:
             raise ValueError("not a RingDesk request of this version")
         if token and not hmac.compare_digest(str(body.get("token", "")), token):
             raise ValueError("wrong token")
-        action, text, request_id = body.get("action"), body.get("text", ""), body.get("id")
-        if action not in _ACTIONS or not isinstance(text, str) or not isinstance(request_id, str):
+        action, text, activation = body.get("action"), body.get("text", ""), body.get("activation", "")
+        if action not in _ACTIONS or not isinstance(text, str) or not isinstance(activation, str):
             raise ValueError("malformed request")
-        if not request_id or len(request_id) > 64 or len(text) > MAX_TEXT_CHARS:
+        if len(text) > MAX_TEXT_CHARS or len(activation) > 512:
             raise ValueError("malformed request")
-        return cls(action, text, request_id)
+        return cls(action, text, activation)
 
 
 @dataclass(frozen=True)
@@ -177,7 +188,10 @@ class InstanceAddress:
 def instance_address(paths: AppPaths, *, transport: Transport | None = None) -> InstanceAddress:
     """The address for the profile at `paths` (its config folder names the profile).
 
-    Raises InstanceError when no private folder can be had (another account owns the fallback).
+    The socket's folder: `ringdesk` in `$XDG_RUNTIME_DIR` (private, and gone at log-out), else
+    `ringdesk-<uid>` in the temporary folder, else, when another account made that one first,
+    `instance` in the profile's cache folder (a home on a network file system may not hold sockets,
+    hence last). Raises InstanceError when none can be had.
     """
     transport = transport or (Transport.LOOPBACK if os.name == "nt" else Transport.UNIX)
     profile = hashlib.sha256(str(paths.config_dir.resolve()).encode()).hexdigest()[:16]
@@ -188,9 +202,23 @@ def instance_address(paths: AppPaths, *, transport: Transport | None = None) -> 
         return InstanceAddress(
             transport, folder / f"instance-{profile}.json", folder / f"instance-{profile}.lock"
         )
-    folder = _private_runtime_folder(os.environ.get("XDG_RUNTIME_DIR"))
-    if len(str(folder)) > _MAX_FOLDER_CHARS:
-        folder = _private_runtime_folder(None)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and _owned_private_folder(Path(runtime)) and len(runtime) + 9 <= _MAX_FOLDER_CHARS:
+        candidates = [Path(runtime) / "ringdesk"]
+    else:
+        candidates = []
+    candidates += [Path(tempfile.gettempdir()) / f"ringdesk-{os.getuid()}", paths.cache_dir / "instance"]
+    problem = ""
+    for candidate in candidates:
+        try:
+            folder = _private_folder(candidate)
+        except InstanceError as error:
+            problem = problem or error.user_message
+            continue
+        if len(str(folder)) <= _MAX_FOLDER_CHARS:
+            break
+    else:
+        raise InstanceError(problem or "RingDesk has no private folder short enough for its socket.")
     return InstanceAddress(
         transport, folder / f"instance-{profile}.sock", folder / f"instance-{profile}.lock"
     )
@@ -204,25 +232,14 @@ def claim_instance(
     Raises InstanceError when neither is possible within `timeout` (another start holds the lock
     and never listens, or the folder cannot be written).
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        # The lock first: when it is free, whatever socket or port file is there was left by an
-        # instance that ended (a port may even belong to another program by now).
-        lock = _try_lock(address.lock_path)
-        if lock is not None:
-            try:
-                return PrimaryInstance._listen(address, lock)
-            except BaseException:
-                os.close(lock)
-                raise
-        running = _connect(address)
-        if running is not None:
-            return running
-        if time.monotonic() > deadline:
-            raise InstanceError(
-                "Another copy of RingDesk is starting or stopping and does not answer; try again in a moment."
-            )
-        time.sleep(0.05)
+    found = _lock_or_connect(address, timeout)
+    if isinstance(found, RunningInstance):
+        return found
+    try:
+        return PrimaryInstance._listen(address, found)
+    except BaseException:
+        _release(found)
+        raise
 
 
 def find_instance(address: InstanceAddress, *, timeout: float = CLAIM_TIMEOUT) -> RunningInstance | None:
@@ -230,15 +247,26 @@ def find_instance(address: InstanceAddress, *, timeout: float = CLAIM_TIMEOUT) -
 
     Raises InstanceError like `claim_instance`.
     """
+    found = _lock_or_connect(address, timeout)
+    if isinstance(found, RunningInstance):
+        return found
+    _release(found)
+    return None
+
+
+def _lock_or_connect(address: InstanceAddress, timeout: float) -> int | RunningInstance:
+    """The lock (no instance runs) or a connection to the running instance, whichever comes first."""
     deadline = time.monotonic() + timeout
     while True:
+        # The lock first: when it is free, whatever socket or port file is there was left by an
+        # instance that ended (a port may even belong to another program by now).
         lock = _try_lock(address.lock_path)
         if lock is not None:
-            os.close(lock)
-            return None
+            return lock
         running = _connect(address)
         if running is not None:
             return running
+        # Another start holds the lock but does not listen yet (or is quitting): wait for either.
         if time.monotonic() > deadline:
             raise InstanceError(
                 "Another copy of RingDesk is starting or stopping and does not answer; try again in a moment."
@@ -265,14 +293,21 @@ class RunningInstance:
             line = _read_line(sock)
         except TimeoutError:
             raise InstanceError(
-                f"RingDesk is running but did not answer within {timeout:g} seconds."
+                f"RingDesk is running but did not answer within {timeout:g} seconds; "
+                "it may still take the request when it can."
             ) from None
+        except (ConnectionResetError, BrokenPipeError):
+            # Closed unread while quitting (Linux resets connections still queued at the socket).
+            raise InstanceGone() from None
         except OSError as error:
             raise InstanceError(
                 f"RingDesk is running but the request did not reach it ({error.strerror})."
             ) from None
         finally:
             sock.close()
+        if not line:
+            # Closed before reading anything: the instance was quitting.
+            raise InstanceGone()
         try:
             return Reply.decode(line)
         except ValueError:
@@ -335,7 +370,7 @@ class PrimaryInstance:
         self.socket.close()
         with contextlib.suppress(OSError):
             self.address.path.unlink()
-        os.close(self._lock)
+        _release(self._lock)
 
 
 Handler = Callable[[Request], Awaitable[Reply]]
@@ -352,19 +387,28 @@ class InstanceServer:
 
     async def start(self) -> None:
         if self._primary.address.transport is Transport.UNIX:
-            self._server = await asyncio.start_unix_server(self._serve, sock=self._primary.socket)
+            self._server = await asyncio.start_unix_server(
+                self._serve, sock=self._primary.socket, limit=MAX_REQUEST_BYTES
+            )
         else:
-            self._server = await asyncio.start_server(self._serve, sock=self._primary.socket)
+            self._server = await asyncio.start_server(
+                self._serve, sock=self._primary.socket, limit=MAX_REQUEST_BYTES
+            )
 
     async def aclose(self) -> None:
-        """Stop serving, finish the requests being answered, release socket and lock."""
+        """Stop serving, let the requests being answered get their answer, release socket and lock.
+
+        An answer is not cut off: a sender whose request was read and taken must hear so, or it
+        would report a failure for something that happens. Connections not yet read are closed
+        unread; their senders see that and look for the next instance (`InstanceGone`).
+        """
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for task in list(self._clients):
-            task.cancel()
         if self._clients:
-            await asyncio.gather(*self._clients, return_exceptions=True)
+            _done, late = await asyncio.wait(list(self._clients), timeout=_READ_TIMEOUT)
+            for task in late:
+                task.cancel()
         self._primary.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -386,15 +430,21 @@ class InstanceServer:
         if sock is not None and not _same_user(sock):
             _log.warning("refused a connection to the instance socket from another account")
             return
-        line = await asyncio.wait_for(reader.readuntil(b"\n"), _READ_TIMEOUT)
+        try:
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), _READ_TIMEOUT)
+        except asyncio.LimitOverrunError:
+            line = b""  # longer than any request: not one
         try:
             request = Request.decode(line, self._primary.token)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             _log.warning("refused a request on the instance socket: %s", error)
-            writer.write(Reply(False, "RingDesk did not understand the request.").encode())
-            await writer.drain()
-            return
-        reply = await self._handle(request)
+            reply = Reply(False, "RingDesk did not understand the request.")
+        else:
+            try:
+                reply = await self._handle(request)
+            except Exception as error:
+                report(error, context="handling a request from another start", logger=_log)
+                reply = Reply(False, "RingDesk could not handle that request; its log says why.")
         writer.write(reply.encode())
         await writer.drain()
 
@@ -402,16 +452,11 @@ class InstanceServer:
 # --- Implementation -------------------------------------------------------------------------
 
 
-def _private_runtime_folder(runtime: str | None) -> Path:
-    """A folder only this user can enter, for the socket: `ringdesk` in the runtime folder
-    (`$XDG_RUNTIME_DIR`) when it is private, else one of our own in the temporary folder.
-    Raises InstanceError when the latter belongs to someone else."""
-    if runtime and _owned_private_folder(Path(runtime)):
-        base = Path(runtime) / "ringdesk"
-    else:
-        base = Path(tempfile.gettempdir()) / f"ringdesk-{os.getuid()}"
+def _private_folder(base: Path) -> Path:
+    """`base`, made if needed, when only this user can enter it; InstanceError when someone else
+    made it (to catch our requests) or others can enter it."""
     try:
-        base.mkdir(mode=0o700, exist_ok=True)
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise InstanceError(f"RingDesk cannot create {base} ({error.strerror}).") from None
     if not _owned_private_folder(base):
@@ -452,11 +497,22 @@ if sys.platform == "win32":  # pragma: no cover - not run here
     def _lock_file(fd: int) -> None:
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
+    def _release(fd: int) -> None:
+        # Windows frees a lock at close only "when resources allow": unlock it now, so that the
+        # next start does not wait for it.
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        os.close(fd)
+
 else:
     import fcntl
 
     def _lock_file(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _release(fd: int) -> None:
+        os.close(fd)  # and with it the lock
 
 
 def _connect(address: InstanceAddress) -> RunningInstance | None:
@@ -498,7 +554,7 @@ def _same_user(sock: socket.socket) -> bool:
     """Whether the peer of a Unix socket is this user; True where the kernel cannot say (TCP: the
     token decides, and macOS: the folder's permissions do)."""
     peercred = getattr(socket, "SO_PEERCRED", None)
-    if sock.family != socket.AF_UNIX or peercred is None:
+    if peercred is None or sock.family != getattr(socket, "AF_UNIX", None):
         return True
     credentials = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", credentials)

@@ -161,7 +161,9 @@ def _script_of_this_python() -> Path | None:
         folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
     for folder in folders:
         if sys.platform == "win32":
-            script = Path(folder, f"{_SCRIPT_NAME}.exe")
+            # The windowed launcher: a link click must not open a console (whose closing would
+            # end RingDesk with it).
+            script = Path(folder, f"{_SCRIPT_NAME}-gui.exe")
             if script.is_file() and _same_folder(Path(folder), Path(sys.executable).parent):
                 return script.absolute()
             continue

@@ -127,7 +127,7 @@ if sys.platform == "win32":
                 winreg.SetValue(prog_id, "DefaultIcon", winreg.REG_SZ, icon)
                 winreg.SetValue(prog_id, r"shell\open\command", winreg.REG_SZ, open_command)
             for scheme in LINK_SCHEMES:
-                if _key_exists(winreg.HKEY_CLASSES_ROOT, scheme):
+                if _key_exists(winreg.HKEY_CLASSES_ROOT, scheme) and not _registered_by_ringdesk(scheme):
                     continue  # Another app's registration: the person chooses in Settings.
                 with winreg.CreateKey(winreg.HKEY_CURRENT_USER, rf"{CLASSES}\{scheme}") as key:
                     winreg.SetValueEx(key, None, 0, winreg.REG_SZ, f"URL:{scheme}")
@@ -197,6 +197,12 @@ if sys.platform == "win32":
 
         def add_dial_shortcut(self, keys: str = DEFAULT_DIAL_KEYS) -> None:
             raise IntegrationError("On Windows, RingDesk cannot add a keyboard shortcut.")
+
+    def _registered_by_ringdesk(scheme: str) -> bool:
+        """Whether the per-user key of `scheme` is one RingDesk wrote (it names RingDesk's icon), so
+        that a RingDesk moved to another folder rewrites its own keys."""
+        icon = _read_raw(winreg.HKEY_CURRENT_USER, rf"{CLASSES}\{scheme}\DefaultIcon", "")
+        return isinstance(icon, str) and "ringdesk" in icon.lower()
 
     def _key_exists(root: winreg.HKEYType | int, path: str) -> bool:
         try:

@@ -22,6 +22,7 @@ import pytest
 
 from ringdesk.desktop.instance import (
     InstanceError,
+    InstanceGone,
     InstanceServer,
     PrimaryInstance,
     Reply,
@@ -132,8 +133,13 @@ def test_a_folder_made_by_another_account_is_never_used(runtime: Path, tmp_path:
     squatted = runtime / f"ringdesk-{os.getuid()}"
     squatted.mkdir(mode=0o700)
     os.chown(squatted, NOBODY, NOBODY)
+    # RingDesk goes on to the profile's own cache folder, when its path leaves room for a socket...
+    short = profile(runtime / "p")
+    assert instance_address(short).path.parent == short.cache_dir / "instance"
+    assert oct((short.cache_dir / "instance").stat().st_mode & 0o777) == "0o700"
+    # ...and says why there is none when it does not.
     with pytest.raises(InstanceError) as caught:
-        instance_address(profile(tmp_path))
+        instance_address(profile(tmp_path / ("deep" * 20)))
     assert caught.value.user_message == (
         f"RingDesk cannot use {squatted}: it belongs to another account or others can enter it."
     )
@@ -212,8 +218,7 @@ RACER = textwrap.dedent(
         time.sleep(0.001)
     claim = claim_instance(address)
     print("primary" if isinstance(claim, PrimaryInstance) else "running", flush=True)
-    if isinstance(claim, PrimaryInstance):
-        time.sleep(2)
+    sys.stdin.read()  # the test closes it once every racer has said what it became
     """
 )
 
@@ -227,13 +232,18 @@ def test_starts_at_the_same_moment_make_one_running_instance(runtime: Path, tmp_
     racers = [
         subprocess.Popen(
             [sys.executable, "-c", RACER, str(tmp_path), str(runtime), str(start)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
         )
         for _ in range(6)
     ]
-    outcomes = sorted(racer.communicate(timeout=30)[0].strip() for racer in racers)
+    try:
+        outcomes = sorted(racer.stdout.readline().strip() for racer in racers if racer.stdout)
+    finally:
+        for racer in racers:
+            racer.communicate(timeout=30)
     assert outcomes == ["primary"] + ["running"] * 5
 
 
@@ -339,10 +349,11 @@ async def test_a_request_that_is_not_one_gets_a_refusal(runtime: Path, tmp_path:
     try:
         for line in (
             b"hello\n",
-            b'{"version": 2, "id": "a", "action": "show", "text": ""}\n',
-            b'{"version": 1, "id": "a", "action": "format-disk", "text": ""}\n',
-            b'{"version": 1, "id": "", "action": "show", "text": ""}\n',
-            b'{"version": 1, "id": "a", "action": "dial", "text": 5}\n',
+            b'{"version": 2, "action": "show", "text": ""}\n',
+            b'{"version": 1, "action": "format-disk", "text": ""}\n',
+            b'{"version": 1, "action": "show", "text": "", "activation": 7}\n',
+            b'{"version": 1, "action": "dial", "text": 5}\n',
+            b"[" * 10_000 + b"\n",  # nested deeper than a JSON reader goes
         ):
             answer = await asyncio.to_thread(send, line)
             assert Reply.decode(answer) == Reply(False, "RingDesk did not understand the request."), line
@@ -360,14 +371,34 @@ def test_an_instance_that_never_answers_is_said(runtime: Path, tmp_path: Path) -
         assert isinstance(running, RunningInstance)
         with pytest.raises(InstanceError) as caught:
             running.deliver(Request("show"), timeout=0.5)
-        assert caught.value.user_message == "RingDesk is running but did not answer within 0.5 seconds."
+        assert caught.value.user_message == (
+            "RingDesk is running but did not answer within 0.5 seconds; "
+            "it may still take the request when it can."
+        )
     finally:
         primary.close()
+
+
+def test_an_instance_that_quits_before_reading_sends_the_sender_on(runtime: Path, tmp_path: Path) -> None:
+    address = instance_address(profile(tmp_path))
+    primary = claim_instance(address)
+    assert isinstance(primary, PrimaryInstance)
+    running = claim_instance(address)  # queued at the socket, not yet read
+    assert isinstance(running, RunningInstance)
+    primary.close()
+    with pytest.raises(InstanceGone):
+        running.deliver(Request("show"), timeout=5)
+    # Looking again finds no instance: this start is the next one.
+    again = claim_instance(address)
+    assert isinstance(again, PrimaryInstance)
+    again.close()
 
 
 def test_requests_round_trip() -> None:
     request = Request.dial("tel:+16505551234;ext=12")
     assert Request.decode(request.encode()) == request
+    with_token = Request.dial("tel:+16505551234", activation_token="abc")
+    assert Request.decode(with_token.encode()) == with_token
     assert Request.dial("1" * 10_000).text == "1" * 4000
     with pytest.raises(ValueError):
         Request.decode(request.encode("secret"), "other")

@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtWidgets import QApplication
 
 from ringdesk.app import AppOptions
 from ringdesk.config import GeneralSettings, load_settings, save_settings
@@ -101,6 +104,10 @@ async def test_a_second_process_hands_a_link_to_the_running_app(sim: Simulator, 
             assert (result.returncode, result.stderr) == (3, "That link holds no phone number.\n")
             assert app.dialer.entry.text() == "+16505551234"
 
+            # macOS opens a link in the running app itself (QFileOpenEvent), without a process.
+            QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(QUrl("tel:+16505559876")))
+            await until(lambda: app.dialer.entry.text() == "+16505559876", what="the opened link shown")
+
             # A second launch without a link raises the window and starts nothing.
             app.main_window.hide()
             started = time.monotonic()
@@ -164,9 +171,8 @@ def test_a_link_at_a_cold_start_is_called_once_after_sign_in(
     first = subprocess.Popen(
         [sys.executable, "-m", "ringdesk", "dial", "tel:+16505551234"],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         # Handed over even while the first start is still starting: its socket, there before Qt
@@ -179,7 +185,7 @@ def test_a_link_at_a_cold_start_is_called_once_after_sign_in(
         assert (result.returncode, result.stdout) == (0, "RingDesk's window is shown.\n"), result.stderr
         deadline = time.monotonic() + 60
         while ringouts_to(sim_control, "+16505551234") == 0:
-            assert first.poll() is None, first.communicate()
+            assert first.poll() is None, ringdesk_home / "logs" / "ringdesk.log"
             assert time.monotonic() < deadline, "the link was not called"
             time.sleep(0.2)
         time.sleep(1.0)
@@ -192,9 +198,8 @@ def test_a_link_at_a_cold_start_is_called_once_after_sign_in(
         second = subprocess.Popen(
             [sys.executable, "-m", "ringdesk", "--minimized"],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 60
@@ -202,7 +207,7 @@ def test_a_link_at_a_cold_start_is_called_once_after_sign_in(
                 result = ringdesk("quit")
                 if result.returncode == 0:
                     break
-                assert second.poll() is None, second.communicate()
+                assert second.poll() is None, ringdesk_home / "logs" / "ringdesk.log"
                 assert time.monotonic() < deadline, result.stderr
                 time.sleep(0.2)
             assert result.stdout == "RingDesk is quitting.\n"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from ringdesk.calls.state import Phase
 from ringdesk.config import GeneralSettings, load_settings, save_settings
+from ringdesk.desktop.instance import Request
 from ringdesk.simulator import SimulatorControl
 from tests.ui.test_app import trouble as trouble
 from tests.ui.test_app import until
@@ -100,4 +101,31 @@ async def test_without_the_close_to_tray_switch_closing_quits_even_with_a_tray(
         await until(lambda: app.main_window.isVisible(), what="the window")
         assert app.tray is not None
         app.main_window.close()
+        assert await task == 0
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_minimized_a_link_called_at_once_counts_down_in_a_tray_message(
+    ringdesk_home: Path,
+    jwt_settings: Path,
+    sim_control: SimulatorControl,
+    tray_host: subprocess.Popen[bytes],
+) -> None:
+    """`--minimized` starts in the tray whatever the preference says; with "call at once" a link
+    leaves the window where it is, says so in a tray message, and is called once."""
+    store_choice(jwt_settings)
+    stored = load_settings(jwt_settings, environ={}).settings
+    general = GeneralSettings(call_links_at_once=True, ask_to_sign_in_at_start=False)
+    save_settings(dataclasses.replace(stored, general=general), jwt_settings)
+    async with running(dataclasses.replace(options(jwt_settings), start_minimized=True)) as (app, task):
+        await ready_to_dial(app)
+        assert not app.main_window.isVisible(), "started in the tray"
+        reply = await app.incoming.handle(Request.dial("tel:+1-650-555-1234"))
+        assert reply.message == "RingDesk calls +1 650-555-1234 in 3 seconds unless you cancel."
+        await until(lambda: "Open RingDesk to cancel." in tray_balloon_texts(), what="the tray message")
+        assert not app.main_window.isVisible()
+        await until(lambda: phase(app) is Phase.CONNECTED, within=20, what="connected")
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="ended")
+        assert sum(call.get("to") == "+16505551234" for call in sim_control.calls()) == 1
+        app.tray.quit_action.trigger()  # type: ignore[union-attr]
         assert await task == 0

@@ -44,6 +44,9 @@ Spawn = Callable[..., "asyncio.Task[Any]"]
 
 #: How many recent numbers the dialer lists.
 RECENT_LIMIT = 8
+#: How long an offered number whose countdown ended may still wait for the platform's budget
+#: before it is left in the entry for the person to call.
+AUTO_CALL_GRACE = 10.0
 
 
 def phone_to_ring(choice: DialerSettings) -> Phone | str:
@@ -392,10 +395,13 @@ class DialerViewModel(ViewModel[DialerView]):
         if self._closed:
             return
         due = self._auto_call_at is not None and self._clock() >= self._auto_call_at
-        # Past the countdown: call now, or as soon as the platform's budget allows.
+        # Past the countdown: call now, or as soon as the platform's budget allows, but not long
+        # after: a call the person no longer expects is worse than pressing Call.
         if due and (self._cooldown_left() <= 0 or self._target is None):
             self._auto_call_at = None
             self.call()
+        elif due and self._clock() - (self._auto_call_at or 0.0) > AUTO_CALL_GRACE:
+            self._auto_call_at = None
         if self._cooldown_left() > 0 or self._auto_call_at is not None:
             if not self._countdown.isActive():
                 self._countdown.start()

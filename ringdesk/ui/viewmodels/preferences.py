@@ -260,7 +260,11 @@ class PreferencesViewModel(ViewModel[PreferencesView]):
             await asyncio.to_thread(change)
         except Exception as error:
             problem = report(error, context=context, logger=_log)
-        view = await asyncio.to_thread(self._read_desktop, desktop)
+        try:
+            view = await asyncio.to_thread(self._read_desktop, desktop)
+        except Exception as error:  # the questions never raise; a bug must not leave the buttons off
+            report(error, context="asking the desktop", logger=_log)
+            view = dataclasses.replace(self._desktop_view, busy=False)
         # The autostart switch keeps what the person set in the draft.
         self._desktop_view = dataclasses.replace(
             view, autostart=self._desktop_view.autostart, problem=problem
