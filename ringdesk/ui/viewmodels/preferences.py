@@ -68,6 +68,8 @@ class DesktopView:
     links_ours: bool = False
     #: How to dial the highlighted text from anywhere, or which keys do it already.
     shortcut_line: str = ""
+    #: The command to bind to a key by hand; "" when RingDesk's shortcut is there already.
+    shortcut_command: str = ""
     #: The keys the "add shortcut" button binds, when this desktop lets RingDesk add one; else None.
     shortcut_offer: str | None = None
     #: A change is under way.
@@ -227,7 +229,7 @@ class PreferencesViewModel(ViewModel[PreferencesView]):
         else:
             shortcut_line = (
                 "To call a number you highlight in any app, bind this command to a key in your "
-                f"desktop's keyboard settings: {self._dial_command}"
+                "desktop's keyboard settings:"
             )
         if links.ours:
             links_line = "Phone links open in RingDesk."
@@ -244,6 +246,7 @@ class PreferencesViewModel(ViewModel[PreferencesView]):
             links_line=links_line,
             links_ours=links.ours,
             shortcut_line=shortcut_line,
+            shortcut_command="" if keys else self._dial_command,
             shortcut_offer=DEFAULT_DIAL_KEYS if shortcut_desktop and not keys else None,
         )
 

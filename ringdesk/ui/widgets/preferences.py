@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -118,12 +118,18 @@ class PreferencesDialog(QDialog):
         shortcut_layout = QVBoxLayout(shortcut_box)
         self.shortcut_line = _note()
         self.shortcut_line.setObjectName("shortcutLine")
-        # The command is there to be copied into the desktop's keyboard settings.
-        self.shortcut_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The command, to be copied into the desktop's keyboard settings: a read-only field
+        # selects and copies it whole, however long its path is.
+        self.shortcut_command = QLineEdit()
+        self.shortcut_command.setObjectName("shortcutCommand")
+        self.shortcut_command.setReadOnly(True)
+        self.shortcut_command.setAccessibleName("The command to bind to a key")
         self.add_shortcut_button = QPushButton()
         self.add_shortcut_button.clicked.connect(view_model.add_dial_shortcut)
         self.add_shortcut_button.setAutoDefault(False)
-        shortcut_layout.addLayout(_row(self.shortcut_line, self.add_shortcut_button))
+        shortcut_layout.addWidget(self.shortcut_line)
+        shortcut_layout.addWidget(self.shortcut_command)
+        shortcut_layout.addWidget(self.add_shortcut_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.desktop_problem = _note()
         self.desktop_problem.setObjectName("desktopProblem")
         self.desktop_problem.setStyleSheet(problem_style(self.palette()))
@@ -178,6 +184,9 @@ class PreferencesDialog(QDialog):
         self.make_default_button.setVisible(not desktop.links_ours)
         self.make_default_button.setEnabled(desktop.loaded and not desktop.busy)
         self.shortcut_line.setText(desktop.shortcut_line if desktop.loaded else waiting)
+        self.shortcut_command.setText(desktop.shortcut_command)
+        self.shortcut_command.setCursorPosition(0)
+        self.shortcut_command.setVisible(bool(desktop.shortcut_command))
         offer = desktop.shortcut_offer
         self.add_shortcut_button.setVisible(offer is not None)
         if offer is not None:
@@ -185,15 +194,32 @@ class PreferencesDialog(QDialog):
         self.add_shortcut_button.setEnabled(not desktop.busy)
         self.desktop_problem.setText(desktop.problem)
         self.desktop_problem.setVisible(bool(desktop.problem))
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """The desktop's answers come after the dialog is shown and may wrap onto more lines:
+        the dialog grows so that none is cut off (it never shrinks under the person's hand)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _saved(self, _general: object) -> None:
         self.accept()
 
 
-def _row(note: QLabel, button: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addWidget(note, 1)
-    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+def _row(note: QLabel, button: QPushButton) -> QVBoxLayout:
+    """A sentence over the whole width, and the button that acts on it under it, on the left:
+    a wrapped sentence beside a button would leave the sentence too narrow to read."""
+    row = QVBoxLayout()
+    row.addWidget(note)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
     return row
 
 
