@@ -15,5 +15,14 @@ if os.name == "posix" and os.geteuid() == 0:
 # QtWebEngine must be loaded before the QApplication exists, and pytest-qt creates that lazily.
 if IN_DESKTOP_SESSION:
     import PySide6.QtWebEngineWidgets  # noqa: F401
+    import pytest
 
     from tests.gui_gc import gui_thread_garbage_collection  # noqa: F401
+
+    @pytest.fixture(scope="session")
+    def qapp_cls() -> type:
+        """RingDesk's own QApplication, as in tests/ui: the first folder that makes the session's
+        one QApplication decides its class, and the app's Quit and link-open events need this one."""
+        from ringdesk.qtasync import Application
+
+        return Application
