@@ -32,7 +32,8 @@ from tests.bench.app.figures import REAL_LIMITS
 from tests.bench.app.process import app_env, log_lines, remember_jwt, simulator, stop_process, write_settings
 
 IN_THE_ENTRY = "a number from outside is in the entry"
-SIGNED_IN = "signed in with the stored JWT credential"
+#: The first start signs in with the stored JWT, later ones with the tokens it stored.
+SIGNED_IN = ("signed in with the stored JWT credential", "signed in from stored tokens")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,12 +83,13 @@ def ringdesk(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_for_line(log: Path, text: str, after: int, timeout: float = 60) -> float:
-    """When `text` was logged after byte `after` of the log (epoch seconds)."""
+def wait_for_line(log: Path, text: str | tuple[str, ...], after: int, timeout: float = 60) -> float:
+    """When `text` (or one of the texts) was logged after byte `after` of the log (epoch seconds)."""
+    texts = (text,) if isinstance(text, str) else text
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for stamp, line in log_lines(log, after):
-            if text in line:
+            if any(t in line for t in texts):
                 return stamp
         time.sleep(0.005)
     raise RuntimeError(f"{text!r} was not logged")
