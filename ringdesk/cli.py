@@ -136,13 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     request = _request(args)
     if request.action == "quit":
-        return _quit(paths)
+        return _quit(paths, demo=args.demo)
     claim: PrimaryInstance | None = None
     # A running instance that was quitting closes the connection unread: then the next one, or
     # this start, takes the request. Twice at most: a third quitting instance is not plausible.
     for _attempt in range(3):
         try:
-            found = claim_instance(instance_address(paths))
+            found = claim_instance(instance_address(paths, demo=args.demo))
         except InstanceError as error:
             # Better two copies than none: this one starts, and its window says why it may not be alone.
             start_problems.append(error.user_message)
@@ -184,9 +184,9 @@ def _request(args: argparse.Namespace) -> Request:
     return Request("show", activation_token=token)
 
 
-def _quit(paths: AppPaths) -> int:
+def _quit(paths: AppPaths, *, demo: bool) -> int:
     try:
-        running = find_instance(instance_address(paths))
+        running = find_instance(instance_address(paths, demo=demo))
     except InstanceError as error:
         print(error.user_message, file=sys.stderr)
         return EXIT_FAILED

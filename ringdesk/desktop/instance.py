@@ -185,8 +185,11 @@ class InstanceAddress:
     lock_path: Path
 
 
-def instance_address(paths: AppPaths, *, transport: Transport | None = None) -> InstanceAddress:
-    """The address for the profile at `paths` (its config folder names the profile).
+def instance_address(
+    paths: AppPaths, *, demo: bool = False, transport: Transport | None = None
+) -> InstanceAddress:
+    """The address for the profile at `paths` (its config folder names the profile); the demo
+    (`--demo`, on its own simulator and tokens) has one of its own, so it runs beside RingDesk.
 
     The socket's folder: `ringdesk` in `$XDG_RUNTIME_DIR` (private, and gone at log-out), else
     `ringdesk-<uid>` in the temporary folder, else, when another account made that one first,
@@ -194,7 +197,8 @@ def instance_address(paths: AppPaths, *, transport: Transport | None = None) -> 
     hence last). Raises InstanceError when none can be had.
     """
     transport = transport or (Transport.LOOPBACK if os.name == "nt" else Transport.UNIX)
-    profile = hashlib.sha256(str(paths.config_dir.resolve()).encode()).hexdigest()[:16]
+    name = str(paths.config_dir.resolve()) + ("\0demo" if demo else "")
+    profile = hashlib.sha256(name.encode()).hexdigest()[:16]
     if transport is Transport.LOOPBACK:
         # The profile's own data folder is private to the user (0700; on Windows under the
         # user's AppData, which other accounts cannot read).

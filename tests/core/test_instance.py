@@ -103,6 +103,8 @@ def test_profiles_have_their_own_instance(runtime: Path, tmp_path: Path) -> None
     one = instance_address(profile(tmp_path / "one"))
     two = instance_address(profile(tmp_path / "two"))
     assert one.path != two.path
+    # The demo runs beside RingDesk on the same profile.
+    assert instance_address(profile(tmp_path / "one"), demo=True).path not in (one.path, two.path)
     first, second = claim_instance(one), claim_instance(two)
     try:
         assert isinstance(first, PrimaryInstance)
