@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         "through the real sign-in window with the demo user (your settings are not changed)",
     )
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (Qt, keyring, call history, simulator, web view, a demo call), "
+        "print each result and exit: 0 when everything works",
+    )
+    parser.add_argument(
         "--minimized",
         action="store_true",
         help="start in the tray with the window hidden (where the desktop has a tray)",
@@ -134,6 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_foreground(args.host, args.port, args.scenario)
 
+    if args.self_test:
+        # Beside a running RingDesk too: it uses its own simulator, history and test entry.
+        _start_logging(args, paths.log_file, start_problems, console=False)
+        try:
+            from ringdesk.selftest import main as self_test
+        except ImportError as exc:
+            print(f"FAILED Qt: RingDesk cannot load its window's libraries: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return self_test()
     request = _request(args)
     if request.action == "quit":
         return _quit(paths, demo=args.demo)
