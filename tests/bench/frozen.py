@@ -1,0 +1,76 @@
+"""The frozen (installed) RingDesk against the source run, started side by side.
+
+    scripts/desktop-session .venv/bin/python -m tests.bench.frozen --frozen dist/ringdesk/ringdesk
+
+Each round starts `python -m ringdesk` and then the frozen executable with the same stored sign-in
+against a simulator in its own process, and times process start to the main window mapped and
+first drawn (seen by an X client of its own) and to signed in (the app's log). Alternating rounds
+share whatever else the machine is doing. Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ringdesk.simulator import SimulatorControl
+from tests.bench.app.figures import REAL_LIMITS, SOURCE_COMMAND, one_start
+from tests.bench.app.process import remember_jwt, simulator, write_settings
+from tests.bench.app.x11 import XScreen
+
+COLUMNS = (("mapped_ms", "window mapped"), ("drawn_ms", "window drawn"), ("signed_in_ms", "signed in"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.frozen", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--frozen", required=True, type=Path, help="the frozen executable")
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+    commands = {"source": SOURCE_COMMAND, "frozen": (str(args.frozen.resolve()),)}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
+    with tempfile.TemporaryDirectory(prefix="ringdesk-frozen-") as folder:
+        root = Path(folder)
+        with simulator(root / "simulator") as server_url:
+            with SimulatorControl(server_url) as control:
+                control.set_rate_limits(REAL_LIMITS, reset_counters=True)
+                jwt = control.info()["users"][0]["jwtCredential"]
+            if not asyncio.run(remember_jwt(server_url, jwt)):
+                raise SystemExit("no Secret Service: run this inside scripts/desktop-session")
+            screen = XScreen()
+            try:
+                with (root / "stderr.txt").open("ab") as stderr:
+                    for name, command in commands.items():  # one start each to warm the disk cache
+                        write_settings(root / name, server_url)
+                        one_start(screen, root / name, stderr, command)
+                    for _ in range(args.rounds):
+                        for name, command in commands.items():
+                            runs[name].append(one_start(screen, root / name, stderr, command))
+            finally:
+                screen.close()
+                asyncio.run(remember_jwt(server_url, None))
+    results = {name: {key: median(r[key] for r in done) for key, _ in COLUMNS} for name, done in runs.items()}
+    results["rounds"] = args.rounds  # type: ignore[assignment]
+    print(f"Start to window, median of {args.rounds} alternating rounds (ms)")
+    print(f"| {'':8} | " + " | ".join(f"{label:>13}" for _, label in COLUMNS) + " |")
+    print(f"| {'-' * 8} | " + " | ".join("-" * 13 for _ in COLUMNS) + " |")
+    for name in commands:
+        print(f"| {name:8} | " + " | ".join(f"{results[name][key]:13.0f}" for key, _ in COLUMNS) + " |")
+    print("BENCH-FROZEN " + json.dumps(results))
+    return 0
+
+
+def median(values: Any) -> float:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 1) if present else float("nan")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
