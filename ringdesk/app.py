@@ -255,7 +255,12 @@ class RingDeskApp:
         # for Python's garbage collector to destroy at an arbitrary moment. The dialer is there
         # signed out too: history and redial work without a session.
         self.dialer_vm = DialerViewModel(preferences=self.settings.dialer, parent=self.main_window)
-        self.picker_vm = PhonePickerViewModel(self._phones_now, self.settings.dialer, parent=self.main_window)
+        self.picker_vm = PhonePickerViewModel(
+            self._phones_now,
+            self.settings.dialer,
+            locked=self.keeper.locked_fields("dialer"),
+            parent=self.main_window,
+        )
         self.picker_vm.saved.connect(self._phone_chosen)
         self.dialer_vm.phone_picker_requested.connect(self.open_phone_picker)
         self.dialer = DialerWidget(self.dialer_vm)
@@ -620,6 +625,7 @@ class RingDeskApp:
             tray_available=self.tray is not None,
             desktop=integration_for_this_system(command),
             dial_command=shlex.join([*command, *DIAL_SELECTION_ARGUMENTS]),
+            locked=self.keeper.locked_fields("general"),
         )
         dialog = PreferencesDialog(vm, self.main_window)
         vm.setParent(dialog)
@@ -633,8 +639,9 @@ class RingDeskApp:
         self.main_window.set_close_to_tray(self.tray is not None and general.close_to_tray)
 
     def _phone_chosen(self, choice: DialerSettings) -> None:
-        self.dialer_vm.set_preferences(choice)
         self._save_quietly(lambda: self.keeper.save_dialer(choice))
+        # What the keeper made of it: the administrator's locked fields stay as they were set.
+        self.dialer_vm.set_preferences(self.keeper.settings.dialer)
 
     def open_phone_picker(self) -> None:
         """The gear: choose the phone, caller ID, press 1 and default country."""
@@ -673,6 +680,7 @@ class RingDeskApp:
             problem=problem,
             note=note,
             ask_at_start=self.settings.general.ask_to_sign_in_at_start,
+            ask_at_start_locked="ask_to_sign_in_at_start" in self.keeper.locked_fields("general"),
             parent=self.main_window,
         )
         self.signed_out_prompt = prompt
@@ -693,6 +701,7 @@ class RingDeskApp:
             save=self._save_connection,
             store_for=self._store_for,
             embedded_available=self.options.web_engine,
+            locked=self.keeper.locked_fields("connection"),
         )
         dialog = ConnectionSettingsDialog(vm, parent=self.main_window)
         vm.setParent(dialog)

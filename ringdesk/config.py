@@ -5,7 +5,8 @@
     changed = replace(settings, connection=replace(settings.connection, client_id="abc"))
     problems = validate_connection(changed.connection)
     if not problems:
-        save_settings(result.without_overrides(changed))   # env overrides never end up in the file
+        to_store, leave_out = result.for_file(changed)   # no env override, lock or untouched preset
+        save_settings(to_store, leave_out=leave_out)
 
 Secrets are never here: the model has no field for tokens, a JWT, a password or a client secret;
 those live only in the keyring (`ringdesk.auth.token_store`). `use_client_secret` only says that one
@@ -13,6 +14,29 @@ is expected there.
 
 The file carries `schema_version`. Sections and keys this version does not know (written by a newer
 RingDesk) are kept and written back, so going back and forth between versions loses nothing.
+
+An administrator can preset settings for everyone on the machine, and lock them
+(`ringdesk.admin_defaults` says where that file or policy is). Each setting comes from the first
+of these that has it, most important first:
+
+1. a lock: the administrator's value (RingDesk's own default when the lock names no value). It
+   beats the person's file, because a lock exists so that every desk works the same whatever a
+   person once saved; and it beats the `RINGDESK_*` variables too (an ignored one is reported),
+   because those are part of a person's own set-up (a shell profile, a launcher), and a lock that
+   a person's own set-up could undo would only be another default;
+2. a `RINGDESK_*` environment variable, for this run only;
+3. the person's file;
+4. the administrator's value that is not locked (a preset);
+5. RingDesk's own default.
+
+A lock keeps a desk from drifting, it is not a security boundary: a person controls their own
+environment (`XDG_CONFIG_DIRS` included) and can run any program. Access is controlled where it
+is enforced: by the platform's app registration and the account's permissions.
+
+The person's file never receives what the administrator decides: saving puts a locked setting
+back to what the person's file held (so unlocking it later restores their own value), and leaves a
+preset the person did not change out of the file (so a new preset reaches them). What the file
+holds stays the person's own, exactly as for the environment variables.
 """
 
 from __future__ import annotations
@@ -24,7 +48,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +56,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from ringdesk.admin_defaults import RawAdminDefaults, read_admin_defaults
 from ringdesk.net import is_loopback
 from ringdesk.paths import PRIVATE_FILE_MODE, app_paths, make_private_folder
 from ringdesk.platforms.base import PlatformKind
@@ -93,6 +118,9 @@ ENV_CLIENT_ID: Final = "RINGDESK_CLIENT_ID"
 ENV_REDIRECT_URI: Final = "RINGDESK_REDIRECT_URI"
 ENV_LOGIN_METHOD: Final = "RINGDESK_LOGIN_METHOD"
 ENV_OVERRIDES: Final = (ENV_SERVER_URL, ENV_CLIENT_ID, ENV_REDIRECT_URI, ENV_LOGIN_METHOD)
+
+#: What a person reads next to a setting their administrator locked.
+LOCKED_NOTE: Final = "Set by your administrator."
 
 
 @dataclass(frozen=True)
@@ -191,6 +219,44 @@ class Settings:
     )
 
 
+#: The settings an administrator may preset and lock, as "section.field". The phone to ring first,
+#: its label and the caller ID are each person's own numbers, so they cannot be preset.
+ADMIN_FIELDS: Final = frozenset(
+    {f"connection.{f.name}" for f in dataclasses.fields(ConnectionSettings)}
+    | {f"general.{f.name}" for f in dataclasses.fields(GeneralSettings)}
+    | {"dialer.default_country", "dialer.play_prompt"}
+)
+
+#: Locked together: the address of a custom server is part of choosing the server.
+_LOCKED_TOGETHER: Final = frozenset({"connection.server", "connection.custom_server_url"})
+
+
+@dataclass(frozen=True)
+class AdminDefaults:
+    """The administrator's presets and locks, checked (see `admin_defaults_from_dict`)."""
+
+    #: Where they were read ("/etc/xdg/RingDesk/defaults.json"); "" when there were none.
+    source: str = ""
+    #: "section.field" -> a usable value, each one of `ADMIN_FIELDS`.
+    values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: "section.field" names the person cannot change.
+    locked: frozenset[str] = frozenset()
+
+    def presets(self, settings: Settings) -> Settings:
+        """`settings` with every value the administrator gave (the layer under the person's file)."""
+        return _with_fields(settings, self.values)
+
+    def enforce(self, settings: Settings) -> Settings:
+        """`settings` with every locked field at the administrator's value, or at RingDesk's own
+        default where the lock names no value."""
+        if not self.locked:
+            return settings
+        builtin = Settings()
+        return _with_fields(
+            settings, {key: self.values.get(key, _get_field(builtin, key)) for key in self.locked}
+        )
+
+
 @dataclass(frozen=True)
 class LoadResult:
     #: The effective settings: the file's values with environment overrides on top.
@@ -203,13 +269,58 @@ class LoadResult:
     stored: Settings | None = None
     #: Where a damaged file was copied before defaults were used, if that happened.
     broken_copy: Path | None = None
+    #: What the administrator preset and locked (empty when the machine has no such file).
+    admin: AdminDefaults = field(default_factory=lambda: AdminDefaults())
+    #: The "section.field" names the person's file holds a usable value for.
+    file_keys: frozenset[str] = frozenset()
+
+    @property
+    def locked(self) -> frozenset[str]:
+        """The "section.field" names the administrator locked."""
+        return self.admin.locked
+
+    def locked_fields(self, section: str) -> frozenset[str]:
+        """The field names of `section` ("connection", "general", "dialer") that are locked."""
+        return frozenset(key.partition(".")[2] for key in self.admin.locked if key.startswith(section + "."))
+
+    def enforce_locks(self, settings: Settings) -> Settings:
+        """`settings` with every locked field at the administrator's value (what is in use)."""
+        return self.admin.enforce(settings)
+
+    def for_file(self, edited: Settings) -> tuple[Settings, frozenset[str]]:
+        """What to write for `edited`, and the "section.field" names to leave out of the file.
+
+        Neither an environment override nor a lock ever reaches the file (`without_overrides`),
+        and a preset the person did not change stays out of it, so a later preset reaches them.
+        """
+        to_store = self.without_overrides(edited)
+        return to_store, self.left_out(to_store)
+
+    def left_out(self, to_store: Settings) -> frozenset[str]:
+        """The fields the administrator decides that the person's file does not hold, and that
+        `to_store` leaves as the administrator has them: writing them would freeze today's preset
+        (or a locked value) into the person's file."""
+        below = self.admin.presets(Settings())
+        decided = set(self.admin.values) | self.admin.locked
+        return frozenset(
+            key for key in decided - self.file_keys if _get_field(to_store, key) == _get_field(below, key)
+        )
 
     def without_overrides(self, edited: Settings) -> Settings:
-        """`edited` with every field an environment variable forced put back to its stored value.
+        """`edited` with every field an environment variable forced, and every locked field, put
+        back to its stored value (what the person's file gave, or the preset under it).
 
         The settings dialog edits the effective settings; saving them as they are would turn a
-        one-run override into a permanent setting.
+        one-run override into a permanent setting, and an administrator's lock into the person's
+        own choice, which would outlive the lock.
         """
+        if self.stored is None:
+            return edited
+        edited = self._without_env(edited)
+        locked = {key: _get_field(self.stored, key) for key in self.admin.locked}
+        return _with_fields(edited, locked)
+
+    def _without_env(self, edited: Settings) -> Settings:
         if not self.overrides or self.stored is None:
             return edited
         base = self.stored.connection
@@ -330,20 +441,27 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
     A missing file gives defaults silently. A file that cannot be read or parsed, or that holds
     values this version cannot use, is copied to `settings.json.broken-<timestamp>` first, and the
     result carries a sentence saying so; the damaged values are replaced by defaults.
-    `environ` (default: the process environment) supplies the `RINGDESK_*` overrides.
+    `environ` (default: the process environment) supplies the `RINGDESK_*` overrides, and on Linux
+    `XDG_CONFIG_DIRS`, where the administrator's defaults are looked for (see the module docstring
+    for which wins). Those are the machine's: `RINGDESK_HOME` moves the person's own files only, so
+    a separate profile still gets the presets and locks of the machine it runs on. A broken
+    administrator file is reported and ignored, and never written to or copied next to.
     """
     path = default_settings_path() if path is None else path
     env = os.environ if environ is None else environ
     problems: list[str] = []
     broken_copy: Path | None = None
+    admin, admin_problems = admin_defaults_from_raw(read_admin_defaults(env))
+    base = admin.presets(Settings())
+    file_keys: frozenset[str] = frozenset()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        stored = Settings()
+        stored = base
     except (OSError, UnicodeDecodeError) as exc:
         broken_copy = _keep_broken_copy(path)
         problems.append(_damaged_sentence(path, broken_copy, f"it could not be read ({_reason(exc)})"))
-        stored = Settings()
+        stored = base
     else:
         try:
             data = json.loads(text)
@@ -355,9 +473,9 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
         if not isinstance(data, dict):
             broken_copy = _keep_broken_copy(path)
             problems.append(_damaged_sentence(path, broken_copy, reason))
-            stored = Settings()
+            stored = base
         else:
-            stored, field_problems = settings_from_dict(data)
+            stored, field_problems, file_keys = _settings_over(base, data)
             if field_problems:
                 broken_copy = _keep_broken_copy(path)
                 where = f" (the original is kept as {broken_copy.name})" if broken_copy else ""
@@ -369,21 +487,27 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
             f"RingDesk cannot save settings in {path.parent} ({unwritable}); "
             "changes you make last until RingDesk closes."
         )
-    effective, overrides, override_problems = apply_env_overrides(stored, env)
+    problems.extend(admin_problems)
+    effective, overrides, override_problems = apply_env_overrides(
+        admin.enforce(stored), env, locked=admin.locked
+    )
     problems.extend(override_problems)
     for problem in problems:
         log.warning("settings: %s", problem)
-    return LoadResult(effective, problems, overrides, stored, broken_copy)
+    if admin.source:
+        log.info("administrator defaults from %s; locked: %s", admin.source, ", ".join(sorted(admin.locked)))
+    return LoadResult(effective, problems, overrides, stored, broken_copy, admin, file_keys)
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
+def save_settings(settings: Settings, path: Path | None = None, *, leave_out: Collection[str] = ()) -> None:
     """Write atomically: a crash or a full disk leaves either the old file or the new one, never half.
 
+    `leave_out` names "section.field" entries not to write (see `LoadResult.for_file`).
     Raises OSError when the folder cannot be written; the caller says so to the person.
     """
     path = default_settings_path() if path is None else path
     make_private_folder(path.parent)
-    text = json.dumps(settings_to_dict(settings), indent=2, sort_keys=False) + "\n"
+    text = json.dumps(settings_to_dict(settings, leave_out=leave_out), indent=2, sort_keys=False) + "\n"
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -400,11 +524,15 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
         raise
 
 
-def settings_to_dict(settings: Settings) -> dict[str, Any]:
+def settings_to_dict(settings: Settings, *, leave_out: Collection[str] = ()) -> dict[str, Any]:
     data: dict[str, Any] = dict(settings.preserved)
     for section_name in _SECTION_TYPES:
         section = getattr(settings, section_name)
-        known = {f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)}
+        known = {
+            f.name: _plain(getattr(section, f.name))
+            for f in dataclasses.fields(section)
+            if f"{section_name}.{f.name}" not in leave_out
+        }
         extra = data.get(section_name)
         data[section_name] = {**(extra if isinstance(extra, dict) else {}), **known}
     data.pop("schema_version", None)
@@ -414,6 +542,13 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 
 def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
     """Build settings from parsed JSON: each unusable value becomes its default with a sentence."""
+    settings, problems, _keys = _settings_over(Settings(), data)
+    return settings, problems
+
+
+def _settings_over(base: Settings, data: Mapping[str, Any]) -> tuple[Settings, list[str], frozenset[str]]:
+    """`base` with each usable value of the parsed file `data` on top; also the sentences about
+    the unusable ones, and the "section.field" names that had a usable value."""
     problems: list[str] = []
     preserved: dict[str, Any] = {}
     version = data.get("schema_version", SCHEMA_VERSION)
@@ -437,22 +572,138 @@ def settings_from_dict(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
                 problems.append(f'The settings section "{key}" is not a group of values.')
         else:
             preserved[key] = value
-    connection = _build_section(ConnectionSettings, sections.get("connection", {}), "connection", problems)
-    general = _build_section(GeneralSettings, sections.get("general", {}), "general", problems)
-    dialer = _build_section(DialerSettings, sections.get("dialer", {}), "dialer", problems)
-    settings = Settings(
-        connection, general, dialer, max(version, SCHEMA_VERSION), MappingProxyType(preserved)
+    values: dict[str, Any] = {}
+    for section, cls in _SECTION_TYPES.items():
+        accepted = _section_values(cls, sections.get(section, {}), problems, "the settings file")
+        values.update({f"{section}.{name}": value for name, value in accepted.items()})
+    layered = _with_fields(base, values)
+    settings = replace(
+        layered, schema_version=max(version, SCHEMA_VERSION), preserved=MappingProxyType(preserved)
     )
-    return settings, problems
+    return settings, problems, frozenset(values)
+
+
+def admin_defaults_from_raw(raw: RawAdminDefaults | None) -> tuple[AdminDefaults, list[str]]:
+    """The administrator's defaults as read (`ringdesk.admin_defaults`), checked; never raises."""
+    if raw is None:
+        return AdminDefaults(), []
+    if raw.data is None:
+        return AdminDefaults(), [
+            f"The defaults your administrator set in {raw.source} could not be used because "
+            f"{raw.problem}; RingDesk ignored them."
+        ]
+    return admin_defaults_from_dict(raw.data, raw.source)
+
+
+def admin_defaults_from_dict(data: Mapping[str, Any], source: str) -> tuple[AdminDefaults, list[str]]:
+    """Check the administrator's `data` by the rules of the person's file; also the sentences.
+
+    Each unusable value is left out (and so is its lock: the person's own value applies rather
+    than a default nobody chose); the rest applies. A setting that is each person's own, and
+    anything that looks like a secret, is refused with a sentence: RingDesk keeps secrets only in
+    each person's keyring, never in a file. Names this version does not know are mistakes in a
+    file written for it, and are reported; in a file for a newer schema they are that version's,
+    and are left alone.
+    """
+    where = f"your administrator's defaults ({source})"
+    problems: list[str] = []
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(f"The schema version {version!r} in {where} is not one RingDesk knows.")
+        version = SCHEMA_VERSION
+    newer = version > SCHEMA_VERSION
+    values: dict[str, Any] = {}
+    unusable: set[str] = set()
+    for key, value in data.items():
+        if key in ("schema_version", "locked"):
+            continue
+        if _looks_secret(key):
+            problems.append(_secret_sentence(key, where))
+        elif key not in _SECTION_TYPES:
+            if not newer:
+                problems.append(f'RingDesk has no settings section "{key}"; {where} cannot preset it.')
+        elif not isinstance(value, dict):
+            problems.append(f'The section "{key}" in {where} is not a group of values.')
+        else:
+            offered: dict[str, Any] = {}
+            for name, item in value.items():
+                full = f"{key}.{name}"
+                if full in ADMIN_FIELDS:
+                    offered[name] = item
+                elif name in _field_names(key):
+                    label = _FIELD_LABELS.get(name, name)
+                    problems.append(f"The {label} is each person's own; {where} cannot preset it.")
+                elif _looks_secret(name):
+                    problems.append(_secret_sentence(full, where))
+                elif not newer:
+                    problems.append(f'RingDesk has no setting "{full}"; {where} cannot preset it.')
+            accepted = _section_values(_SECTION_TYPES[key], offered, problems, where)
+            values.update({f"{key}.{name}": item for name, item in accepted.items()})
+            unusable.update(f"{key}.{name}" for name in offered if name not in accepted)
+    locked = _admin_locks(data.get("locked", []), where, newer, problems)
+    if locked & _LOCKED_TOGETHER:
+        locked |= _LOCKED_TOGETHER
+    # A lock on a value that could not be used would hold RingDesk's default, which nobody chose.
+    locked -= unusable
+    if unusable & _LOCKED_TOGETHER:
+        locked -= _LOCKED_TOGETHER
+    if problems:
+        problems.append(f"RingDesk left out each of these and used the rest of {where}.")
+    return AdminDefaults(source, MappingProxyType(values), frozenset(locked)), problems
+
+
+def _admin_locks(raw: Any, where: str, newer: bool, problems: list[str]) -> set[str]:
+    if not isinstance(raw, list) or not all(isinstance(entry, str) for entry in raw):
+        problems.append(
+            f'"locked" in {where} must be a list of names such as "connection.server", not {raw!r}.'
+        )
+        return set()
+    locked: set[str] = set()
+    for entry in raw:
+        section, _, name = entry.partition(".")
+        if entry in ADMIN_FIELDS:
+            locked.add(entry)
+        elif section in _SECTION_TYPES and name in _field_names(section):
+            label = _FIELD_LABELS.get(name, name)
+            problems.append(f"The {label} is each person's own; {where} cannot lock it.")
+        elif not newer:
+            problems.append(f'RingDesk has no setting "{entry}"; {where} cannot lock it.')
+    return locked
+
+
+def _looks_secret(name: str) -> bool:
+    lowered = name.lower()
+    return lowered not in _SECRET_SWITCHES and any(word in lowered for word in _SECRET_WORDS)
+
+
+def _secret_sentence(name: str, where: str) -> str:
+    return (
+        f'{where[0].upper()}{where[1:]} hold "{name}", which looks like a secret: RingDesk never '
+        "takes one from a file (each person's are kept in their keyring), so it was ignored."
+    )
 
 
 def apply_env_overrides(
-    settings: Settings, environ: Mapping[str, str]
+    settings: Settings, environ: Mapping[str, str], *, locked: Collection[str] = ()
 ) -> tuple[Settings, tuple[str, ...], list[str]]:
-    """`settings` with the `RINGDESK_*` overrides applied; also the variables used and any problems."""
+    """`settings` with the `RINGDESK_*` overrides applied; also the variables used and any problems.
+
+    A variable for a setting in `locked` is not applied, and a sentence says so (see the module
+    docstring for why a lock wins).
+    """
     changes: dict[str, Any] = {}
     used: list[str] = []
     problems: list[str] = []
+    for env, name in (
+        (ENV_SERVER_URL, "server"),
+        (ENV_CLIENT_ID, "client_id"),
+        (ENV_REDIRECT_URI, "redirect_uri"),
+        (ENV_LOGIN_METHOD, "login_method"),
+    ):
+        if f"connection.{name}" in locked and environ.get(env, "").strip():
+            label = _FIELD_LABELS.get(name, name)
+            problems.append(f"{env} is ignored: your administrator set the {label}.")
+            environ = {key: value for key, value in environ.items() if key != env}
     server_url = environ.get(ENV_SERVER_URL, "").strip()
     if server_url:
         used.append(ENV_SERVER_URL)
@@ -506,6 +757,7 @@ _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "notify_connected": '"notify when a call connects" switch',
         "notify_failed": '"notify when a call fails" switch',
         "notify_ended": '"notify when a call ends" switch',
+        "call_links_at_once": '"call phone links at once" switch',
         "forwarding_number_id": "phone to ring first",
         "phone_number": "number to ring first",
         "phone_label": "label of the phone to ring first",
@@ -516,11 +768,21 @@ _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
+#: Names that say a secret is used (kept in the keyring), not that one is here.
+_SECRET_SWITCHES: Final = frozenset({"use_client_secret", "allow_password_grant"})
+#: Parts of a name that mean a secret, refused in the administrator's file.
+_SECRET_WORDS: Final = ("secret", "password", "token", "jwt", "credential", "assertion", "private_key")
+
+
 def _field_names(section: str) -> set[str]:
     return {f.name for f in dataclasses.fields(_SECTION_TYPES[section])}
 
 
-def _build_section(cls: type[Any], values: Mapping[str, Any], section: str, problems: list[str]) -> Any:
+def _section_values(
+    cls: type[Any], values: Mapping[str, Any], problems: list[str], where: str
+) -> dict[str, Any]:
+    """The usable values of one section of a file (`where`: "the settings file"), typed; a sentence
+    in `problems` for each unusable one."""
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in values:
@@ -534,25 +796,44 @@ def _build_section(cls: type[Any], values: Mapping[str, Any], section: str, prob
                 kwargs[f.name] = enum_type(raw)
             except ValueError:
                 allowed = ", ".join(m.value for m in enum_type)
-                problems.append(f"The {label} {raw!r} in the settings file is not one of: {allowed}.")
+                problems.append(f"The {label} {raw!r} in {where} is not one of: {allowed}.")
         elif isinstance(default, bool):
             if isinstance(raw, bool):
                 kwargs[f.name] = raw
             else:
-                problems.append(f"The {label} in the settings file must be true or false, not {raw!r}.")
+                problems.append(f"The {label} in {where} must be true or false, not {raw!r}.")
         elif isinstance(default, str):
             if isinstance(raw, str):
                 kwargs[f.name] = raw
             else:
-                problems.append(f"The {label} in the settings file must be text, not {raw!r}.")
+                problems.append(f"The {label} in {where} must be text, not {raw!r}.")
         elif default is None:  # optional text: null means "not chosen"
             if raw is None or isinstance(raw, str):
                 kwargs[f.name] = raw or None
             else:
-                problems.append(f"The {label} in the settings file must be text or null, not {raw!r}.")
+                problems.append(f"The {label} in {where} must be text or null, not {raw!r}.")
         else:  # pragma: no cover - every field is one of the kinds above
             kwargs[f.name] = raw
-    return cls(**kwargs)
+    return kwargs
+
+
+def _get_field(settings: Settings, key: str) -> Any:
+    section, _, name = key.partition(".")
+    return getattr(getattr(settings, section), name)
+
+
+def _with_fields(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    """`settings` with each "section.field" in `values` set."""
+    if not values:
+        return settings
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        section, _, name = key.partition(".")
+        sections.setdefault(section, {})[name] = value
+    return replace(
+        settings,
+        **{section: replace(getattr(settings, section), **changes) for section, changes in sections.items()},
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -19,8 +19,11 @@ Every test has one tier, by what it needs (README, "Where a new test goes"), sel
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,13 @@ import pytest
 from ringdesk.simulator import Scenario, Simulator, SimulatorControl, Timings
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+# The machine's administrator defaults (/etc/xdg/RingDesk/defaults.json) must not reach the tests,
+# nor their RingDesk processes: an empty folder of the run's own stands in for the system's
+# configuration folders. Tests of those defaults point XDG_CONFIG_DIRS at files of their own.
+_SYSTEM_CONFIG = tempfile.mkdtemp(prefix="ringdesk-tests-xdg-config-")
+os.environ["XDG_CONFIG_DIRS"] = _SYSTEM_CONFIG
+atexit.register(shutil.rmtree, _SYSTEM_CONFIG, True)
 
 TESTS = Path(__file__).parent
 TIERS = ("core", "viewmodels", "desktop")

@@ -7,13 +7,14 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
-from ringdesk.config import ConnectionSettings, LoginMethod, ServerKind
+from ringdesk.config import LOCKED_NOTE, ConnectionSettings, LoginMethod, ServerKind
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from tests.fakes import loop_spawn
@@ -260,3 +261,39 @@ def test_no_label_is_cut_off_at_200_percent() -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_locked_settings_are_disabled_with_a_note_and_saving_keeps_them(make, qtbot, saved) -> None:
+    corp = ConnectionSettings(server=ServerKind.PARTNER, client_id="corp-app", allow_password_grant=False)
+    locked = {"server", "custom_server_url", "client_id", "allow_password_grant"}
+    dialog = make(corp, locked=locked)
+    await settle()
+    vm = dialog._vm
+    assert vm.locked == locked
+    assert vm.is_locked("server") and vm.is_locked("client_id") and not vm.is_locked("redirect_uri")
+    for control in (dialog.server, dialog.custom_url, dialog.client_id, dialog.allow_password):
+        assert not control.isEnabled(), control.objectName()
+    for control in (dialog.redirect_uri, dialog.login_method, dialog.use_secret):
+        assert control.isEnabled(), control.objectName()
+    assert dialog.server_field.note.isVisible() and dialog.server_field.note.text() == LOCKED_NOTE
+    assert dialog.client_id_field.note.text() == LOCKED_NOTE
+    assert dialog.client_id.accessibleDescription() == LOCKED_NOTE
+    assert dialog.allow_password_note.isVisible() and dialog.allow_password_note.text() == LOCKED_NOTE
+    assert not dialog.redirect_field.note.isVisible()
+
+    # No edit reaches a locked setting, not even one another choice would fill in.
+    vm.set_server(ServerKind.SIMULATOR)
+    vm.set_client_id("my-app")
+    vm.set_allow_password_grant(True)
+    assert vm.draft == corp
+    dialog.redirect_uri.clear()
+    qtbot.keyClicks(dialog.redirect_uri, "http://127.0.0.1:9/cb")
+    dialog.save_button.click()
+    await settle()
+    assert saved == [replace(corp, redirect_uri="http://127.0.0.1:9/cb")]
+
+
+async def test_a_locked_login_method_keeps_its_explanation_after_the_note(make) -> None:
+    dialog = make(ConnectionSettings(client_id="abc", login_method=LoginMethod.JWT), locked={"login_method"})
+    assert not dialog.login_method.isEnabled()
+    assert dialog.login_field.note.text().startswith(LOCKED_NOTE + " You paste the JWT credential")

@@ -189,3 +189,25 @@ async def test_refresh_reloads_the_lists_and_says_when_it_cannot(qtbot: QtBot) -
     await until(lambda: len(dialog.phone_buttons) == 5)
     assert dialog.status.text() == ""
     assert dialog.caller_id.count() == 3
+
+
+def test_what_the_administrator_locked_is_shown_disabled_with_the_reason(qtbot: QtBot) -> None:
+    vm = PhonePickerViewModel(
+        None,
+        DialerSettings(play_prompt=True, default_country="GB"),
+        phones=PHONES,
+        locked=frozenset({"play_prompt", "default_country"}),
+        spawn=no_spawn,
+        parent=QApplication.instance(),
+    )
+    dialog = PhonePickerDialog(vm)
+    qtbot.addWidget(dialog)
+    assert dialog.play_prompt.isChecked() and not dialog.play_prompt.isEnabled()
+    assert not dialog.country.isEnabled()
+    assert dialog.play_prompt.toolTip() == "Set by your administrator."
+    assert dialog.country.accessibleDescription() == "Set by your administrator."
+    # Without locks the controls keep their own help.
+    free = PhonePickerDialog(picker())
+    qtbot.addWidget(free)
+    assert free.play_prompt.isEnabled()
+    assert free.country.toolTip() == "For numbers typed without a country code"

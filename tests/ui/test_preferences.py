@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 from pytestqt.qtbot import QtBot
 
-from ringdesk.config import GeneralSettings
+from ringdesk.config import LOCKED_NOTE, GeneralSettings
 from ringdesk.desktop.integration import integration_for_this_system
 from ringdesk.qtasync import wait_signal
 from ringdesk.ui.viewmodels.preferences import NO_TRAY, OPTIONS, PreferencesViewModel
@@ -217,3 +217,45 @@ async def test_start_at_log_in_is_applied_on_ok_only(qtbot: QtBot, xdg: dict[str
     dialog, vm = with_desktop(qtbot, xdg)
     await until(lambda: vm.view.desktop.loaded, what="the desktop answered")
     assert dialog.autostart.isChecked()
+
+
+def test_locked_switches_are_disabled_with_a_note_and_saved_as_they_are(qtbot: QtBot) -> None:
+    general = GeneralSettings(close_to_tray=False)
+    stored: list[GeneralSettings] = []
+    vm = PreferencesViewModel(
+        general,
+        save=stored.append,
+        tray_available=True,
+        locked={"close_to_tray", "notify_ended"},
+        parent=owner(),
+    )
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    for name, checked in (("close_to_tray", False), ("notify_ended", True)):
+        box = dialog.switches[name]
+        assert not box.isEnabled() and box.isChecked() is checked
+        assert box.accessibleDescription() == LOCKED_NOTE
+        assert dialog.locked_notes[name].isVisible() and dialog.locked_notes[name].text() == LOCKED_NOTE
+    assert dialog.switches["notify_failed"].isEnabled()
+    assert not dialog.locked_notes["notify_failed"].isVisible()
+
+    vm.set_option("close_to_tray", True)  # ignored: the administrator decides it
+    dialog.switches["notify_failed"].click()
+    dialog.ok_button.click()
+    assert stored == [dataclasses.replace(general, notify_failed=False)]
+
+
+def test_without_a_tray_a_locked_tray_switch_says_it_is_the_administrators(qtbot: QtBot) -> None:
+    vm = PreferencesViewModel(
+        GeneralSettings(),
+        save=lambda _g: None,
+        tray_available=False,
+        locked={"start_minimized"},
+        parent=owner(),
+    )
+    dialog = PreferencesDialog(vm)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert dialog.switches["start_minimized"].accessibleDescription() == LOCKED_NOTE
+    assert dialog.switches["close_to_tray"].accessibleDescription() == NO_TRAY

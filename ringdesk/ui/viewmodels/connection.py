@@ -4,6 +4,10 @@ The dialog edits a draft; nothing changes for the rest of the app until `save()`
 problems come from `ringdesk.config`'s validators (one source of truth for what is valid), split
 per field so each sentence can sit next to the field it is about. The optional client secret is
 never part of the settings: `save()` hands it to the secret store (the keyring) and forgets it.
+
+Settings the administrator locked cannot change in the draft: their setters leave them as they are,
+so `save()` hands on the administrator's values, and the settings keeper writes none of them to
+the person's file anyway. `is_locked` and `notes()` say which, for the dialog to show.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -21,6 +25,7 @@ from ringdesk.auth.token_store import SecretName
 from ringdesk.config import (
     DEFAULT_REDIRECT_URI,
     DEMO_CLIENT_ID,
+    LOCKED_NOTE,
     LOGIN_METHOD_LABELS,
     SERVER_LABELS,
     ConnectionSettings,
@@ -40,6 +45,16 @@ _log = logging.getLogger("ringdesk.ui.settings")
 
 #: The fields that can carry problems, in the order the dialog shows them.
 FIELDS = ("server", "client_id", "client_secret", "redirect_uri", "login_method")
+
+#: The settings behind each field of the dialog that has some (for `is_locked` and the notes).
+_FIELD_SETTINGS = {
+    "server": ("server", "custom_server_url"),
+    "client_id": ("client_id",),
+    "client_secret": ("use_client_secret",),
+    "redirect_uri": ("redirect_uri",),
+    "login_method": ("login_method",),
+    "allow_password_grant": ("allow_password_grant",),
+}
 
 CLIENT_SECRET_NAME: SecretName = "client_secret"
 
@@ -66,7 +81,8 @@ class ConnectionViewModel(QObject):
     environment overrides out of the file); it may be a coroutine function and may raise OSError.
     `store_for(connection)` gives the secret store for a server and client id (None: no store);
     `embedded_available` is False when QtWebEngine is missing. `spawn(coro, name=)` runs the
-    keyring work on the Qt event loop.
+    keyring work on the Qt event loop. `locked` names the `ConnectionSettings` fields the
+    administrator locked: the draft keeps them as `settings` has them.
 
     Signals: `changed()` after any edit or when the stored-secret check finishes; `saved(object)`
     with the saved `ConnectionSettings`; `save_failed(str)` with one sentence; `busy(bool)`.
@@ -91,9 +107,11 @@ class ConnectionViewModel(QObject):
         store_for: StoreFor | None = None,
         embedded_available: bool = True,
         spawn: Callable[..., asyncio.Task[Any]] | None = None,
+        locked: Collection[str] = (),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._locked = frozenset(locked)
         self._original = settings
         self._draft = settings
         self._save = save
@@ -123,6 +141,16 @@ class ConnectionViewModel(QObject):
     @property
     def is_busy(self) -> bool:
         return self._busy
+
+    @property
+    def locked(self) -> frozenset[str]:
+        """The `ConnectionSettings` fields the administrator locked."""
+        return self._locked
+
+    def is_locked(self, name: str) -> bool:
+        """Whether a setting (`client_id`) or a field of the dialog (`server`, see `FIELDS`) is
+        locked by the administrator; a field is when any setting behind it is."""
+        return any(setting in self._locked for setting in _FIELD_SETTINGS.get(name, (name,)))
 
     def server_choices(self) -> list[tuple[ServerKind, str]]:
         return [(kind, SERVER_LABELS[kind]) for kind in ServerKind]
@@ -211,7 +239,17 @@ class ConnectionViewModel(QObject):
         return not self._busy and not any(self.problems().values())
 
     def notes(self) -> dict[str, str]:
-        """Short explanations that are not problems, keyed by field."""
+        """Short explanations that are not problems, keyed by field (and `allow_password_grant`).
+
+        A locked field's note starts with `LOCKED_NOTE`, then what else there is to say about it.
+        """
+        notes = self._explanations()
+        for name in _FIELD_SETTINGS:
+            if self.is_locked(name):
+                notes[name] = " ".join(filter(None, (LOCKED_NOTE, notes.get(name, ""))))
+        return notes
+
+    def _explanations(self) -> dict[str, str]:
         notes: dict[str, str] = {}
         if self._draft.server is ServerKind.SIMULATOR:
             notes["server"] = (
@@ -256,6 +294,10 @@ class ConnectionViewModel(QObject):
     # ------------------------------------------------------------------ inside
 
     def _update(self, **changes: Any) -> None:
+        # A locked setting stays as the administrator set it, whichever edit would change it
+        # (choosing the simulator fills in the client ID; switching password sign-in off changes
+        # the method).
+        changes = {name: value for name, value in changes.items() if name not in self._locked}
         before = self._draft
         self._draft = replace(before, **changes)
         if (before.server, before.custom_server_url, before.client_id) != (

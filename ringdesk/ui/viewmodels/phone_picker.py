@@ -91,6 +91,8 @@ class PickerView:
     home_country: str
     loading: bool
     problem: str | None
+    #: The `DialerSettings` fields the administrator locked ("play_prompt", "default_country").
+    locked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -115,11 +117,13 @@ class PhonePickerViewModel(ViewModel[PickerView]):
         preferences: DialerSettings,
         *,
         phones: AccountPhones | None = None,
+        locked: frozenset[str] = frozenset(),
         spawn: Spawn | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._load = load
+        self._locked = locked
         self._spawn = spawn or qt_spawn
         self._preferences = preferences
         self._phones = phones or AccountPhones(None, (), ())
@@ -239,6 +243,7 @@ class PhonePickerViewModel(ViewModel[PickerView]):
             home_country=self._home_country(),
             loading=self._loading,
             problem=self._problem,
+            locked=self._locked,
         )
 
 

@@ -15,6 +15,10 @@ the rest of the app until it has succeeded.
 Without a system tray the tray switches are shown off and cannot be changed, with the reason; the
 stored values are kept, so they apply again on a desktop that has a tray.
 
+A switch the administrator locked (`locked`) shows the administrator's value and cannot be
+changed, with `LOCKED_NOTE`; the draft keeps it as it is, and the settings keeper writes none of it
+to the person's file.
+
 The desktop is asked in the background when the dialog opens (its tools take a moment); its own
 files are the truth about autostart, links and shortcuts, so nothing of that is kept in the
 settings. Its calls block, so they run in a worker thread.
@@ -26,13 +30,13 @@ import asyncio
 import dataclasses
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
 from PySide6.QtCore import QObject, Signal
 
-from ringdesk.config import GeneralSettings
+from ringdesk.config import LOCKED_NOTE, GeneralSettings
 from ringdesk.desktop.integration import DEFAULT_DIAL_KEYS, DesktopIntegration
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
@@ -90,6 +94,8 @@ class PreferencesView:
     #: Why the last save failed, as one sentence; "" when it did not.
     problem: str
     desktop: DesktopView = DesktopView()
+    #: The switches the administrator locked.
+    locked: frozenset[str] = frozenset()
 
     def checked(self, option: str) -> bool:
         """What the switch `option` shows: a tray switch is off where there is no tray."""
@@ -98,9 +104,17 @@ class PreferencesView:
         return bool(getattr(self.draft, option))
 
     def enabled(self, option: str) -> bool:
-        if self.saving:
+        if self.saving or option in self.locked:
             return False
         return self.tray_available or option not in TRAY_OPTIONS
+
+    def reason(self, option: str) -> str:
+        """Why `option` cannot be changed, as a short sentence; "" when it can (or only while saving)."""
+        if option in self.locked:
+            return LOCKED_NOTE
+        if option in TRAY_OPTIONS:
+            return self.tray_reason
+        return ""
 
 
 class PreferencesViewModel(ViewModel[PreferencesView]):
@@ -118,9 +132,11 @@ class PreferencesViewModel(ViewModel[PreferencesView]):
         desktop: DesktopIntegration | None = None,
         dial_command: str = "ringdesk dial --selection",
         spawn: Spawn | None = None,
+        locked: Collection[str] = (),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._locked = frozenset(locked)
         self._desktop = desktop
         self._dial_command = dial_command
         self._desktop_view = DesktopView(available=desktop is not None)
@@ -305,4 +321,5 @@ class PreferencesViewModel(ViewModel[PreferencesView]):
             saving=self._saving,
             problem=self._problem,
             desktop=self._desktop_view,
+            locked=self._locked,
         )

@@ -3,6 +3,9 @@
 A pure view of `ConnectionViewModel`: every edit goes to the view model, and every refresh comes
 from its `changed` signal. Problems are shown as sentences under the field they concern, and Save
 stays disabled while there is any. Show it with `open()` (or `qtasync.open_dialog`), never `exec()`.
+
+A setting the administrator locked is shown, disabled, with "Set by your administrator." under it
+(and as its accessible description, for a screen reader).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.config import LoginMethod, ServerKind
+from ringdesk.config import LOCKED_NOTE, LoginMethod, ServerKind
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.widgets.style import problem_style
 
@@ -182,9 +185,13 @@ class ConnectionSettingsDialog(QDialog):
     def _build_advanced(self) -> QGroupBox:
         self.allow_password = QCheckBox("Allow &password sign-in (the platform is retiring it)")
         self.allow_password.setObjectName("allow_password_grant")
+        self.allow_password_note = _wrapping_label(_NOTE_STYLE)
+        self.allow_password_note.setObjectName("allow_password_note")
+        self.allow_password_note.hide()
         advanced = QGroupBox("Advanced")
         advanced_layout = QVBoxLayout(advanced)
         advanced_layout.addWidget(self.allow_password)
+        advanced_layout.addWidget(self.allow_password_note)
         return advanced
 
     def _build_form(self) -> QFormLayout:
@@ -258,27 +265,48 @@ class ConnectionSettingsDialog(QDialog):
             self.allow_password.setChecked(draft.allow_password_grant)
 
             problems, notes = vm.problems(), vm.notes()
-            self.server_field.show_problems(problems["server"])
-            self.server_field.show_note(notes.get("server", ""))
-            self.client_id_field.show_problems(problems["client_id"])
-            self.secret_field.show_problems(problems["client_secret"])
-            self.secret_field.show_note(vm.secret_storage_note if draft.use_client_secret else "")
-            self.redirect_field.show_problems(problems["redirect_uri"])
-            self.redirect_field.show_note("" if vm.uses_redirect_uri else "Not used by this login method.")
-            self.login_field.show_problems(problems["login_method"])
-            self.login_field.show_note(notes.get("login_method", ""))
+            secret_note = vm.secret_storage_note if draft.use_client_secret else ""
+            redirect_note = "" if vm.uses_redirect_uri else "Not used by this login method."
+            for name, shown, control, note in (
+                ("server", self.server_field, self.server, notes.get("server", "")),
+                ("client_id", self.client_id_field, self.client_id, notes.get("client_id", "")),
+                (
+                    "client_secret",
+                    self.secret_field,
+                    self.use_secret,
+                    _joined(notes.get("client_secret", ""), secret_note),
+                ),
+                (
+                    "redirect_uri",
+                    self.redirect_field,
+                    self.redirect_uri,
+                    _joined(notes.get("redirect_uri", ""), redirect_note),
+                ),
+                ("login_method", self.login_field, self.login_method, notes.get("login_method", "")),
+            ):
+                shown.show_problems(problems[name])
+                shown.show_note(note)
+                if vm.is_locked(name) and not problems[name]:
+                    # A screen reader says why the control cannot be changed.
+                    control.setAccessibleDescription(LOCKED_NOTE)
+            allow_note = notes.get("allow_password_grant", "")
+            self.allow_password_note.setText(allow_note)
+            self.allow_password_note.setVisible(bool(allow_note))
+            self.allow_password.setAccessibleDescription(allow_note)
             self.save_button.setEnabled(vm.can_save)
-            for widget in (
-                self.server,
-                self.custom_url,
-                self.client_id,
-                self.use_secret,
-                self.redirect_uri,
-                self.login_method,
-                self.allow_password,
+            for widget, setting in (
+                (self.server, "server"),
+                (self.custom_url, "custom_server_url"),
+                (self.client_id, "client_id"),
+                (self.use_secret, "use_client_secret"),
+                (self.redirect_uri, "redirect_uri"),
+                (self.login_method, "login_method"),
+                (self.allow_password, "allow_password_grant"),
             ):
                 widget.setEnabled(
-                    not vm.is_busy and (widget is not self.redirect_uri or vm.uses_redirect_uri)
+                    not vm.is_busy
+                    and not vm.is_locked(setting)
+                    and (widget is not self.redirect_uri or vm.uses_redirect_uri)
                 )
             self.client_secret.setEnabled(not vm.is_busy and draft.use_client_secret)
         finally:
@@ -334,6 +362,10 @@ class ConnectionSettingsDialog(QDialog):
         index = combo.findData(value)
         if index != combo.currentIndex():
             combo.setCurrentIndex(index)
+
+
+def _joined(*notes: str) -> str:
+    return " ".join(note for note in notes if note)
 
 
 def _set_text(editor: QLineEdit, text: str) -> None:

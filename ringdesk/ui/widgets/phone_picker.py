@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ringdesk.config import LOCKED_NOTE
 from ringdesk.ui.viewmodels.phone_picker import OTHER_NUMBER, PhonePickerViewModel, PickerChoice, PickerView
 from ringdesk.ui.widgets.dialer import dialer_stylesheet
 from ringdesk.ui.widgets.style import is_dark, repolish
@@ -119,6 +120,8 @@ class PhonePickerDialog(QDialog):
         self.country.setAccessibleName("Default country")
         self.country.setToolTip("For numbers typed without a country code")
         self.country.setMaxVisibleItems(20)
+        for control in (self.play_prompt, self.country):
+            control.setProperty("ownToolTip", control.toolTip())
         self.country.activated.connect(self._country_chosen)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -162,10 +165,19 @@ class PhonePickerDialog(QDialog):
             self._select_stored(view)
         self._fill_caller_ids(view)
         self._fill_countries(view)
+        self._show_locks(view)
         self.no_phones.setVisible(not view.phones and not view.loading)
         self.refresh_button.setEnabled(not view.loading)
         self.refresh_button.setText("Loading\N{HORIZONTAL ELLIPSIS}" if view.loading else "&Refresh")
         self._show_status(view.problem or "")
+
+    def _show_locks(self, view: PickerView) -> None:
+        """What the administrator set shows, disabled, with the reason where the pointer goes."""
+        for field, control in (("play_prompt", self.play_prompt), ("default_country", self.country)):
+            locked = field in view.locked
+            control.setEnabled(not locked)
+            control.setToolTip(LOCKED_NOTE if locked else control.property("ownToolTip"))
+            control.setAccessibleDescription(LOCKED_NOTE if locked else "")
 
     def _fill_phones(self, view: PickerView) -> None:
         checked = self._checked_key()

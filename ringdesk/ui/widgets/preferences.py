@@ -4,6 +4,8 @@ A pure view of `PreferencesViewModel`; show it with `open()` (or `qtasync.open_d
 
 OK hands the switches to the view model, which saves them; the dialog closes once that succeeded
 and shows the sentence in it when it did not. Cancel (or Esc) leaves everything as it was.
+
+A switch the administrator locked is disabled, with "Set by your administrator." under it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self._vm = view_model
         self.switches: dict[str, QCheckBox] = {}
+        #: Under each switch, shown when the administrator locked it.
+        self.locked_notes: dict[str, QLabel] = {}
 
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
@@ -94,6 +98,11 @@ class PreferencesDialog(QDialog):
                 switch.toggled.connect(lambda on, name=option: view_model.set_option(name, on))
                 box_layout.addWidget(switch)
                 self.switches[option] = switch
+                locked_note = _note()
+                locked_note.setObjectName(f"{option}_locked")
+                locked_note.hide()
+                box_layout.addWidget(locked_note)
+                self.locked_notes[option] = locked_note
             layout.addWidget(box)
 
         self.autostart = QCheckBox("Start RingDesk &when I log in, in the tray")
@@ -158,9 +167,12 @@ class PreferencesDialog(QDialog):
             switch.setChecked(view.checked(option))
             switch.blockSignals(False)
             switch.setEnabled(view.enabled(option))
-            # A screen reader says why a tray switch cannot be changed.
-            if option in TRAY_OPTIONS:
-                switch.setAccessibleDescription(view.tray_reason)
+            # A screen reader says why a switch cannot be changed.
+            if option in TRAY_OPTIONS or option in view.locked:
+                switch.setAccessibleDescription(view.reason(option))
+            locked_note = self.locked_notes[option]
+            locked_note.setText(view.reason(option) if option in view.locked else "")
+            locked_note.setVisible(option in view.locked)
         self.tray_reason.setText(view.tray_reason)
         self.tray_reason.setVisible(bool(view.tray_reason))
         self.problem.setText(view.problem)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ringdesk.config import LOCKED_NOTE
 from ringdesk.ui.widgets.style import icon
 
 __all__ = ["SignedOutPrompt"]
@@ -33,10 +34,12 @@ class SignedOutPrompt(QDialog):
         problem: str | None = None,
         note: str | None = None,
         ask_at_start: bool = True,
+        ask_at_start_locked: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         """`problem`: why a stored sign-in no longer works; `note`: e.g. that the connection needs
-        setting up first. Both are one sentence each and optional."""
+        setting up first. Both are one sentence each and optional. `ask_at_start_locked`: the
+        administrator decided whether this question is asked; the box shows it, disabled."""
         super().__init__(parent)
         self.setWindowTitle("Sign in to RingDesk")
         self.setWindowIcon(icon("ringdesk"))
@@ -46,6 +49,10 @@ class SignedOutPrompt(QDialog):
         top = self._build_question(server_label, problem, note)
         self.ask_again = QCheckBox("&Ask me each time RingDesk starts")
         self.ask_again.setChecked(ask_at_start)
+        if ask_at_start_locked:
+            self.ask_again.setEnabled(False)
+            self.ask_again.setToolTip(LOCKED_NOTE)
+            self.ask_again.setAccessibleDescription(LOCKED_NOTE)
         buttons = self._build_buttons()
 
         layout = QVBoxLayout(self)
