@@ -230,6 +230,19 @@ def connection_settings(shots: ShotTaker) -> None:
         dialog = ConnectionSettingsDialog(view_model)
         shots.shoot(dialog, name)
         dialog.close()
+    # An administrator's defaults file locked the server and the app.
+    view_model = ConnectionViewModel(
+        ConnectionSettings(
+            server=ServerKind.CUSTOM, custom_server_url="https://platform.example.com", client_id="corp-app"
+        ),
+        save=lambda s: None,
+        store_for=lambda c: _PreviewSecretStore(),
+        locked=frozenset({"server", "custom_server_url", "client_id"}),
+        spawn=_no_tasks,
+    )
+    dialog = ConnectionSettingsDialog(view_model)
+    shots.shoot(dialog, "connection-settings-locked")
+    dialog.close()
 
 
 MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+16505550122", phone_label="Mobile")
