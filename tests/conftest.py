@@ -45,7 +45,14 @@ atexit.register(shutil.rmtree, _SYSTEM_CONFIG, True)
 TESTS = Path(__file__).parent
 TIERS = ("core", "viewmodels", "desktop")
 #: The tier of a test that neither it nor its module marks, by its folder in tests/.
-FOLDER_TIERS = {"core": "core", "contract": "core", "ui": "desktop", "integration": "desktop"}
+FOLDER_TIERS = {
+    "core": "core",
+    "contract": "core",
+    # A built bundle's contents (RINGDESK_BUNDLE); it reads files and runs no Qt.
+    "packaging": "core",
+    "ui": "desktop",
+    "integration": "desktop",
+}
 #: pytest-qt's fixtures: a core test that asks for one is not a core test.
 QT_FIXTURES = {"qapp", "qtbot"}
 IN_DESKTOP_SESSION = bool(os.environ.get("RINGDESK_DESKTOP_SESSION"))
