@@ -11,7 +11,6 @@ share whatever else the machine is doing. Prints a table and one JSON line.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
@@ -19,9 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ringdesk.simulator import SimulatorControl
 from tests.bench.app.figures import REAL_LIMITS, SOURCE_COMMAND, one_start
-from tests.bench.app.process import remember_jwt, simulator, write_settings
+from tests.bench.app.process import signed_in_simulator, write_settings
 from tests.bench.app.x11 import XScreen
 
 COLUMNS = (("mapped_ms", "window mapped"), ("drawn_ms", "window drawn"), ("signed_in_ms", "signed in"))
@@ -38,12 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory(prefix="ringdesk-frozen-") as folder:
         root = Path(folder)
-        with simulator(root / "simulator") as server_url:
-            with SimulatorControl(server_url) as control:
-                control.set_rate_limits(REAL_LIMITS, reset_counters=True)
-                jwt = control.info()["users"][0]["jwtCredential"]
-            if not asyncio.run(remember_jwt(server_url, jwt)):
-                raise SystemExit("no Secret Service: run this inside scripts/desktop-session")
+        with signed_in_simulator(root / "simulator", REAL_LIMITS) as server_url:
             screen = XScreen()
             try:
                 with (root / "stderr.txt").open("ab") as stderr:
@@ -55,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
                             runs[name].append(one_start(screen, root / name, stderr, command))
             finally:
                 screen.close()
-                asyncio.run(remember_jwt(server_url, None))
     results = {name: {key: median(r[key] for r in done) for key, _ in COLUMNS} for name, done in runs.items()}
     results["rounds"] = args.rounds  # type: ignore[assignment]
     print(f"Start to window, median of {args.rounds} alternating rounds (ms)")

@@ -14,7 +14,6 @@ the sign-in has finished; the sign-in's own time is the app benchmark's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import shutil
@@ -27,9 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ringdesk.simulator import SimulatorControl
 from tests.bench.app.figures import REAL_LIMITS
-from tests.bench.app.process import app_env, log_lines, remember_jwt, simulator, stop_process, write_settings
+from tests.bench.app.process import app_env, log_lines, signed_in_simulator, stop_process, write_settings
 
 IN_THE_ENTRY = "a number from outside is in the entry"
 #: The first start signs in with the stored JWT, later ones with the tokens it stored.
@@ -43,22 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ringdesk-links-") as folder:
         root = Path(folder)
-        with simulator(root / "simulator") as server_url:
-            with SimulatorControl(server_url) as control:
-                control.set_rate_limits(REAL_LIMITS, reset_counters=True)
-                jwt = control.info()["users"][0]["jwtCredential"]
-            if not asyncio.run(remember_jwt(server_url, jwt)):
-                raise SystemExit("no Secret Service: run this inside scripts/desktop-session")
-            try:
-                with runtime_folder() as runtime:
-                    env = {**app_env(root / "home"), "XDG_RUNTIME_DIR": runtime}
-                    write_settings(root / "home", server_url)
-                    results = {
-                        "running": running_instance(env, root / "home", args.runs),
-                        "cold_start": cold_starts(env, root / "home", args.cold_runs),
-                    }
-            finally:
-                asyncio.run(remember_jwt(server_url, None))
+        with signed_in_simulator(root / "simulator", REAL_LIMITS) as server_url, runtime_folder() as runtime:
+            env = {**app_env(root / "home"), "XDG_RUNTIME_DIR": runtime}
+            write_settings(root / "home", server_url)
+            results = {
+                "running": running_instance(env, root / "home", args.runs),
+                "cold_start": cold_starts(env, root / "home", args.cold_runs),
+            }
     print_report(results)
     return 0
 

@@ -6,7 +6,6 @@ With `--part` (hidden) it is instead one app process measuring that part, as `ru
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import sys
@@ -15,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ringdesk.calls.service import DEFAULT_POLL_INTERVAL
-from ringdesk.simulator import SimulatorControl
 from tests.bench import app as package
 from tests.bench.app.driver import app_process_main
 from tests.bench.app.figures import PARTS, REAL_LIMITS, PartOptions, starts
-from tests.bench.app.process import REPO, logged_problems, remember_jwt, run_part, simulator
+from tests.bench.app.process import REPO, logged_problems, run_part, signed_in_simulator
 from tests.bench.app.report import print_report
 
 
@@ -39,18 +37,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             root = args.workdir.resolve()
             root.mkdir(parents=True, exist_ok=True)
-        with simulator(root / "simulator") as server_url:
-            with SimulatorControl(server_url) as control:
-                control.set_rate_limits(REAL_LIMITS, reset_counters=True)
-                jwt = control.info()["users"][0]["jwtCredential"]
-            if not asyncio.run(remember_jwt(server_url, jwt)):
-                raise RuntimeError("no Secret Service: run this inside scripts/desktop-session")
-            try:
-                results["start"] = starts(server_url, root / "start", args.starts)
-                for part in PARTS:
-                    results[part] = run_part(part, server_url, root / part, options)
-            finally:
-                asyncio.run(remember_jwt(server_url, None))
+        with signed_in_simulator(root / "simulator", REAL_LIMITS) as server_url:
+            results["start"] = starts(server_url, root / "start", args.starts)
+            for part in PARTS:
+                results[part] = run_part(part, server_url, root / part, options)
         problems = logged_problems(root)
         stderr_file = root / "start-stderr.txt"
         start_stderr = (

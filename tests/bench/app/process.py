@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -25,6 +26,7 @@ from ringdesk.config import (
     Settings,
     save_settings,
 )
+from ringdesk.simulator import SimulatorControl
 
 if TYPE_CHECKING:
     from tests.bench.app.figures import PartOptions
@@ -156,6 +158,22 @@ def simulator(home: Path) -> Iterator[str]:
         yield sim.start()
     finally:
         sim.stop()
+
+
+@contextlib.contextmanager
+def signed_in_simulator(home: Path, limits: dict[str, int]) -> Iterator[str]:
+    """The simulator in a process of its own with `limits`, and the demo user's JWT in the keyring
+    as a remembered JWT sign-in leaves it (removed afterwards); yields the server's URL."""
+    with simulator(home) as server_url:
+        with SimulatorControl(server_url) as control:
+            control.set_rate_limits(limits, reset_counters=True)
+            jwt = control.info()["users"][0]["jwtCredential"]
+        if not asyncio.run(remember_jwt(server_url, jwt)):
+            raise RuntimeError("no Secret Service: run this inside scripts/desktop-session")
+        try:
+            yield server_url
+        finally:
+            asyncio.run(remember_jwt(server_url, None))
 
 
 async def remember_jwt(server_url: str, jwt: str | None) -> bool:
