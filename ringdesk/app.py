@@ -27,6 +27,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, Qt
@@ -65,7 +66,6 @@ from ringdesk.platforms.base import AccountPhones
 from ringdesk.platforms.registry import error_sentence
 from ringdesk.qtasync import Application, QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.settings_keeper import SettingsKeeper
-from ringdesk.simulator import Scenario
 from ringdesk.storage.history import CallHistory
 from ringdesk.ui.desktop_notifier import DesktopNotifier
 from ringdesk.ui.viewmodels.call import CallView
@@ -78,6 +78,7 @@ from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
+from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.widgets.history_window import HistoryWindow
@@ -85,12 +86,18 @@ from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.open_dialogs import OpenDialogs
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
-from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
-from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, embedded_window_factory
+from ringdesk.ui.widgets.sign_in_presenter import (
+    SignInPresenter,
+    embedded_window_factory,
+    web_engine_installed,
+)
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
 from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
+
+if TYPE_CHECKING:
+    from ringdesk.simulator import Scenario
 
 __all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "make_application", "prepare_qt"]
 
@@ -101,7 +108,9 @@ def prepare_qt() -> bool:
     """What must happen before the QApplication exists; True when QtWebEngine can be used.
 
     Chromium refuses its sandbox as root (containers, CI), so only then is it switched off.
-    QtWebEngine must be imported before the application object, and wants shared GL contexts.
+    QtWebEngine is not loaded here: with shared GL contexts set before the application object, it
+    may be imported later, when a web sign-in starts, and a start with a stored sign-in never pays
+    for it (tens of MiB and milliseconds).
     """
     if os.name == "posix" and os.geteuid() == 0:
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
@@ -110,9 +119,7 @@ def prepare_qt() -> bool:
 
     if QCoreApplication.instance() is None:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    try:
-        import PySide6.QtWebEngineWidgets  # noqa: F401
-    except ImportError:
+    if not web_engine_installed():
         log.info("QtWebEngine is not available; sign-in uses the system browser")
         return False
     return True

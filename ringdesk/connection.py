@@ -24,6 +24,7 @@ import dataclasses
 import enum
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
 
@@ -42,8 +43,10 @@ from ringdesk.config import (
 from ringdesk.errors import RingDeskError, report
 from ringdesk.platforms.base import AccountPhones, Identity, Platform
 from ringdesk.platforms.registry import make_platform
-from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import CallHistory
+
+if TYPE_CHECKING:
+    from ringdesk.simulator import Scenario, Simulator
 
 __all__ = [
     "AccountLoader",
@@ -311,6 +314,9 @@ class Connector:
     async def _start_simulator(self) -> None:
         if self.simulator is not None:
             return
+        # Imported here: only the demo and a simulator connection need it (and its web framework).
+        from ringdesk.simulator import Scenario, Simulator
+
         simulator = Simulator(self._scenario or Scenario(demo_mode=True))
         # Starting waits for the server thread to listen; keep the window responsive meanwhile.
         await asyncio.to_thread(simulator.start)

@@ -54,13 +54,14 @@ from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import SessionViewModel
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
+from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
-from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
+from ringdesk.ui.widgets.sign_in_window import SignInWindow
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon

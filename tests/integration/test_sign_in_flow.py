@@ -29,8 +29,9 @@ from ringdesk.auth.token_store import TokenStore
 from ringdesk.platforms.ringcentral.client import PlatformClient
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.ui.viewmodels.sign_in import CANCELLED, DENIED, STATE_MISMATCH, SignInViewModel
+from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter
-from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow, SignInWindow
+from ringdesk.ui.widgets.sign_in_window import SignInWindow
 
 CLIENT_ID = "ringdesk-demo"
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"

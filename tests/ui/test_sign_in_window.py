@@ -181,7 +181,7 @@ def test_problem_panel_and_closing(qtbot, window) -> None:
 def test_both_windows_render_the_view_models_views(qtbot, window) -> None:
     from ringdesk.config import LoginMethod
     from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
-    from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow
+    from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 
     finishing = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"
     window.show_view(SignInView(SignInStep.FINISHING, LoginMethod.EMBEDDED, "", finishing))

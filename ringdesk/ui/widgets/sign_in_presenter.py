@@ -6,10 +6,15 @@
 
 A new attempt (a new `SignInView.page_url`) brings its window to the front; `CLOSED` finishes the
 windows; the buttons and the redirect the windows catch go back to the view model's intents.
+
+QtWebEngine is optional at run time (some Linux distributions package it separately) and costs
+tens of MiB and milliseconds to load: `embedded_window_factory()` only looks whether it is
+installed, and the factory it returns loads it when the first sign-in window is made.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import Protocol
 
@@ -17,9 +22,15 @@ from PySide6.QtCore import QObject, SignalInstance
 
 from ringdesk.config import LoginMethod
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView, SignInViewModel
-from ringdesk.ui.widgets.sign_in_window import BrowserWaitWindow
+from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 
-__all__ = ["EmbeddedWindow", "SignInPresenter", "WaitWindow"]
+__all__ = [
+    "EmbeddedWindow",
+    "SignInPresenter",
+    "WaitWindow",
+    "embedded_window_factory",
+    "web_engine_installed",
+]
 
 
 class _Window(Protocol):
@@ -48,6 +59,27 @@ class WaitWindow(_Window, Protocol):
 
 EmbeddedWindowFactory = Callable[[Callable[[str], bool]], EmbeddedWindow]
 WaitWindowFactory = Callable[[], WaitWindow]
+
+
+def web_engine_installed() -> bool:
+    """Whether QtWebEngine can be imported, without importing it (which would load it)."""
+    try:
+        return importlib.util.find_spec("PySide6.QtWebEngineWidgets") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def embedded_window_factory() -> EmbeddedWindowFactory | None:
+    """What `SignInPresenter` takes as `embedded_window`, or None when QtWebEngine is missing."""
+    if not web_engine_installed():
+        return None
+
+    def make(is_redirect: Callable[[str], bool]) -> EmbeddedWindow:
+        from ringdesk.ui.widgets.sign_in_window import SignInWindow
+
+        return SignInWindow(is_redirect)
+
+    return make
 
 
 class SignInPresenter(QObject):

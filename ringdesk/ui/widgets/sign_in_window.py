@@ -1,14 +1,13 @@
-"""The windows of interactive sign-in: the embedded browser, and "waiting for your browser".
+"""The embedded sign-in window: the platform's own sign-in page in a `QWebEngineView`.
 
-`SignInWindow` shows the platform's own sign-in page in a `QWebEngineView`. It does no HTTP and
-no token work of its own: it watches every navigation, and when the browser is about to go to the
-redirect URI it stops there, never loads it, and emits `redirect_caught` with the URL. Everything after
-that (checking `state`, exchanging the code) belongs to `SignInViewModel`. Both windows render the
-view model's `SignInView`s; `SignInPresenter` (`sign_in_presenter`) makes them and passes the views on.
+`SignInWindow` does no HTTP and no token work of its own: it watches every navigation, and when
+the browser is about to go to the redirect URI it stops there, never loads it, and emits
+`redirect_caught` with the URL. Everything after that (checking `state`, exchanging the code)
+belongs to `SignInViewModel`. It renders the view model's `SignInView`s; `SignInPresenter`
+(`sign_in_presenter`) makes it and passes the views on.
 
-QtWebEngine is optional at run time (some Linux distributions package it separately, and it must
-be imported before the `QApplication` exists). `embedded_window_factory()` returns None when it
-cannot be imported; the view model then uses the system browser instead.
+Importing this module loads QtWebEngine (tens of MiB and of milliseconds), so nothing imports it
+at start: `sign_in_presenter.embedded_window_factory()` does, when a web sign-in starts.
 """
 
 from __future__ import annotations
@@ -17,13 +16,15 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -32,36 +33,15 @@ from PySide6.QtWidgets import (
 
 from ringdesk.net import is_loopback
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
+from ringdesk.ui.widgets.browser_wait_window import MessagePanel
 
-try:
-    import shiboken6
-    from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineProfile
-    from PySide6.QtWebEngineWidgets import QWebEngineView
-
-    WEB_ENGINE_AVAILABLE = True
-except ImportError:  # pragma: no cover - depends on how Qt was installed
-    WEB_ENGINE_AVAILABLE = False
-
-__all__ = [
-    "WEB_ENGINE_AVAILABLE",
-    "BrowserWaitWindow",
-    "SignInWindow",
-    "describe_address",
-    "embedded_window_factory",
-]
+__all__ = ["SignInWindow", "describe_address"]
 
 _log = logging.getLogger("ringdesk.ui.sign_in")
 
 # Chromium's "navigation aborted": what a navigation we refused (the redirect) or a newer one
 # replacing it reports. It is not a failure worth showing.
 _ERR_ABORTED = -3
-
-
-def embedded_window_factory() -> Callable[[Callable[[str], bool]], SignInWindow] | None:
-    """What `SignInPresenter` takes as `embedded_window`, or None when QtWebEngine is missing."""
-    if not WEB_ENGINE_AVAILABLE:
-        return None
-    return SignInWindow
 
 
 def describe_address(url: str) -> str:
@@ -79,89 +59,27 @@ def describe_address(url: str) -> str:
     return shown
 
 
-class _MessagePanel(QWidget):
-    """A heading, one sentence and up to two buttons: the "problem" and "working" states of a window."""
+class _SignInPage(QWebEnginePage):
+    """A page that stops at the redirect URI and opens pop-ups inside the sign-in window."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = QLabel()
-        self.heading.setObjectName("heading")
-        self.heading.setWordWrap(True)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.sentence = QLabel()
-        self.sentence.setObjectName("sentence")
-        self.sentence.setWordWrap(True)
-        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.activity = QProgressBar()
-        self.activity.setRange(0, 0)  # indeterminate: the wait has no known length
-        self.activity.setTextVisible(False)
-        self.activity.setAccessibleName("Working")
-        self.primary = QPushButton()
-        self.primary.setDefault(True)
-        self.secondary = QPushButton()
-        self.buttons = buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.secondary)
-        buttons.addWidget(self.primary)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addStretch(1)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.sentence)
-        layout.addWidget(self.activity)
-        layout.addSpacing(12)
-        layout.addLayout(buttons)
-        layout.addStretch(2)
-        self.setMinimumWidth(420)
+    def __init__(self, profile: QWebEngineProfile, window: SignInWindow) -> None:
+        super().__init__(profile)
+        self._window = window
 
-    def present(
-        self,
-        heading: str,
-        sentence: str,
-        *,
-        working: bool,
-        primary: str | None,
-        secondary: str | None,
-    ) -> None:
-        self.heading.setText(heading)
-        self.sentence.setText(sentence)
-        self.sentence.setVisible(bool(sentence))
-        # A screen reader announces the sentence as the panel's description.
-        self.setAccessibleDescription(sentence)
-        self.activity.setVisible(working)
-        for button, text in ((self.primary, primary), (self.secondary, secondary)):
-            button.setVisible(text is not None)
-            button.setText(text or "")
-        if primary is not None:
-            self.primary.setFocus()
+    def acceptNavigationRequest(
+        self, url: QUrl | str, type_: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        # Fully encoded, so `code` and `state` reach the parser exactly as the server sent them.
+        text = bytes(url.toEncoded().data()).decode("ascii") if isinstance(url, QUrl) else url
+        if self._window._is_redirect(text):
+            self._window._caught_redirect(text)
+            return False
+        return super().acceptNavigationRequest(url, type_, is_main_frame)
 
-
-if WEB_ENGINE_AVAILABLE:
-
-    class _SignInPage(QWebEnginePage):
-        """A page that stops at the redirect URI and opens pop-ups inside the sign-in window."""
-
-        def __init__(self, profile: QWebEngineProfile, window: SignInWindow) -> None:
-            super().__init__(profile)
-            self._window = window
-
-        def acceptNavigationRequest(
-            self, url: QUrl | str, type_: QWebEnginePage.NavigationType, is_main_frame: bool
-        ) -> bool:
-            # Fully encoded, so `code` and `state` reach the parser exactly as the server sent them.
-            text = bytes(url.toEncoded().data()).decode("ascii") if isinstance(url, QUrl) else url
-            if self._window._is_redirect(text):
-                self._window._caught_redirect(text)
-                return False
-            return super().acceptNavigationRequest(url, type_, is_main_frame)
-
-        def createWindow(self, type_: QWebEnginePage.WebWindowType) -> QWebEnginePage:
-            # SSO pages open pop-ups (and rely on `window.opener`); they become a view stacked on top
-            # inside this window, never a stray top-level window.
-            return self._window._open_popup()
+    def createWindow(self, type_: QWebEnginePage.WebWindowType) -> QWebEnginePage:
+        # SSO pages open pop-ups (and rely on `window.opener`); they become a view stacked on top
+        # inside this window, never a stray top-level window.
+        return self._window._open_popup()
 
 
 class SignInWindow(QWidget):
@@ -179,8 +97,6 @@ class SignInWindow(QWidget):
     try_again_requested = Signal()
 
     def __init__(self, is_redirect: Callable[[str], bool], parent: QWidget | None = None) -> None:
-        if not WEB_ENGINE_AVAILABLE:
-            raise RuntimeError("QtWebEngine is not available; use the system browser to sign in")
         super().__init__(parent)
         self.setWindowTitle("Sign in to RingCentral")
         self.setObjectName("SignInWindow")
@@ -232,7 +148,7 @@ class SignInWindow(QWidget):
     def _build_pages_stack(self) -> None:
         """The browser views (the page and its pop-ups) and, in their place when needed, the panel."""
         self._browsers = QStackedWidget()
-        self.panel = _MessagePanel()
+        self.panel = MessagePanel()
         self.panel.primary.clicked.connect(self._primary_clicked)
         self.panel.secondary.clicked.connect(self.close)
         self._pages_stack = QStackedWidget()
@@ -419,99 +335,3 @@ class SignInWindow(QWidget):
         self._pages.clear()
         shiboken6.delete(self._profile)
         _log.debug("the sign-in browser was torn down")
-
-
-class BrowserWaitWindow(QWidget):
-    """ "Waiting for your browser...": shown while the person signs in in the system browser.
-
-    Signals: `cancel_requested()` (Cancel), `reopen_requested()` ("Open the page again"),
-    `try_again_requested()` (after a problem), `closed()` when the person closes the window.
-    """
-
-    cancel_requested = Signal()
-    reopen_requested = Signal()
-    try_again_requested = Signal()
-    closed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("BrowserWaitWindow")
-        self.setWindowTitle("Sign in with your browser")
-        self._finishing = False
-        self._state = "waiting"
-        self.panel = _MessagePanel()
-        self.reopen = QPushButton("&Open the page again")
-        self.reopen.setAccessibleName("Open the sign-in page in the browser again")
-        self.reopen.clicked.connect(self.reopen_requested.emit)
-        # On the left of the button row, apart from Cancel: it helps when the browser tab got lost.
-        self.panel.buttons.insertWidget(0, self.reopen)
-        self.panel.primary.clicked.connect(self._primary_clicked)
-        self.panel.secondary.clicked.connect(self._secondary_clicked)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.panel)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
-        self.show_waiting()
-        self.setMinimumWidth(440)
-
-    def show_view(self, view: SignInView) -> None:
-        """Show what `view` says: waiting for the browser, finishing, or the problem."""
-        if view.step is SignInStep.WAITING_FOR_BROWSER:
-            self.show_waiting()
-        elif view.step is SignInStep.FINISHING:
-            self.show_working(view.sentence)
-        elif view.step is SignInStep.PROBLEM:
-            self.show_problem(view.sentence)
-
-    def show_waiting(self) -> None:
-        self._state = "waiting"
-        self.panel.present(
-            "Waiting for your browser\N{HORIZONTAL ELLIPSIS}",
-            "RingDesk opened the RingCentral sign-in page in your web browser. Sign in there; "
-            "RingDesk continues by itself when you are done.",
-            working=True,
-            primary=None,
-            secondary="Cancel",
-        )
-        self.reopen.show()
-        self.panel.secondary.setFocus()
-
-    def show_working(self, sentence: str) -> None:
-        self._state = "working"
-        self.panel.present(
-            "Signing in\N{HORIZONTAL ELLIPSIS}", sentence, working=True, primary=None, secondary="Cancel"
-        )
-        self.reopen.hide()
-
-    def show_problem(self, sentence: str) -> None:
-        self._state = "problem"
-        self.panel.present(
-            "Sign-in did not finish", sentence, working=False, primary="Try again", secondary="Close"
-        )
-        self.reopen.hide()
-
-    def finish(self) -> None:
-        self._finishing = True
-        self.close()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self._secondary_clicked()
-            return
-        super().keyPressEvent(event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        super().closeEvent(event)
-        if event.isAccepted() and not self._finishing:
-            self._finishing = True
-            self.closed.emit()
-
-    def _primary_clicked(self) -> None:
-        if self._state == "problem":
-            self.try_again_requested.emit()
-
-    def _secondary_clicked(self) -> None:
-        if self._state == "problem":
-            self.close()
-        else:
-            self.cancel_requested.emit()
