@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import statistics
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from tests.bench.app.driver import Driver
 
 WINDOW_TITLE = "RingDesk"
+BARE_TITLE = "Bare PySide6 window"
 #: The platform's documented limits per (user, app) and minute, which the simulator plays.
 REAL_LIMITS = {"Light": 50, "Medium": 40, "Heavy": 10, "Auth": 5}
 RAISED = 100_000
@@ -126,24 +128,104 @@ def one_start(
     }
 
 
+#: The yardstick: a bare PySide6 main window of RingDesk's size, nothing else (no RingDesk import).
+BARE_WINDOW = (
+    "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+    "app = QApplication([])\n"
+    "window = QMainWindow()\n"
+    f"window.setWindowTitle({BARE_TITLE!r})\n"
+    "window.resize(560, 680)\n"
+    "window.show()\n"
+    "app.exec()\n"
+)
+
+
+def bare_window_start(screen: XScreen) -> dict[str, Any]:
+    """Process start to a bare PySide6 window mapped and drawn: what Qt itself costs here."""
+    started = time.monotonic()
+    screen.begin(started)
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE_WINDOW],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        window = None
+        while time.monotonic() < deadline and process.poll() is None:
+            screen.pump(0.02)
+            window = screen.main_window(BARE_TITLE)
+            if window is not None and window.drawn is not None:
+                break
+    finally:
+        stop_process(process, 10)
+    return {
+        "mapped_ms": window.mapped * 1000 if window and window.mapped else None,
+        "drawn_ms": window.drawn * 1000 if window and window.drawn else None,
+    }
+
+
+_IMPORTS_AT_START = (
+    "import sys\n"
+    "from ringdesk.cli import main\n"
+    "from ringdesk.app import make_application\n"
+    "make_application()\n"
+    "print('\\n'.join(sorted(sys.modules)))\n"
+)
+
+
+def modules_before_first_frame() -> dict[str, Any]:
+    """What the command line and the application set-up import before any window exists (a fresh
+    interpreter, offscreen): the number of modules, and the packages other than Python's own."""
+    listed = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_AT_START],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
+    # Python's own modules are left out of the list: what is worth reading is what else loads.
+    tops = {name.split(".")[0] for name in listed}
+    packages = sorted(t for t in tops if t not in sys.stdlib_module_names and not t.startswith("_"))
+    return {"count": len(listed), "packages": packages}
+
+
 def starts(server_url: str, home: Path, count: int) -> dict[str, Any]:
+    """RingDesk's starts with a stored sign-in, each followed by a bare PySide6 window's start, so
+    that both share whatever else the machine is doing; the ratio is the figure to compare."""
     write_settings(home, server_url)
     screen = XScreen()
     try:
         with (home.parent / "start-stderr.txt").open("ab") as stderr:
             first = one_start(screen, home, stderr)
-            runs = [one_start(screen, home, stderr) for _ in range(count)]
+            bare_window_start(screen)  # the first bare start warms Qt's files in the disk cache
+            runs, bare = [], []
+            for _ in range(count):
+                runs.append(one_start(screen, home, stderr))
+                bare.append(bare_window_start(screen))
     finally:
         # Closed before the other parts: an X client that stops reading its events must not linger.
         screen.close()
 
-    def column(name: str) -> dict[str, Any]:
-        return summary([r[name] for r in runs if r[name] is not None])
+    def column(name: str, rows: list[dict[str, Any]] = runs) -> dict[str, Any]:
+        return summary([r[name] for r in rows if r[name] is not None])
 
+    mapped, bare_mapped = column("mapped_ms"), column("mapped_ms", bare)
     return {
         "runs": count,
         "first_start": first,
-        "mapped_ms": column("mapped_ms"),
+        "mapped_ms": mapped,
+        "bare_window_mapped_ms": bare_mapped,
+        "bare_window_drawn_ms": column("drawn_ms", bare),
+        "mapped_ratio_to_bare_window": (
+            round(mapped["median"] / bare_mapped["median"], 2)
+            if mapped.get("count") and bare_mapped.get("count")
+            else None
+        ),
+        "modules_before_first_frame": modules_before_first_frame(),
         "drawn_ms": column("drawn_ms"),
         "logged_starting_ms": column("logged_starting_ms"),
         "signed_in_ms": column("signed_in_ms"),

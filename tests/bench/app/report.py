@@ -31,6 +31,21 @@ def table(results: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("process start to main window first drawn, median / max", _ms(start["drawn_ms"], "median", "max")),
         (
+            "a bare PySide6 window, same run: mapped / drawn, median",
+            _ms(start["bare_window_mapped_ms"], "median")
+            + " / "
+            + _ms(start["bare_window_drawn_ms"], "median"),
+        ),
+        (
+            "RingDesk's start to window against the bare window's (mapped)",
+            f"{start['mapped_ratio_to_bare_window']}x",
+        ),
+        (
+            "modules imported before any window (command line and application set-up)",
+            f"{start['modules_before_first_frame']['count']}: "
+            + ", ".join(start["modules_before_first_frame"]["packages"]),
+        ),
+        (
             "other windows titled RingDesk mapped and destroyed again, per start",
             "/".join(str(count) for count in start["windows_flashed_per_start"]),
         ),
