@@ -250,12 +250,18 @@ class Connector:
         if problems or not server_url:
             _log.info("connection not set up: %s", " ".join(problems))
             return NotSetUp(description, tuple(problems))
-        store = self.store_for(settings, server_url)
+        # Both block for tens of ms (the keyring's backend asks D-Bus; the HTTP client builds its TLS
+        # context): in a worker, so the window stays responsive right after its first frame.
+        store = await asyncio.to_thread(self.store_for, settings, server_url)
         secret: str | None = None
         if settings.use_client_secret:
             secret = await store.load_secret("client_secret")
-        platform = make_platform(
-            settings.platform, server_url=server_url, client_id=settings.client_id, client_secret=secret
+        platform = await asyncio.to_thread(
+            make_platform,
+            settings.platform,
+            server_url=server_url,
+            client_id=settings.client_id,
+            client_secret=secret,
         )
         session = Session(platform, store)
         connection = Connection(
