@@ -34,6 +34,7 @@ from PySide6.QtGui import QGuiApplication
 from ringdesk import __version__
 from ringdesk.app import make_application
 from ringdesk.auth.pkce import new_attempt
+from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.state import CallState, Phase
 from ringdesk.config import DEFAULT_REDIRECT_URI, DEMO_CLIENT_ID, ConnectionSettings, LoginMethod, ServerKind
 from ringdesk.connection import Connection, Connector
@@ -55,7 +56,8 @@ STEP_TIMEOUT: Final = 60.0
 _DEMO_TIMINGS: Final = Timings(
     caller_ring=0.5, callee_ring=0.5, talk=1.0, gone_after=3.0, auto_press_after=0.2, prompt_timeout=10.0
 )
-_KEYRING_SERVICE: Final = "RingDesk self-test"
+#: The server the self-test's keyring entry is filed under: no real one.
+_KEYRING_SERVER: Final = "https://self-test.invalid"
 _DEMO_DESTINATION: Final = "+16505551234"
 
 
@@ -116,17 +118,17 @@ class SelfTest:
     async def _keyring(self) -> str:
         backend = await asyncio.to_thread(keyring.get_keyring)
         name = f"{type(backend).__module__}.{type(backend).__name__}"
-        if "fail" in name.lower() or "null" in name.lower():
+        # The token store's own rule decides what counts as a keyring, and its own calls are tried.
+        store = await asyncio.to_thread(TokenStore, _KEYRING_SERVER, DEMO_CLIENT_ID, backend=backend)
+        if not store.persistent:
             raise SelfTestFailure(f"no usable keyring ({name}): sign-ins could not be remembered")
-
-        def round_trip() -> str | None:
-            keyring.set_password(_KEYRING_SERVICE, "check", "ok")
-            try:
-                return keyring.get_password(_KEYRING_SERVICE, "check")
-            finally:
-                keyring.delete_password(_KEYRING_SERVICE, "check")
-
-        if await asyncio.to_thread(round_trip) != "ok":
+        await store.save_secret("jwt", "ok")
+        try:
+            stored = await store.load_secret("jwt")
+        finally:
+            await store.delete_secret("jwt")
+        # A keyring that fails on use makes the store fall back to memory: that is a failure here.
+        if stored != "ok" or not store.persistent:
             raise SelfTestFailure(f"{name} did not give back what was stored")
         return f"{name} stores, reads and removes a secret"
 

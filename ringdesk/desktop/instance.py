@@ -58,6 +58,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Final, Literal
 
+from ringdesk.desktop.integration import IntegrationError, write_file_atomically
 from ringdesk.errors import RingDeskError, report
 from ringdesk.paths import AppPaths
 
@@ -359,10 +360,15 @@ class PrimaryInstance:
                 sock.bind(("127.0.0.1", 0))
                 sock.listen(16)
                 token = secrets.token_urlsafe(32)
-                _write_private(address.path, json.dumps({"port": sock.getsockname()[1], "token": token}))
+                # Readable by this user only (made 0600 from the start), replaced whole.
+                details = json.dumps({"port": sock.getsockname()[1], "token": token})
+                write_file_atomically(address.path, details, mode=0o600)
             except OSError as error:
                 sock.close()
                 raise InstanceError(f"RingDesk cannot listen for links ({error.strerror}).") from None
+            except IntegrationError as error:
+                sock.close()
+                raise InstanceError(error.user_message) from None
         sock.setblocking(False)
         return cls(address, lock, sock, token)
 
@@ -563,12 +569,3 @@ def _same_user(sock: socket.socket) -> bool:
     credentials = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", credentials)
     return bool(uid == os.getuid())
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by this user only, replacing it whole."""
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,7 +140,9 @@ def test_no_system_library_copied(bundle: Path, contents: list[str]) -> None:
     Python itself: one whose name is also a library of the system (in the dynamic linker's
     cache) is a copy of the build machine's, which the package must depend on instead."""
     internal = bundle / "_internal"
-    linker_cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
+    # ldconfig lives in /sbin, which is not on a non-root user's PATH on Debian.
+    ldconfig = shutil.which("ldconfig") or shutil.which("ldconfig", path="/sbin:/usr/sbin") or "ldconfig"
+    linker_cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False).stdout
     system_names = {line.split()[0] for line in linker_cache.splitlines()[1:] if line.strip()}
     # Python's own library: a system may have one of the same name, but the bundle must carry its own.
     own = re.compile(r"^libpython3\.\d+\.so")

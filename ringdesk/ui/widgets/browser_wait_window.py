@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
+from ringdesk.ui.widgets.style import heading_label
 
 __all__ = ["BrowserWaitWindow", "MessagePanel"]
 
@@ -28,13 +29,7 @@ class MessagePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel()
-        self.heading.setObjectName("heading")
-        self.heading.setWordWrap(True)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
+        self.heading = heading_label()
         self.sentence = QLabel()
         self.sentence.setObjectName("sentence")
         self.sentence.setWordWrap(True)

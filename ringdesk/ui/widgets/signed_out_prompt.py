@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.config import LOCKED_NOTE
-from ringdesk.ui.widgets.style import icon
+from ringdesk.ui.widgets.style import heading_label, icon
 
 __all__ = ["SignedOutPrompt"]
 
@@ -69,13 +69,7 @@ class SignedOutPrompt(QDialog):
         picture = QLabel()
         picture.setPixmap(icon("ringdesk").pixmap(48, 48))
         picture.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.heading = QLabel(f"Sign in to {server_label} now?")
-        self.heading.setObjectName("heading")
-        self.heading.setWordWrap(True)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
+        self.heading = heading_label(f"Sign in to {server_label} now?")
         self.explanation = QLabel(
             "RingDesk needs your sign-in to place calls. You can also continue signed out: "
             "call history and settings still work, and you can sign in later from the Account menu."

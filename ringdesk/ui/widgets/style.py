@@ -8,17 +8,29 @@ come from the package (`ringdesk.resources`), so an installed or frozen RingDesk
 from __future__ import annotations
 
 from PySide6.QtGui import QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from ringdesk.resources import icon_file
 
-__all__ = ["apply_style", "icon", "is_dark", "problem_style", "repolish", "stylesheet"]
+__all__ = ["apply_style", "heading_label", "icon", "is_dark", "problem_style", "repolish", "stylesheet"]
 
 
 def icon(name: str) -> QIcon:
     """The SVG icon `name`, or an empty icon when the icons are not installed as files."""
     path = icon_file(name)
     return QIcon(str(path)) if path is not None else QIcon()
+
+
+def heading_label(text: str = "") -> QLabel:
+    """A dialog's heading: a quarter larger than the text under it, bold, wrapped (`heading`)."""
+    label = QLabel(text)
+    label.setObjectName("heading")
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setBold(True)
+    label.setFont(font)
+    return label
 
 
 def is_dark(palette: QPalette) -> bool:
