@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import importlib.util
 import logging
 import os
 import shlex
@@ -29,14 +31,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keyring.backend import KeyringBackend
+# isort: off
+# First, so that PySide6 does not read the source of every module a start imports (see there).
+from ringdesk.qtasync import Application, QuitGuard, application, cancel_spawned, run_app, spawn, wait_signal
+
+# isort: on
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QClipboard, QGuiApplication
-from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from ringdesk import __version__
-from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.service import DEFAULT_POLL_INTERVAL
 from ringdesk.calls.state import Phase
 from ringdesk.config import (
@@ -58,50 +62,44 @@ from ringdesk.connection import (
     NotSignedIn,
     StartUpSignIn,
 )
-from ringdesk.desktop.instance import InstanceServer, PrimaryInstance, Request
-from ringdesk.desktop.integration import DIAL_SELECTION_ARGUMENTS, integration_for_this_system, launch_command
+from ringdesk.desktop.instance import PrimaryInstance, Request
+from ringdesk.desktop.instance_server import InstanceServer
 from ringdesk.errors import report
 from ringdesk.paths import app_paths
 from ringdesk.platforms.base import AccountPhones
-from ringdesk.platforms.registry import error_sentence
-from ringdesk.qtasync import Application, QuitGuard, application, cancel_spawned, run_app, spawn
 from ringdesk.settings_keeper import SettingsKeeper
 from ringdesk.storage.history import CallHistory
-from ringdesk.ui.desktop_notifier import DesktopNotifier
 from ringdesk.ui.viewmodels.call import CallView
-from ringdesk.ui.viewmodels.connection import ConnectionViewModel
 from ringdesk.ui.viewmodels.dialer import DialerViewModel
-from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.incoming import IncomingRequestsViewModel
 from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
-from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
-from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
-from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
-from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
 from ringdesk.ui.widgets.dialer import DialerWidget
-from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.open_dialogs import OpenDialogs
-from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
-from ringdesk.ui.widgets.preferences import PreferencesDialog
-from ringdesk.ui.widgets.sign_in_presenter import (
-    SignInPresenter,
-    embedded_window_factory,
-    web_engine_installed,
-)
-from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
-from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
 
 if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+    from PySide6.QtNetwork import QNetworkInformation
+
+    from ringdesk.auth.token_store import TokenStore
     from ringdesk.simulator import Scenario
+    from ringdesk.ui.desktop_notifier import DesktopNotifier
+    from ringdesk.ui.viewmodels.history import HistoryViewModel
+    from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+    from ringdesk.ui.widgets.history_window import HistoryWindow
+    from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
+    from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 
 __all__ = ["AppOptions", "RingDeskApp", "demo_connection", "main", "make_application", "prepare_qt"]
 
 log = logging.getLogger("ringdesk.app")
+
+#: Seconds a start waits for the window's first frame before it opens the history and connects.
+FIRST_FRAME_WAIT = 1.0
 
 
 def prepare_qt() -> bool:
@@ -123,6 +121,14 @@ def prepare_qt() -> bool:
         log.info("QtWebEngine is not available; sign-in uses the system browser")
         return False
     return True
+
+
+def web_engine_installed() -> bool:
+    """Whether QtWebEngine can be imported, without importing it (which would load it)."""
+    try:
+        return importlib.util.find_spec("PySide6.QtWebEngineWidgets") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def make_application() -> tuple[QApplication, bool]:
@@ -167,7 +173,7 @@ def main(
 @dataclass(frozen=True)
 class AppOptions:
     demo: bool = False
-    #: QtWebEngine was imported before the QApplication (see `prepare_qt`).
+    #: QtWebEngine is installed and may be loaded for a web sign-in (see `prepare_qt`).
     web_engine: bool = True
     #: Default: `app_paths().settings_file`.
     settings_path: Path | None = None
@@ -232,7 +238,10 @@ class RingDeskApp:
         self._instance_server: InstanceServer | None = None
         self._build_main_window(settings_path)
         self._build_dialer()
-        self._build_history_window()
+        # Made when first shown, then only hidden when closed (it keeps its search).
+        self.history_vm: HistoryViewModel | None = None
+        self.history_window: HistoryWindow | None = None
+        self.main_window.history_requested.connect(self.show_history)
         self._build_tray()
         self._build_incoming()
 
@@ -276,13 +285,6 @@ class RingDeskApp:
         self.session_vm.changed.connect(self._session_changed)
         self.dialer_vm.call_vm.changed.connect(self._call_changed)
 
-    def _build_history_window(self) -> None:
-        # Made once and only hidden when closed (it keeps its search).
-        self.history_vm = HistoryViewModel(error_sentence=error_sentence, parent=self.main_window)
-        self.history_window = HistoryWindow(self.history_vm)
-        self.history_vm.redial_requested.connect(self.redial)
-        self.main_window.history_requested.connect(self.show_history)
-
     def _build_tray(self) -> None:
         # The tray where the desktop has one; otherwise closing the window quits, and call
         # notifications go to the desktop's notification service when there is one.
@@ -302,9 +304,12 @@ class RingDeskApp:
         self.notifier: DesktopNotifier | None = None
         if TrayIcon.available():
             self.tray = TrayIcon(self.tray_vm, parent=self.main_window)
-        elif DesktopNotifier.available():
-            self.notifier = DesktopNotifier()
-            self.tray_vm.notify.connect(self.notifier.notify)
+        else:
+            from ringdesk.ui.desktop_notifier import DesktopNotifier
+
+            if DesktopNotifier.available():
+                self.notifier = DesktopNotifier()
+                self.tray_vm.notify.connect(self.notifier.notify)
         self.main_window.set_close_to_tray(self.tray is not None and self.settings.general.close_to_tray)
 
     def _build_incoming(self) -> None:
@@ -352,8 +357,13 @@ class RingDeskApp:
             self.tray.show()
         minimized = self.settings.general.start_minimized or self.options.start_minimized
         if self.tray is None or not minimized:
+            first_frame = wait_signal(self.main_window.first_frame_painted)
             self.main_window.show()
-        self.dialer.setFocus()
+            self.dialer.setFocus()
+            # The window first: everything below loads or opens something, and a start is seen
+            # as fast as its first frame. A window the desktop never draws does not hold it up.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first_frame, FIRST_FRAME_WAIT)
         await self._serve_later_starts()
         self._watch_network()
         await self._open_history()
@@ -397,6 +407,8 @@ class RingDeskApp:
     def _watch_network(self) -> None:
         # The session notices sleep by itself (clock jumps); a network that comes back is the
         # other moment a due or failed refresh should be tried at once instead of on its timer.
+        from PySide6.QtNetwork import QNetworkInformation
+
         if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
             log.info("no network-reachability backend; refreshes follow their timer only")
             return
@@ -405,6 +417,8 @@ class RingDeskApp:
             info.reachabilityChanged.connect(self.network_reachability_changed)
 
     def network_reachability_changed(self, reachability: QNetworkInformation.Reachability) -> None:
+        from PySide6.QtNetwork import QNetworkInformation
+
         if reachability == QNetworkInformation.Reachability.Online and self.connection is not None:
             log.info("network is back; checking the sign-in now")
             self.connection.session.check_now()
@@ -440,13 +454,15 @@ class RingDeskApp:
         with contextlib.suppress(RuntimeError):
             self.main_window.hide()
         with contextlib.suppress(RuntimeError):
-            self.history_window.close()
+            if self.history_window is not None:
+                self.history_window.close()
             if self.tray is not None:
                 self.tray.hide()
         self.session_vm.close()
         self.dialer_vm.close()
         self.picker_vm.close()
-        self.history_vm.close()
+        if self.history_vm is not None:
+            self.history_vm.close()
         # Calls stop polling (and note in the history that RingDesk stopped following them)
         # before the tasks are cancelled, so no write is cut off half-way.
         if self.connection is not None:
@@ -457,7 +473,8 @@ class RingDeskApp:
         if self.connector is not None:
             await self.connector.aclose()
         with contextlib.suppress(RuntimeError):
-            self.history_window.deleteLater()
+            if self.history_window is not None:
+                self.history_window.deleteLater()
             self.main_window.close()
             self.main_window.deleteLater()
         log.info("shut down")
@@ -512,6 +529,10 @@ class RingDeskApp:
                     report(error, context="restoring the sign-in", logger=log)
 
     def _make_sign_in_vm(self, connection: Connection) -> SignInViewModel:
+        from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+        from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
+        from ringdesk.ui.widgets.sign_in_presenter import SignInPresenter, embedded_window_factory
+
         settings = connection.settings
         window_factory = embedded_window_factory() if self.options.web_engine else None
         vm = SignInViewModel(
@@ -542,14 +563,16 @@ class RingDeskApp:
         # A disk that fills up (or frees up) mid-run is said as it happens, not at the next start.
         self._stop_history_problems = self.history.subscribe_problems(self.main_window.show_history_problems)
         self.dialer_vm.set_history(self.history)
-        self.history_vm.set_history(self.history)
+        if self.history_vm is not None:
+            self.history_vm.set_history(self.history)
 
     async def _close_history(self) -> None:
         history, self.history = self.history, None
         if history is None:
             return
         self._stop_history_problems()
-        self.history_vm.set_history(None)
+        if self.history_vm is not None:
+            self.history_vm.set_history(None)
         try:
             await history.close()
         except Exception as error:
@@ -590,16 +613,31 @@ class RingDeskApp:
         # not on every tick of the running time.
         if view.phase is not self._shown_phase:
             self._shown_phase = view.phase
-            if self.history_window.isVisible():
+            if (
+                self.history_vm is not None
+                and self.history_window is not None
+                and self.history_window.isVisible()
+            ):
                 self.history_vm.refresh()
 
     # ------------------------------------------------------------------ intents from the windows
 
     def show_history(self) -> None:
-        window = self.history_window
+        window = self.history_window or self._build_history_window()
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def _build_history_window(self) -> HistoryWindow:
+        from ringdesk.platforms.registry import error_sentence
+        from ringdesk.ui.viewmodels.history import HistoryViewModel
+        from ringdesk.ui.widgets.history_window import HistoryWindow
+
+        self.history_vm = HistoryViewModel(error_sentence=error_sentence, parent=self.main_window)
+        self.history_vm.redial_requested.connect(self.redial)
+        self.history_vm.set_history(self.history)
+        self.history_window = HistoryWindow(self.history_vm)
+        return self.history_window
 
     def redial(self, number: str) -> None:
         """Call back from the history (or the tray): the number goes into the dialer, which calls it
@@ -625,6 +663,14 @@ class RingDeskApp:
             )
 
     def open_preferences(self) -> None:
+        from ringdesk.desktop.integration import (
+            DIAL_SELECTION_ARGUMENTS,
+            integration_for_this_system,
+            launch_command,
+        )
+        from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
+        from ringdesk.ui.widgets.preferences import PreferencesDialog
+
         command = launch_command()
         vm = PreferencesViewModel(
             self.settings.general,
@@ -657,6 +703,8 @@ class RingDeskApp:
                 self.phone_picker.raise_()
                 self.phone_picker.activateWindow()
                 return
+        from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
+
         dialog = PhonePickerDialog(self.picker_vm, parent=self.main_window)
         self.phone_picker = dialog
 
@@ -675,11 +723,15 @@ class RingDeskApp:
             self.open_connection_settings()
             return
         if self.settings.connection.login_method in (LoginMethod.JWT, LoginMethod.PASSWORD):
+            from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
+
             self.dialogs.show(UnattendedSignInDialog(self.sign_in_vm, parent=self.main_window))
             return
         self.sign_in_vm.start()
 
     def ask_to_sign_in(self, *, problem: str | None = None, note: str | None = None) -> None:
+        from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
+
         kind = self.settings.connection.server
         label = "RingCentral" if kind in (ServerKind.RINGCENTRAL, ServerKind.PARTNER) else SERVER_LABELS[kind]
         prompt = SignedOutPrompt(
@@ -703,6 +755,9 @@ class RingDeskApp:
         self.dialogs.show(prompt)
 
     def open_connection_settings(self) -> None:
+        from ringdesk.ui.viewmodels.connection import ConnectionViewModel
+        from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
+
         vm = ConnectionViewModel(
             self.settings.connection,
             save=self._save_connection,

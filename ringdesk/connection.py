@@ -26,8 +26,6 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from keyring.backend import KeyringBackend
-
 from ringdesk.auth.session import Session, SessionState, SessionStatus
 from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.service import DEFAULT_POLL_INTERVAL, CallService
@@ -42,10 +40,11 @@ from ringdesk.config import (
 )
 from ringdesk.errors import RingDeskError, report
 from ringdesk.platforms.base import AccountPhones, Identity, Platform
-from ringdesk.platforms.registry import make_platform
 from ringdesk.storage.history import CallHistory
 
 if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
     from ringdesk.simulator import Scenario, Simulator
 
 __all__ = [
@@ -251,18 +250,13 @@ class Connector:
             _log.info("connection not set up: %s", " ".join(problems))
             return NotSetUp(description, tuple(problems))
         # Both block for tens of ms (the keyring's backend asks D-Bus; the HTTP client builds its TLS
-        # context): in a worker, so the window stays responsive right after its first frame.
+        # context), and the first time they import their libraries: in a worker, so the window
+        # stays responsive right after its first frame.
         store = await asyncio.to_thread(self.store_for, settings, server_url)
         secret: str | None = None
         if settings.use_client_secret:
             secret = await store.load_secret("client_secret")
-        platform = await asyncio.to_thread(
-            make_platform,
-            settings.platform,
-            server_url=server_url,
-            client_id=settings.client_id,
-            client_secret=secret,
-        )
+        platform = await asyncio.to_thread(_make_platform, settings, server_url, secret)
         session = Session(platform, store)
         connection = Connection(
             settings,
@@ -334,6 +328,16 @@ class Connector:
         if simulator is not None:
             await asyncio.to_thread(simulator.stop)
             _log.info("built-in simulator stopped")
+
+
+def _make_platform(settings: ConnectionSettings, server_url: str, client_secret: str | None) -> Platform:
+    # Imported here, in the connecting worker: the platform clients bring their HTTP and WebSocket
+    # libraries, which the first frame has no need to wait for.
+    from ringdesk.platforms.registry import make_platform
+
+    return make_platform(
+        settings.platform, server_url=server_url, client_id=settings.client_id, client_secret=client_secret
+    )
 
 
 class AccountLoader:

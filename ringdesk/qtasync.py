@@ -50,6 +50,24 @@ import qasync
 
 # isort: on
 
+
+def _skip_pyside_source_scans() -> None:
+    """PySide6 reads the whole source of every module imported after it, to see whether the module
+    selects a `__feature__` (snake_case names, true properties), and leaves that source in
+    `linecache` for the whole run: about 400 modules, 5 MB of text and tens of milliseconds at each
+    start. RingDesk selects no feature, so every module is taken as using PySide6's defaults without
+    being read, which is what the scan concludes for a module that uses PySide6 at all. Imported
+    first by `ringdesk.app`, so that the modules of a start are not read."""
+    try:
+        from shibokensupport import feature  # PySide6's own support package, loaded with QtCore
+    except ImportError:
+        return
+    if callable(getattr(feature, "_mod_uses_pyside", None)):
+        feature._mod_uses_pyside = lambda _module: True
+
+
+_skip_pyside_source_scans()
+
 log = logging.getLogger("ringdesk")
 
 T = TypeVar("T")

@@ -32,16 +32,14 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import chainer, fail
 
 from ringdesk.errors import MalformedResponse
 from ringdesk.platforms.oauth import TokenSet
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 __all__ = ["KEYRING_SERVICE", "SecretName", "TokenStore"]
 
@@ -91,13 +89,17 @@ class TokenStore:
         server_url: str,
         client_id: str,
         *,
-        backend: keyring.backend.KeyringBackend | None = None,
+        backend: KeyringBackend | None = None,
     ) -> None:
         if not client_id:
             raise ValueError("client id is empty")
         self._prefix = f"{_normalise_server(server_url)}|{client_id}"
         self._memory: dict[str, str] = {}
         self._lock = asyncio.Lock()
+        # Imported here, in the worker that opens the store: the backends load D-Bus bindings
+        # and more, which a start has no need to wait for (see `ringdesk.connection.Connector`).
+        import keyring
+
         chosen, reason = _usable_backend(backend if backend is not None else keyring.get_keyring())
         self._backend = chosen
         self.persistent: bool = chosen is not None
@@ -247,9 +249,11 @@ class TokenStore:
         backend = self._backend
         if backend is None:
             return
+        from keyring.errors import PasswordDeleteError
+
         try:
             await asyncio.to_thread(backend.delete_password, KEYRING_SERVICE, key)
-        except keyring.errors.PasswordDeleteError:
+        except PasswordDeleteError:
             pass  # there was nothing to delete
         except Exception as exc:
             self._give_up_keyring(exc)
@@ -278,9 +282,11 @@ class TokenStore:
 
 
 def _usable_backend(
-    backend: keyring.backend.KeyringBackend,
-) -> tuple[keyring.backend.KeyringBackend | None, str | None]:
+    backend: KeyringBackend,
+) -> tuple[KeyringBackend | None, str | None]:
     """The backend to use and, when there is none, the sentence that says why."""
+    from keyring.backends import chainer, fail
+
     candidates = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [backend]
     refused_plaintext = False
     for candidate in candidates:
@@ -299,12 +305,12 @@ def _usable_backend(
     return None, _NO_KEYRING
 
 
-def _qualified_name(backend: keyring.backend.KeyringBackend) -> str:
+def _qualified_name(backend: KeyringBackend) -> str:
     cls = type(backend)
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
+def _backend_name(backend: KeyringBackend) -> str:
     known = _BACKEND_NAMES.get(_qualified_name(backend))
     if known is not None:
         return known

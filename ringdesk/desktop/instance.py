@@ -5,7 +5,7 @@ starts hand it their request (a number or link to dial, "show", "quit") and exit
     if isinstance(claim, RunningInstance):
         reply = claim.deliver(Request.dial("tel:+16505551234"))   # -> Reply(accepted, message)
     else:                                                         # we are the one: start the app
-        server = InstanceServer(claim, handle)                    # handle(Request) -> Reply, async
+        server = InstanceServer(claim, handle)                    # instance_server: async, on the loop
         await server.start()
 
 Why it is built this way:
@@ -32,12 +32,12 @@ Why it is built this way:
   the Windows file lock (`msvcrt.locking`) and the folder's access rights are not verified here.
 
 The protocol is one JSON line each way (`Request`, `Reply`); the server answers once it has taken
-the request (queued or done), not after a call was placed.
+the request (queued or done), not after a call was placed. The server is in `instance_server`: a
+later start that only hands over its request never loads asyncio.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import hashlib
@@ -48,18 +48,16 @@ import os
 import secrets
 import socket
 import stat
-import struct
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Final, Literal
 
 from ringdesk.desktop.integration import IntegrationError, write_file_atomically
-from ringdesk.errors import RingDeskError, report
+from ringdesk.errors import RingDeskError
 from ringdesk.paths import AppPaths
 
 __all__ = [
@@ -68,7 +66,6 @@ __all__ = [
     "InstanceAddress",
     "InstanceError",
     "InstanceGone",
-    "InstanceServer",
     "PrimaryInstance",
     "Reply",
     "Request",
@@ -93,7 +90,6 @@ MAX_TEXT_CHARS: Final = 4000
 _PROTOCOL_VERSION: Final = 1
 # A Unix socket's path has room for about 104 bytes (macOS; 108 on Linux); the file name takes 30.
 _MAX_FOLDER_CHARS: Final = 70
-_READ_TIMEOUT: Final = 5.0
 
 Action = Literal["dial", "dial-selection", "show", "quit"]
 _ACTIONS: Final[frozenset[str]] = frozenset({"dial", "dial-selection", "show", "quit"})
@@ -383,82 +379,6 @@ class PrimaryInstance:
         _release(self._lock)
 
 
-Handler = Callable[[Request], Awaitable[Reply]]
-
-
-class InstanceServer:
-    """Serves the requests of later starts on the primary instance's socket, on the running loop."""
-
-    def __init__(self, primary: PrimaryInstance, handle: Handler) -> None:
-        self._primary = primary
-        self._handle = handle
-        self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        if self._primary.address.transport is Transport.UNIX:
-            self._server = await asyncio.start_unix_server(
-                self._serve, sock=self._primary.socket, limit=MAX_REQUEST_BYTES
-            )
-        else:
-            self._server = await asyncio.start_server(
-                self._serve, sock=self._primary.socket, limit=MAX_REQUEST_BYTES
-            )
-
-    async def aclose(self) -> None:
-        """Stop serving, let the requests being answered get their answer, release socket and lock.
-
-        An answer is not cut off: a sender whose request was read and taken must hear so, or it
-        would report a failure for something that happens. Connections not yet read are closed
-        unread; their senders see that and look for the next instance (`InstanceGone`).
-        """
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        if self._clients:
-            _done, late = await asyncio.wait(list(self._clients), timeout=_READ_TIMEOUT)
-            for task in late:
-                task.cancel()
-        self._primary.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        try:
-            await self._answer(reader, writer)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as error:
-            _log.info("a request from another RingDesk start was cut off: %s", error)
-        finally:
-            self._clients.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                await writer.wait_closed()
-
-    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
-        if sock is not None and not _same_user(sock):
-            _log.warning("refused a connection to the instance socket from another account")
-            return
-        try:
-            line = await asyncio.wait_for(reader.readuntil(b"\n"), _READ_TIMEOUT)
-        except asyncio.LimitOverrunError:
-            line = b""  # longer than any request: not one
-        try:
-            request = Request.decode(line, self._primary.token)
-        except (ValueError, RecursionError) as error:
-            _log.warning("refused a request on the instance socket: %s", error)
-            reply = Reply(False, "RingDesk did not understand the request.")
-        else:
-            try:
-                reply = await self._handle(request)
-            except Exception as error:
-                report(error, context="handling a request from another start", logger=_log)
-                reply = Reply(False, "RingDesk could not handle that request; its log says why.")
-        writer.write(reply.encode())
-        await writer.drain()
-
-
 # --- Implementation -------------------------------------------------------------------------
 
 
@@ -558,14 +478,3 @@ def _read_line(sock: socket.socket) -> bytes:
             break
         data += chunk
     return data
-
-
-def _same_user(sock: socket.socket) -> bool:
-    """Whether the peer of a Unix socket is this user; True where the kernel cannot say (TCP: the
-    token decides, and macOS: the folder's permissions do)."""
-    peercred = getattr(socket, "SO_PEERCRED", None)
-    if peercred is None or sock.family != getattr(socket, "AF_UNIX", None):
-        return True
-    credentials = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", credentials)
-    return bool(uid == os.getuid())

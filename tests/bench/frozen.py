@@ -5,7 +5,8 @@
 Each round starts `python -m ringdesk` and then the frozen executable with the same stored sign-in
 against a simulator in its own process, and times process start to the main window mapped and
 first drawn (seen by an X client of its own) and to signed in (the app's log). Alternating rounds
-share whatever else the machine is doing. Prints a table and one JSON line.
+share whatever else the machine is doing. A last start of each reads its resident memory 5 s after
+signing in. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.bench.app.figures import REAL_LIMITS, SOURCE_COMMAND, one_start
+from tests.bench.app.figures import MEMORY_SETTLE_S, REAL_LIMITS, SOURCE_COMMAND, one_start
 from tests.bench.app.process import signed_in_simulator, write_settings
 from tests.bench.app.x11 import XScreen
 
@@ -46,15 +47,22 @@ def main(argv: list[str] | None = None) -> int:
                     for _ in range(args.rounds):
                         for name, command in commands.items():
                             runs[name].append(one_start(screen, root / name, stderr, command))
+                    rested = {
+                        name: one_start(screen, root / name, stderr, command, memory_after_s=MEMORY_SETTLE_S)
+                        for name, command in commands.items()
+                    }
             finally:
                 screen.close()
     results = {name: {key: median(r[key] for r in done) for key, _ in COLUMNS} for name, done in runs.items()}
+    for name, start in rested.items():
+        results[name]["rss_mib"] = median([start["rss_mib"]])
     results["rounds"] = args.rounds  # type: ignore[assignment]
-    print(f"Start to window, median of {args.rounds} alternating rounds (ms)")
-    print(f"| {'':8} | " + " | ".join(f"{label:>13}" for _, label in COLUMNS) + " |")
-    print(f"| {'-' * 8} | " + " | ".join("-" * 13 for _ in COLUMNS) + " |")
+    print(f"Start to window, median of {args.rounds} alternating rounds (ms); memory 5 s after sign-in")
+    shown = (*COLUMNS, ("rss_mib", "memory (MiB)"))
+    print(f"| {'':8} | " + " | ".join(f"{label:>13}" for _, label in shown) + " |")
+    print(f"| {'-' * 8} | " + " | ".join("-" * 13 for _ in shown) + " |")
     for name in commands:
-        print(f"| {name:8} | " + " | ".join(f"{results[name][key]:13.0f}" for key, _ in COLUMNS) + " |")
+        print(f"| {name:8} | " + " | ".join(f"{results[name][key]:13.0f}" for key, _ in shown) + " |")
     print("BENCH-FROZEN " + json.dumps(results))
     return 0
 

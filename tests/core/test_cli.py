@@ -19,13 +19,13 @@ import pytest
 from ringdesk import __version__
 from ringdesk.cli import _with_dial_command
 from ringdesk.desktop.instance import (
-    InstanceServer,
     PrimaryInstance,
     Reply,
     Request,
     claim_instance,
     instance_address,
 )
+from ringdesk.desktop.instance_server import InstanceServer
 from ringdesk.paths import AppPaths, prepare_folders
 from tests.core.storage.private_mount import read_only, run_with_mounts
 

@@ -23,7 +23,6 @@ import pytest
 from ringdesk.desktop.instance import (
     InstanceError,
     InstanceGone,
-    InstanceServer,
     PrimaryInstance,
     Reply,
     Request,
@@ -32,6 +31,7 @@ from ringdesk.desktop.instance import (
     claim_instance,
     instance_address,
 )
+from ringdesk.desktop.instance_server import InstanceServer
 from ringdesk.paths import AppPaths
 
 NOBODY = 65534
@@ -151,7 +151,8 @@ INSTANCE_CHILD = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from ringdesk.desktop.instance import InstanceServer, Reply, claim_instance, instance_address
+    from ringdesk.desktop.instance import Reply, claim_instance, instance_address
+    from ringdesk.desktop.instance_server import InstanceServer
     from ringdesk.paths import AppPaths
     import tempfile
     tempfile.tempdir = sys.argv[2]

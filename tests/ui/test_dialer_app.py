@@ -33,6 +33,7 @@ from ringdesk.config import (
     save_settings,
 )
 from ringdesk.platforms.ringcentral.progress import KNOWN_RINGOUT_STATUSES, leg_from_ringout
+from ringdesk.qtasync import wait_signal
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
@@ -113,6 +114,21 @@ async def dial(app: RingDeskApp, text: str) -> None:
     entry.setFocus()
     QTest.keyClicks(entry, text)
     await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled")
+
+
+@pytest.mark.usefixtures("stored_jwt")
+async def test_the_first_frame_comes_before_connecting_and_takes_typing_at_once(jwt_settings: Path) -> None:
+    store_choice(jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        first_frame = wait_signal(app.main_window.first_frame_painted)
+        await asyncio.wait_for(first_frame, 10)
+        # Nothing was opened or connected before the window was on screen.
+        assert (app.history, app.connector, app.connection) == (None, None, None)
+        QTest.keyClicks(app.dialer.entry, "6505551234")
+        assert app.dialer.entry.text() == "6505551234"
+        await ready_to_dial(app)
+        await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled for what was typed")
+        assert await quit_like_a_person(app, task) == 0
 
 
 @pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")

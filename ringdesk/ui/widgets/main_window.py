@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -52,6 +52,8 @@ class MainWindow(QMainWindow):
     hidden_to_tray = Signal()
     #: Whether the window is on screen now (shown and not minimized), for the tray's Show/Hide.
     on_screen_changed = Signal(bool)
+    #: Once, when the window's content is first painted: start-up work that can wait begins then.
+    first_frame_painted = Signal()
 
     def __init__(
         self,
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         """Put the main content (the dialer) under the banners."""
         self.content.addWidget(widget)
         self.content.setCurrentWidget(widget)
+        widget.installEventFilter(self)
 
     def set_close_to_tray(self, close_to_tray: bool) -> None:
         """With a tray icon to come back from, closing the window hides it; otherwise closing quits."""
@@ -158,6 +161,13 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.WindowStateChange:
             self.on_screen_changed.emit(self.isVisible() and not self.isMinimized())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Only the content is watched, and only until its first paint.
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            self.first_frame_painted.emit()
+        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_geometry()

@@ -1,6 +1,6 @@
 """The sign-in windows of one `SignInViewModel`, presented as its views say: `SignInPresenter`.
 
-    window_factory = embedded_window_factory()            # None without QtWebEngine
+    window_factory = embedded_window_factory() if web_engine else None
     vm = SignInViewModel(..., embedded_available=window_factory is not None)
     SignInPresenter(vm, embedded_window=window_factory)   # owned by the view model from now on
 
@@ -8,13 +8,13 @@ A new attempt (a new `SignInView.page_url`) brings its window to the front; `CLO
 windows; the buttons and the redirect the windows catch go back to the view model's intents.
 
 QtWebEngine is optional at run time (some Linux distributions package it separately) and costs
-tens of MiB and milliseconds to load: `embedded_window_factory()` only looks whether it is
-installed, and the factory it returns loads it when the first sign-in window is made.
+tens of MiB and milliseconds to load: the start only looks whether it is installed
+(`ringdesk.app.prepare_qt`), and the factory `embedded_window_factory()` returns loads it when the
+first sign-in window is made.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from typing import Protocol
 
@@ -29,7 +29,6 @@ __all__ = [
     "SignInPresenter",
     "WaitWindow",
     "embedded_window_factory",
-    "web_engine_installed",
 ]
 
 
@@ -61,18 +60,8 @@ EmbeddedWindowFactory = Callable[[Callable[[str], bool]], EmbeddedWindow]
 WaitWindowFactory = Callable[[], WaitWindow]
 
 
-def web_engine_installed() -> bool:
-    """Whether QtWebEngine can be imported, without importing it (which would load it)."""
-    try:
-        return importlib.util.find_spec("PySide6.QtWebEngineWidgets") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def embedded_window_factory() -> EmbeddedWindowFactory | None:
-    """What `SignInPresenter` takes as `embedded_window`, or None when QtWebEngine is missing."""
-    if not web_engine_installed():
-        return None
+def embedded_window_factory() -> EmbeddedWindowFactory:
+    """What `SignInPresenter` takes as `embedded_window`, where QtWebEngine is installed."""
 
     def make(is_redirect: Callable[[str], bool]) -> EmbeddedWindow:
         from ringdesk.ui.widgets.sign_in_window import SignInWindow

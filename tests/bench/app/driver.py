@@ -22,7 +22,7 @@ from ringdesk.log import setup_logging
 from ringdesk.paths import app_paths
 from ringdesk.qtasync import QuitGuard, run_app
 from ringdesk.simulator import SimulatorControl
-from tests.bench.app.figures import PARTS, PartOptions, prepare_simulator
+from tests.bench.app.figures import PARTS, PartOptions, StallMeter, fill_history, prepare_simulator
 from tests.bench.app.process import RESULT_PREFIX, write_settings
 
 #: What is typed into the number entry; the simulator's demo account connects it normally.
@@ -69,7 +69,8 @@ class Driver:
 
         return await asyncio.to_thread(call)
 
-    async def ready(self) -> None:
+    async def signed_in(self) -> None:
+        """The stored sign-in done and the phone lists loaded: where a start comes to rest."""
         app = self.app
         await self.until(lambda: app.session_vm.view.signed_in, "the stored sign-in")
         await self.until(
@@ -83,6 +84,8 @@ class Driver:
         if not app.dialer_vm.preferences.chosen:
             raise RuntimeError("the dialer has no phone chosen: Settings.dialer was not used")
         await self.until(lambda: app.picker_vm.view.phones, "the phone lists")
+
+    async def type_number(self) -> None:
         entry = self.dialer.entry
         entry.setFocus()
         QTest.keyClicks(entry, NUMBER)
@@ -133,11 +136,19 @@ def app_process_main(part: str, server_url: str, home: Path, options: PartOption
     async def drive(guard: QuitGuard) -> int:
         with SimulatorControl(server_url) as control:
             await asyncio.to_thread(prepare_simulator, control, part)
+            if part == "history":
+                await fill_history(app_paths().history_db, options.history_rows)
             app = RingDeskApp(app_options, guard)
+            # From the window's show (the app's first step) until it comes to rest signed in.
+            start_meter = StallMeter()
+            start_meter.start()
             task = asyncio.ensure_future(app.run())
             try:
                 driver = Driver(app, task, control)
-                await driver.ready()
+                await driver.signed_in()
+                start_meter.stop()
+                result["start_event_loop"] = start_meter.result()
+                await driver.type_number()
                 result.update(await PARTS[part](driver, options))
             finally:
                 guard.request_quit()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
+from ringdesk.auth.pkce import new_attempt
+from ringdesk.config import DEFAULT_REDIRECT_URI
 from ringdesk.simulator import SimulatorControl
 from ringdesk.simulator.scenario import ClientApp
+from ringdesk.storage.history import CallHistory, HistoryState
 from tests.bench.app.process import (
     CLIENT_ID,
     app_env,
@@ -35,6 +39,7 @@ from tests.bench.app.process import (
 )
 from tests.bench.app.x11 import XScreen
 from tests.bench.platform import percentile
+from tests.start_modules import modules_at_first_frame
 
 if TYPE_CHECKING:
     from tests.bench.app.driver import Driver
@@ -66,6 +71,7 @@ class PartOptions:
     burst_spacing: float = 2.9
     memory_calls: int = 100
     memory_poll: float = 0.25
+    history_rows: int = 10_000
     seed: int = 7
 
 
@@ -77,8 +83,15 @@ SOURCE_COMMAND = (sys.executable, "-m", "ringdesk")
 
 
 def one_start(
-    screen: XScreen, home: Path, stderr: IO[bytes], command: tuple[str, ...] = SOURCE_COMMAND
+    screen: XScreen,
+    home: Path,
+    stderr: IO[bytes],
+    command: tuple[str, ...] = SOURCE_COMMAND,
+    *,
+    memory_after_s: float | None = None,
 ) -> dict[str, Any]:
+    """One start with a stored sign-in, seen from the X server and the app's log; with
+    `memory_after_s`, the resident memory that many seconds after signing in is read too."""
     log_file = home / "logs" / "ringdesk.log"
     offset = log_file.stat().st_size if log_file.exists() else 0
     spawned_wall = time.time()
@@ -104,7 +117,8 @@ def one_start(
                 if signed_in is None and re.search(r": signed in (from|with)", line):
                     signed_in = stamp - spawned_wall
         # The phone lists load after sign-in: the app is at rest after this, and then quits.
-        screen.pump(1.0)
+        screen.pump(1.0 if memory_after_s is None else memory_after_s)
+        rss = proc_status_mib("VmRSS", process.pid) if process.poll() is None else None
         running = process.poll() is None
         term = time.monotonic()
         code = stop_process(process, 30)
@@ -123,6 +137,7 @@ def one_start(
         "logged_starting_ms": ms(cli_started),
         "signed_in_ms": ms(signed_in),
         "quit_ms": ms(quit_s if running else None),
+        "rss_mib": rss,
         "exit_code": code,
         "windows_flashed": screen.flashes(WINDOW_TITLE),
     }
@@ -140,8 +155,9 @@ BARE_WINDOW = (
 )
 
 
-def bare_window_start(screen: XScreen) -> dict[str, Any]:
-    """Process start to a bare PySide6 window mapped and drawn: what Qt itself costs here."""
+def bare_window_start(screen: XScreen, memory_after_s: float | None = None) -> dict[str, Any]:
+    """Process start to a bare PySide6 window mapped and drawn: what Qt itself costs here; with
+    `memory_after_s`, its resident memory that many seconds after it was drawn."""
     started = time.monotonic()
     screen.begin(started)
     process = subprocess.Popen(
@@ -159,38 +175,32 @@ def bare_window_start(screen: XScreen) -> dict[str, Any]:
             window = screen.main_window(BARE_TITLE)
             if window is not None and window.drawn is not None:
                 break
+        rss = None
+        if memory_after_s is not None and process.poll() is None:
+            screen.pump(memory_after_s)
+            rss = proc_status_mib("VmRSS", process.pid)
     finally:
         stop_process(process, 10)
     return {
+        "rss_mib": rss,
         "mapped_ms": window.mapped * 1000 if window and window.mapped else None,
         "drawn_ms": window.drawn * 1000 if window and window.drawn else None,
     }
 
 
-_IMPORTS_AT_START = (
-    "import sys\n"
-    "from ringdesk.cli import main\n"
-    "from ringdesk.app import make_application\n"
-    "make_application()\n"
-    "print('\\n'.join(sorted(sys.modules)))\n"
-)
-
-
 def modules_before_first_frame() -> dict[str, Any]:
-    """What the command line and the application set-up import before any window exists (a fresh
-    interpreter, offscreen): the number of modules, and the packages other than Python's own."""
-    listed = subprocess.run(
-        [sys.executable, "-c", _IMPORTS_AT_START],
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout.split()
-    # Python's own modules are left out of the list: what is worth reading is what else loads.
-    tops = {name.split(".")[0] for name in listed}
-    packages = sorted(t for t in tops if t not in sys.stdlib_module_names and not t.startswith("_"))
-    return {"count": len(listed), "packages": packages}
+    """What the command line and the application set-up import before the first frame: the number
+    of modules, and the packages other than Python's own (`tests.start_modules`)."""
+    start = modules_at_first_frame()
+    return {"count": len(start.modules), "packages": start.packages()}
+
+
+#: Seconds after signing in (or, for the bare window, after drawing) that resident memory is read.
+MEMORY_SETTLE_S = 5.0
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def starts(server_url: str, home: Path, count: int) -> dict[str, Any]:
@@ -206,6 +216,9 @@ def starts(server_url: str, home: Path, count: int) -> dict[str, Any]:
             for _ in range(count):
                 runs.append(one_start(screen, home, stderr))
                 bare.append(bare_window_start(screen))
+            # Memory at rest: the sign-in, the phone lists and the first paint are long over.
+            memory = one_start(screen, home, stderr, memory_after_s=MEMORY_SETTLE_S)
+            bare_memory = bare_window_start(screen, memory_after_s=MEMORY_SETTLE_S)
     finally:
         # Closed before the other parts: an X client that stops reading its events must not linger.
         screen.close()
@@ -226,6 +239,9 @@ def starts(server_url: str, home: Path, count: int) -> dict[str, Any]:
             else None
         ),
         "modules_before_first_frame": modules_before_first_frame(),
+        "rss_after_sign_in_mib": _rounded(memory["rss_mib"]),
+        "bare_window_rss_mib": _rounded(bare_memory["rss_mib"]),
+        "memory_settle_s": MEMORY_SETTLE_S,
         "drawn_ms": column("drawn_ms"),
         "logged_starting_ms": column("logged_starting_ms"),
         "signed_in_ms": column("signed_in_ms"),
@@ -464,11 +480,107 @@ async def memory_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
     }
 
 
+async def fill_history(path: Path, rows: int) -> None:
+    """A history of `rows` ended calls to different numbers, in RingDesk's own database: one row
+    written through `CallHistory`, the rest copied from it in SQL (written one by one, each synced
+    to the disk, they would take minutes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with await CallHistory.open(path) as history:
+        first = await history.record_attempt(
+            platform="ringcentral",
+            destination="+16505550000",
+            destination_display="(650) 555-0000",
+            extension=None,
+            from_number="+16505550122",
+            from_label="Mobile",
+            caller_id=None,
+            play_prompt=False,
+            started_at=time.time() - rows * 60,
+        )
+        await history.update(first, state=HistoryState.ENDED, ended_at=time.time() - rows * 60 + 42)
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(calls)") if row[1] != "id"]
+        varied = {
+            "destination": "'+1650555' || printf('%04d', n % 10000)",
+            "destination_display": "'(650) 555-' || printf('%04d', n % 10000)",
+            "started_at": "started_at + n * 60",
+            "ended_at": "ended_at + n * 60",
+        }
+        chosen = ", ".join(varied.get(column, column) for column in columns)
+        conn.execute(
+            f"INSERT INTO calls ({', '.join(columns)}) "
+            "WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < ?) "
+            f"SELECT {chosen} FROM calls, n WHERE calls.id = ?",
+            (rows - 1, first),
+        )
+
+
+async def history_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
+    """The history window opened over `history_rows` calls, then searched as a person types."""
+    app = driver.app
+    meter = StallMeter()
+    meter.start()
+    opened = time.perf_counter()
+    app.show_history()
+    window = app.history_window
+    assert window is not None
+    await driver.until(lambda: window.model.rowCount() > 0, "the history listed")
+    listed_ms = (time.perf_counter() - opened) * 1000
+    window.search.setFocus()
+    typed = time.perf_counter()
+    QTest.keyClicks(window.search, "555-12")
+    await driver.until(
+        lambda: (row := window.model.row_at(0)) is not None and "555-12" in row.number,
+        "the search's rows",
+    )
+    searched_ms = (time.perf_counter() - typed) * 1000
+    await asyncio.sleep(0.5)
+    meter.stop()
+    return {
+        "rows_in_history": options.history_rows,
+        "rows_listed": window.model.rowCount(),
+        "open_to_listed_ms": round(listed_ms, 1),
+        "typed_to_search_listed_ms": round(searched_ms, 1),
+        "event_loop": meter.result(),
+    }
+
+
+async def sign_in_window_part(driver: Driver, _options: PartOptions) -> dict[str, Any]:
+    """The embedded sign-in window made and its page loaded for the first time in the process: the
+    first QtWebEngine start, on the GUI thread (the known exception to "no stall")."""
+    from ringdesk.ui.widgets.sign_in_presenter import embedded_window_factory
+
+    connection = driver.app.connection
+    assert connection is not None
+    attempt = new_attempt(DEFAULT_REDIRECT_URI)
+    page = connection.platform.authorize_url(attempt.redirect_uri, attempt.state, attempt.code_challenge)
+    meter = StallMeter()
+    meter.start()
+    began = time.perf_counter()
+    window = embedded_window_factory()(lambda _url: False)
+    made_ms = (time.perf_counter() - began) * 1000
+    window.show()
+    window.load(page)
+    await driver.until(lambda: window.view.title() != "", "the sign-in page's title", within=60)
+    loaded_ms = (time.perf_counter() - began) * 1000
+    await asyncio.sleep(0.5)
+    meter.stop()
+    window.finish()
+    return {
+        "window_made_ms": round(made_ms, 1),
+        "to_page_title_ms": round(loaded_ms, 1),
+        "rss_with_web_engine_mib": round(proc_status_mib("VmRSS"), 1),
+        "event_loop": meter.result(),
+    }
+
+
 PARTS = {
     "calls": calls_part,
     "calls_polling": calls_polling_part,
     "burst": burst_part,
     "memory": memory_part,
+    "history": history_part,
+    "sign_in_window": sign_in_window_part,
 }
 _APP_PERMISSIONS = ClientApp(CLIENT_ID, "RingDesk").permissions
 

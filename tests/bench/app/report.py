@@ -6,6 +6,9 @@ import json
 import sys
 from typing import Any
 
+#: The parts run in an app process of their own (`tests.bench.app.figures.PARTS`).
+PART_NAMES = ("calls", "calls_polling", "burst", "memory", "history", "sign_in_window")
+
 
 def _ms(figure: dict[str, Any], *keys: str) -> str:
     if not figure.get("count"):
@@ -21,6 +24,8 @@ def _polls(calls: dict[str, Any]) -> str:
 
 def table(results: dict[str, Any]) -> list[tuple[str, str]]:
     start, calls, burst, memory = results["start"], results["calls"], results["burst"], results["memory"]
+    history, web = results["history"], results["sign_in_window"]
+    part_starts = [results[part]["start_event_loop"] for part in PART_NAMES]
     polled = results["calls_polling"]
     n, poll = start["runs"], polled["poll_interval_s"]
     loop_calls, loop_memory = calls["event_loop"], memory["event_loop"]
@@ -80,11 +85,18 @@ def table(results: dict[str, Any]) -> list[tuple[str, str]]:
             f"{burst['heavy_limit_per_minute']}/min: placed / held back / 429s",
             f"{burst['placed']} / {burst['held_back']} / {burst['429s_seen']}",
         ),
-        ("resident memory, idle after sign-in", f"{memory['rss_idle_mib']:.0f} MiB"),
         (
-            f"resident memory after {memory['completed']} completed calls "
+            f"resident memory {start['memory_settle_s']:g} s after sign-in: RingDesk / bare window",
+            f"{start['rss_after_sign_in_mib']:.0f} / {start['bare_window_rss_mib']:.0f} MiB",
+        ),
+        (
+            f"resident memory growth over {memory['completed']} completed calls "
             f"({memory['poll_interval_s']:g} s polls, limits raised)",
-            f"{memory['rss_after_calls_mib']:.0f} MiB",
+            f"{memory['rss_growth_mib']:+.1f} MiB",
+        ),
+        (
+            f"longest event-loop stall from the window's show to signed in (worst of {len(part_starts)})",
+            f"{max(p['longest_stall_ms'] for p in part_starts):.0f} ms",
         ),
         (
             f"longest event-loop stall during the {calls['calls']} calls "
@@ -95,6 +107,19 @@ def table(results: dict[str, Any]) -> list[tuple[str, str]]:
         (
             f"longest stall / ticks late > 50 ms during the {memory['calls']} quick calls",
             f"{loop_memory['longest_stall_ms']:.0f} ms / {loop_memory['ticks_late_over_50ms']}",
+        ),
+        (
+            f"history window over {history['rows_in_history']:,} calls: opened to listed / typed to searched",
+            f"{history['open_to_listed_ms']:.0f} / {history['typed_to_search_listed_ms']:.0f} ms",
+        ),
+        ("  longest event-loop stall meanwhile", f"{history['event_loop']['longest_stall_ms']:.0f} ms"),
+        (
+            "first sign-in window (QtWebEngine's first start): made / page shown",
+            f"{web['window_made_ms']:.0f} / {web['to_page_title_ms']:.0f} ms",
+        ),
+        (
+            "  longest event-loop stall meanwhile; resident memory after",
+            f"{web['event_loop']['longest_stall_ms']:.0f} ms; {web['rss_with_web_engine_mib']:.0f} MiB",
         ),
         ("warnings and errors in the app's logs", str(len(results["app_log_problems"]))),
     ]
