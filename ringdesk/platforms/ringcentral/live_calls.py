@@ -57,7 +57,8 @@ _log = logging.getLogger("ringdesk.platforms.ringcentral")
 MATCH_WINDOW = 120.0
 """Seconds between placing a call and its session's first event within which they may match."""
 KEEP_SESSIONS_FOR = 300.0
-"""Seconds a session no call has claimed is kept after its last event (then it is not RingDesk's)."""
+"""Seconds a session nobody follows is kept after its last event: one no call has claimed (then it
+is not RingDesk's), or one whose call is settled (so that its late events are known as its own)."""
 
 _PENDING_CODES = frozenset({"setup", "proceeding"})
 _ENDED_CODES = frozenset({"disconnected", "gone"})
@@ -196,11 +197,11 @@ class RingOutSessions:
             self._claim(session, watch)
 
         def stop() -> None:
+            # The call is settled. Its session stays claimed (until `_forget_old` drops it) so that
+            # a late event of it is known as this call's and not matched to the next call to the
+            # same number, which a redial places seconds later.
             if self._watches.get(call.call_id) is watch:
                 del self._watches[call.call_id]
-            if watch.session_id is not None:
-                # Its call is settled: later events of it change nothing anyone follows.
-                self._sessions.pop(watch.session_id, None)
 
         return stop
 

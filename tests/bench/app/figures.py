@@ -529,10 +529,9 @@ async def history_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
     window.search.setFocus()
     typed = time.perf_counter()
     QTest.keyClicks(window.search, "555-12")
-    await driver.until(
-        lambda: (row := window.model.row_at(0)) is not None and "555-12" in row.number,
-        "the search's rows",
-    )
+    vm = app.history_vm
+    assert vm is not None
+    await driver.until(lambda: vm.view.search == "555-12" and bool(vm.view.rows), "the search's rows")
     searched_ms = (time.perf_counter() - typed) * 1000
     await asyncio.sleep(0.5)
     meter.stop()

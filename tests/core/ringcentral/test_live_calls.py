@@ -256,3 +256,27 @@ def test_the_operators_own_phone_does_not_match_a_session_to_a_call(sessions: Ri
     first_leg = event(1, "Initiator", "Proceeding", session="s-2")  # from: DESTINATION, to: own phone
     sessions.apply(first_leg)
     assert not sessions.matched("8001") and not sessions.matched("8002")
+
+
+def test_a_late_event_of_a_settled_call_is_not_taken_for_the_next_call_to_that_number(
+    sessions: RingOutSessions,
+) -> None:
+    """Redialling a number: the first call's session may send one more event after RingDesk settled
+    that call (a party's last change). It belongs to the first call, not to the one just placed."""
+    first = Heard()
+    stop_first = sessions.follow(handle("8001"), first)
+    for e in (
+        event(1, "Initiator", "Answered"),
+        event(2, "Target", "Answered"),
+        event(3, "Target", "Disconnected"),
+    ):
+        sessions.apply(e)
+    stop_first()  # settled: the call service stops following it
+    second = Heard()
+    sessions.follow(handle("8002", placed_at=PLACED_AT + 3), second)
+    sessions.apply(event(4, "Initiator", "Disconnected"))  # the first session's late last event
+    assert not sessions.matched("8002")
+    assert second.progress_seen == []
+    sessions.apply(event(1, "Initiator", "Proceeding", session="s-2"))
+    assert sessions.session_of("8002") == "s-2"
+    assert second.legs == [(LegStatus.PENDING, LegStatus.PENDING, LegStatus.PENDING)]
