@@ -365,7 +365,6 @@ class RingDeskApp:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(first_frame, FIRST_FRAME_WAIT)
         await self._serve_later_starts()
-        self._watch_network()
         await self._open_history()
         self.connector = Connector(
             history=self.history,
@@ -384,6 +383,7 @@ class RingDeskApp:
             return
         if self.guard.requested:
             return
+        await self._watch_network()
         await self.startup_sign_in()
 
     async def _serve_later_starts(self) -> None:
@@ -404,11 +404,12 @@ class RingDeskApp:
             reply = await self.incoming.handle(request)
             log.info("the request RingDesk started with: %s", "taken" if reply.accepted else "refused")
 
-    def _watch_network(self) -> None:
+    async def _watch_network(self) -> None:
         # The session notices sleep by itself (clock jumps); a network that comes back is the
         # other moment a due or failed refresh should be tried at once instead of on its timer.
         from PySide6.QtNetwork import QNetworkInformation
 
+        await asyncio.sleep(0)  # a frame may pass between loading the module and its backend
         if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
             log.info("no network-reachability backend; refreshes follow their timer only")
             return
@@ -490,10 +491,12 @@ class RingDeskApp:
             self.session_vm.bind(None, connection=built.description)
             return
         self._not_set_up = None
+        await asyncio.sleep(0)  # a frame may pass between building the connection and binding it
         self.connection = built
         if built.notice:
             self.main_window.show_message(built.notice)
         self.session_vm.bind(built.session, connection=built.description)
+        await asyncio.sleep(0)  # a frame may pass before the sign-in windows' modules load
         self.sign_in_vm = self._make_sign_in_vm(built)
 
     async def disconnect(self) -> None:

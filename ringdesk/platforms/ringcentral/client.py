@@ -51,6 +51,10 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
+# httpx's first request loads anyio's asyncio backend, about 20 ms of imports. This module is
+# imported by the worker that connects (`ringdesk.connection`), so the backend loads there too
+# and the first request does not pause the window.
+import anyio._backends._asyncio  # noqa: F401
 import httpx
 
 from ringdesk import __version__

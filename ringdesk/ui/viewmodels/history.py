@@ -238,10 +238,14 @@ class HistoryViewModel(ViewModel[HistoryView]):
 
     async def _run_load(self, history: CallHistory, text: str) -> None:
         records: list[CallRecord] | None = None
+        rows: tuple[HistoryRow, ...] = ()
         problem: str | None = None
         try:
             # One more than is listed tells whether there are older matches.
             records = await history.search(text, LIMIT + 1)
+            # Hundreds of rows take tens of milliseconds to put into words: a worker does it, so
+            # the window and the typing in its search field stay smooth.
+            rows = await asyncio.to_thread(_rows, records[:LIMIT], self._clock(), self._error_sentence)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -254,8 +258,8 @@ class HistoryViewModel(ViewModel[HistoryView]):
         if current:
             self._problem = problem
             self._truncated = records is not None and len(records) > LIMIT
-            self._records = tuple(records[:LIMIT]) if records is not None else ()
-            self._rows = tuple(_row(record, self._clock(), self._error_sentence) for record in self._records)
+            self._records = tuple(records[:LIMIT]) if records is not None and problem is None else ()
+            self._rows = rows
             self._loaded = True
             self._loaded_search = text
         again = self._reload or not current or text != self._search
@@ -347,6 +351,12 @@ class HistoryViewModel(ViewModel[HistoryView]):
 
 
 # --------------------------------------------------------------------------- rows
+
+
+def _rows(
+    records: Iterable[CallRecord], now: float, error_sentence: ErrorSentence | None
+) -> tuple[HistoryRow, ...]:
+    return tuple(_row(record, now, error_sentence) for record in records)
 
 
 def _row(record: CallRecord, now: float, error_sentence: ErrorSentence | None) -> HistoryRow:

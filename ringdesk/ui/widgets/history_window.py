@@ -223,8 +223,8 @@ class HistoryWindow(QWidget):
         rows.hide()
         # Rows grow for a wrapped outcome sentence instead of cutting it off, and leave some air
         # around a single line.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        rows.setMinimumSectionSize(self.table.fontMetrics().height() + 12)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(2 * self.table.fontMetrics().lineSpacing() + 12)
         header = self.table.horizontalHeader()
         header.setAccessibleName("Columns")
         header.setHighlightSections(False)
@@ -232,6 +232,7 @@ class HistoryWindow(QWidget):
         for column in (HistoryTableModel.WHEN, HistoryTableModel.NUMBER, HistoryTableModel.PHONE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HistoryTableModel.OUTCOME, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(0)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(self._double_clicked)

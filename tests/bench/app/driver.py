@@ -139,9 +139,10 @@ def app_process_main(part: str, server_url: str, home: Path, options: PartOption
             if part == "history":
                 await fill_history(app_paths().history_db, options.history_rows)
             app = RingDeskApp(app_options, guard)
-            # From the window's show (the app's first step) until it comes to rest signed in.
+            # From the window's first frame (before it, the start's time is what counts) until
+            # the app comes to rest signed in.
             start_meter = StallMeter()
-            start_meter.start()
+            app.main_window.first_frame_painted.connect(start_meter.start)
             task = asyncio.ensure_future(app.run())
             try:
                 driver = Driver(app, task, control)

@@ -95,7 +95,7 @@ def table(results: dict[str, Any]) -> list[tuple[str, str]]:
             f"{memory['rss_growth_mib']:+.1f} MiB",
         ),
         (
-            f"longest event-loop stall from the window's show to signed in (worst of {len(part_starts)})",
+            f"longest event-loop stall from the first frame to signed in (worst of {len(part_starts)})",
             f"{max(p['longest_stall_ms'] for p in part_starts):.0f} ms",
         ),
         (
