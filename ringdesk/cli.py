@@ -8,8 +8,8 @@
 One RingDesk runs per user and profile (`ringdesk.desktop.instance`): a later start hands its
 request to the running one, prints what became of it and exits with a status that says so
 (`EXIT_CODES`); without a running one, this start becomes it and then handles the request.
-Qt is only loaded when the window starts, so handing over a request, `--version` and `sim` stay
-quick and work without a display.
+Qt, asyncio and the log file's handlers are loaded only by a start that opens the window (or runs
+`sim`), so handing over a request and `--version` stay quick and work without a display.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from ringdesk.desktop.instance import (
     find_instance,
     instance_address,
 )
-from ringdesk.log import setup_logging
 from ringdesk.net import listen_address
 from ringdesk.paths import AppPaths, app_paths, prepare_folders
 
@@ -234,6 +233,9 @@ def _hand_over(running: RunningInstance, request: Request) -> int:
 def _start_logging(
     args: argparse.Namespace, log_file: Path, start_problems: list[str], *, console: bool
 ) -> None:
+    # Imported here: a start that only hands its request over never logs, and is quicker without it.
+    from ringdesk.log import setup_logging
+
     log_problem = setup_logging(log_file, logging.DEBUG if args.debug else logging.INFO, console=console)
     for problem in start_problems:
         log.warning("%s", problem)

@@ -37,27 +37,14 @@ from collections.abc import Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-# qasync chooses its Qt binding at import time: PyQt6 would win if it happened to be installed. So the
-# variable is set and PySide6 is loaded before qasync is imported.
-os.environ["QT_API"] = "pyside6"
-
-# isort: off
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QFileOpenEvent
-from PySide6.QtWidgets import QApplication, QDialog
-
-import qasync
-
-# isort: on
-
 
 def _skip_pyside_source_scans() -> None:
     """PySide6 reads the whole source of every module imported after it, to see whether the module
     selects a `__feature__` (snake_case names, true properties), and leaves that source in
     `linecache` for the whole run: about 400 modules, 5 MB of text and tens of milliseconds at each
     start. RingDesk selects no feature, so every module is taken as using PySide6's defaults without
-    being read, which is what the scan concludes for a module that uses PySide6 at all. Imported
-    first by `ringdesk.app`, so that the modules of a start are not read."""
+    being read, which is what the scan concludes for a module that uses PySide6 at all. This module
+    is imported first by `ringdesk.app`, so that the modules of a start are not read."""
     try:
         from shibokensupport import feature  # PySide6's own support package, loaded with QtCore
     except ImportError:
@@ -66,7 +53,22 @@ def _skip_pyside_source_scans() -> None:
         feature._mod_uses_pyside = lambda _module: True
 
 
-_skip_pyside_source_scans()
+# qasync chooses its Qt binding at import time: PyQt6 would win if it happened to be installed. So the
+# variable is set and PySide6 is loaded before qasync is imported.
+os.environ["QT_API"] = "pyside6"
+
+# isort: off
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, SignalInstance  # noqa: E402
+
+_skip_pyside_source_scans()  # before any other import statement runs under PySide6's hook
+
+from PySide6.QtGui import QFileOpenEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog  # noqa: E402
+
+import qasync  # noqa: E402
+
+# isort: on
+
 
 log = logging.getLogger("ringdesk")
 
