@@ -4,7 +4,10 @@ This is the only module that knows all the parts; it makes no requests, and the 
 parts (`SettingsKeeper`, `Connector`, `Connection`, `AccountLoader`, the view models): what is
 here is which window shows what, and the order things start and stop in. Start-up:
 
-1. settings are loaded (`SettingsKeeper`; a damaged file is kept aside and reported in the window);
+1. settings are loaded (`SettingsKeeper`; a damaged file is kept aside and reported in the window)
+   and the windows built; the main window is shown, and its first frame painted, before anything
+   else is opened or loaded (the dialogs, the history window and the sign-in windows' modules load
+   when first needed; the keyring's and the platform's libraries in the worker that connects);
 2. the call history is opened, then a `Connection` is built for the configured server by the
    `Connector` (which starts the built-in simulator first when the settings name it, or `--demo`);
 3. `Connection.sign_in_at_start`: stored tokens that still work sign in silently; with the JWT
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import importlib.util
 import logging
 import os
@@ -356,16 +358,19 @@ class RingDeskApp:
         if self.tray is not None:
             self.tray.show()
         minimized = self.settings.general.start_minimized or self.options.start_minimized
-        if self.tray is None or not minimized:
-            first_frame = wait_signal(self.main_window.first_frame_painted)
+        shown = self.tray is None or not minimized
+        first_frame = wait_signal(self.main_window.first_frame_painted) if shown else None
+        if shown:
             self.main_window.show()
-            self.dialer.setFocus()
+        self.dialer.setFocus()
+        if first_frame is not None:
             # The window first: everything below loads or opens something, and a start is seen
             # as fast as its first frame. A window the desktop never draws does not hold it up.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(first_frame, FIRST_FRAME_WAIT)
         await self._serve_later_starts()
         await self._open_history()
+        await self._watch_network()
         self.connector = Connector(
             history=self.history,
             demo=self.options.demo,
@@ -383,7 +388,6 @@ class RingDeskApp:
             return
         if self.guard.requested:
             return
-        await self._watch_network()
         await self.startup_sign_in()
 
     async def _serve_later_starts(self) -> None:
@@ -409,13 +413,16 @@ class RingDeskApp:
         # other moment a due or failed refresh should be tried at once instead of on its timer.
         from PySide6.QtNetwork import QNetworkInformation
 
-        await asyncio.sleep(0)  # a frame may pass between loading the module and its backend
-        if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
+        # The module, its backend and what follows take turns of their own: each takes
+        # milliseconds the first time, and the window must not wait for all of them at once.
+        await asyncio.sleep(0)
+        if QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
+            info = QNetworkInformation.instance()
+            if info is not None:
+                info.reachabilityChanged.connect(self.network_reachability_changed)
+        else:
             log.info("no network-reachability backend; refreshes follow their timer only")
-            return
-        info = QNetworkInformation.instance()
-        if info is not None:
-            info.reachabilityChanged.connect(self.network_reachability_changed)
+        await asyncio.sleep(0)
 
     def network_reachability_changed(self, reachability: QNetworkInformation.Reachability) -> None:
         from PySide6.QtNetwork import QNetworkInformation
@@ -485,18 +492,19 @@ class RingDeskApp:
     async def connect(self, settings: ConnectionSettings) -> None:
         """Build the connection for `settings` and bind the window and the sign-in to it."""
         assert self.connector is not None
+        # The sign-in windows' modules load first, in a turn of their own: building and binding
+        # the connection below then takes no time the window would notice.
+        importlib.import_module("ringdesk.ui.widgets.sign_in_presenter")
         built = await self.connector.connect(settings)
         if isinstance(built, NotSetUp):
             self._not_set_up = built
             self.session_vm.bind(None, connection=built.description)
             return
         self._not_set_up = None
-        await asyncio.sleep(0)  # a frame may pass between building the connection and binding it
         self.connection = built
         if built.notice:
             self.main_window.show_message(built.notice)
         self.session_vm.bind(built.session, connection=built.description)
-        await asyncio.sleep(0)  # a frame may pass before the sign-in windows' modules load
         self.sign_in_vm = self._make_sign_in_vm(built)
 
     async def disconnect(self) -> None:
@@ -632,13 +640,14 @@ class RingDeskApp:
         window.activateWindow()
 
     def _build_history_window(self) -> HistoryWindow:
-        from ringdesk.platforms.registry import error_sentence
         from ringdesk.ui.viewmodels.history import HistoryViewModel
         from ringdesk.ui.widgets.history_window import HistoryWindow
 
-        self.history_vm = HistoryViewModel(error_sentence=error_sentence, parent=self.main_window)
+        # Loaded when the window shows (and at every showing).
+        self.history_vm = HistoryViewModel(
+            self.history, error_sentence=_error_sentence, parent=self.main_window
+        )
         self.history_vm.redial_requested.connect(self.redial)
-        self.history_vm.set_history(self.history)
         self.history_window = HistoryWindow(self.history_vm)
         return self.history_window
 
@@ -801,6 +810,14 @@ class RingDeskApp:
             log.warning("could not save settings: %s", error)
             reason = error.strerror or str(error)
             self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
+
+
+def _error_sentence(platform: str, error_code: str) -> str | None:
+    # Asked by the history's worker while it puts rows into words: the registry loads the
+    # platforms' HTTP libraries, which the window's thread must not wait for.
+    from ringdesk.platforms.registry import error_sentence
+
+    return error_sentence(platform, error_code)
 
 
 def _highlighted_text() -> str:

@@ -9,7 +9,8 @@ One RingDesk runs per user and profile (`ringdesk.desktop.instance`): a later st
 request to the running one, prints what became of it and exits with a status that says so
 (`EXIT_CODES`); without a running one, this start becomes it and then handles the request.
 Qt, asyncio and the log file's handlers are loaded only by a start that opens the window (or runs
-`sim`), so handing over a request and `--version` stay quick and work without a display.
+`sim` or `--self-test`), so handing over a request and `--version` stay quick and work without a
+display.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 screen.close()
     results = {name: {key: median(r[key] for r in done) for key, _ in COLUMNS} for name, done in runs.items()}
     for name, start in rested.items():
-        results[name]["rss_mib"] = median([start["rss_mib"]])
+        results[name]["rss_mib"] = round(start["rss_mib"] or float("nan"), 1)
     results["rounds"] = args.rounds  # type: ignore[assignment]
     print(f"Start to window, median of {args.rounds} alternating rounds (ms); memory 5 s after sign-in")
     shown = (*COLUMNS, ("rss_mib", "memory (MiB)"))

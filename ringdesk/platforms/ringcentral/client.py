@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import email.utils
+import importlib
 import logging
 import math
 import time
@@ -51,10 +53,6 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-# httpx's first request loads anyio's asyncio backend, about 20 ms of imports. This module is
-# imported by the worker that connects (`ringdesk.connection`), so the backend loads there too
-# and the first request does not pause the window.
-import anyio._backends._asyncio  # noqa: F401
 import httpx
 
 from ringdesk import __version__
@@ -94,6 +92,13 @@ __all__ = [
     "PlatformClient",
     "RetryPolicy",
 ]
+
+# httpx's first request loads anyio's asyncio backend, about 20 ms of imports. This module is
+# imported by the worker that connects (`ringdesk.connection`), so the backend loads there too and
+# the first request does not pause the window. (A private module: should anyio move it, the first
+# request loads it as before.)
+with contextlib.suppress(ImportError):
+    importlib.import_module("anyio._backends._asyncio")
 
 _log = logging.getLogger("ringdesk.platforms.ringcentral")
 

@@ -257,7 +257,7 @@ class HistoryViewModel(ViewModel[HistoryView]):
         current = history is self._history
         if current:
             self._problem = problem
-            self._truncated = records is not None and len(records) > LIMIT
+            self._truncated = records is not None and problem is None and len(records) > LIMIT
             self._records = tuple(records[:LIMIT]) if records is not None and problem is None else ()
             self._rows = rows
             self._loaded = True

@@ -2,7 +2,8 @@
 
 A dumb view: it renders `SessionView`s from a `SessionViewModel` and calls its intents; everything
 else goes out as signals (`connection_settings_requested`, `preferences_requested`,
-`history_requested`, `phone_picker_requested`, `quit_requested`, `hidden_to_tray`) for the app.
+`history_requested`, `phone_picker_requested`, `quit_requested`, `hidden_to_tray`,
+`on_screen_changed`, `first_frame_painted`) for the app.
 
     window = MainWindow(session_vm)            # session_vm may be in any state: no network needed
     window.set_content(dialer_widget)          # the dialer fills the window under the banners

@@ -6,8 +6,7 @@ import json
 import sys
 from typing import Any
 
-#: The parts run in an app process of their own (`tests.bench.app.figures.PARTS`).
-PART_NAMES = ("calls", "calls_polling", "burst", "memory", "history", "sign_in_window")
+from tests.bench.app.figures import PARTS
 
 
 def _ms(figure: dict[str, Any], *keys: str) -> str:
@@ -25,7 +24,7 @@ def _polls(calls: dict[str, Any]) -> str:
 def table(results: dict[str, Any]) -> list[tuple[str, str]]:
     start, calls, burst, memory = results["start"], results["calls"], results["burst"], results["memory"]
     history, web = results["history"], results["sign_in_window"]
-    part_starts = [results[part]["start_event_loop"] for part in PART_NAMES]
+    part_starts = [results[part]["start_event_loop"] for part in PARTS]
     polled = results["calls_polling"]
     n, poll = start["runs"], polled["poll_interval_s"]
     loop_calls, loop_memory = calls["event_loop"], memory["event_loop"]
