@@ -785,7 +785,10 @@ class RingDeskApp:
         before = self.settings.connection
         # The dialog says so itself when the file cannot be written.
         self.keeper.save_connection(connection)
-        if connection != before:
+        if connection != before and self.connector is None:
+            # Saved while starting, before the first connection: the start connects with these.
+            self.main_window.show_message("Connection settings saved.")
+        elif connection != before:
             self.main_window.show_message("Connection settings saved; connecting again.")
             spawn(self.reconnect(connection), name="reconnect after settings change")
 

@@ -370,3 +370,26 @@ async def test_saved_connection_settings_connect_again_one_save_at_a_time(
 
         assert await quit_like_a_person(app, task) == 0
     assert trouble() == []
+
+
+async def test_connection_settings_saved_while_starting_are_the_ones_it_connects_with(
+    ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
+    options = AppOptions(
+        settings_path=settings_file(ringdesk_home, settings), remember_windows=False, scenario=fast_scenario()
+    )
+    async with running(options) as (app, task):
+        # Before the start has reached its first connection (the window is not even shown yet).
+        assert app.connector is None
+        confidential = ConnectionSettings(
+            server=ServerKind.SIMULATOR, client_id="ringdesk-confidential", use_client_secret=True
+        )
+        await app._save_connection(confidential)
+        # No second connection is started beside the start's own: it takes the saved settings.
+        assert [t.get_name() for t in running_tasks()].count("reconnect after settings change") == 0
+        assert app.main_window.statusBar().currentMessage() == "Connection settings saved."
+        await until(lambda: app.connection is not None, what="the start's connection")
+        assert app.connection is not None and app.connection.settings == confidential
+        assert await quit_like_a_person(app, task) == 0
+    assert trouble() == []
