@@ -99,7 +99,8 @@ def test_every_needed_part_is_there(bundle: Path, contents: list[str]) -> None:
 
 def test_python_modules_the_app_loads_by_name(bundle: Path) -> None:
     """The modules found only by name at run time are in the archive: keyring's backends,
-    jeepney, and uvicorn's loop, HTTP and websockets-sansio protocols; the geocoder is not."""
+    jeepney, anyio's asyncio backend (which httpx's first request loads, and the platform client
+    loads ahead), and uvicorn's loop, HTTP and websockets-sansio protocols; the geocoder is not."""
     archive = subprocess.run(
         [
             sys.executable,
@@ -122,6 +123,7 @@ def test_python_modules_the_app_loads_by_name(bundle: Path) -> None:
         "keyring.backends.chainer",
         "secretstorage",
         "jeepney",
+        "anyio._backends._asyncio",
         "cryptography",
         "uvicorn.loops.asyncio",
         "uvicorn.protocols.http.h11_impl",
