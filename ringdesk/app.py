@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import importlib.util
 import logging
 import os
@@ -40,7 +41,7 @@ from ringdesk.qtasync import Application, QuitGuard, application, cancel_spawned
 # isort: on
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QClipboard, QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from ringdesk import __version__
 from ringdesk.calls.service import DEFAULT_POLL_INTERVAL
@@ -243,6 +244,7 @@ class RingDeskApp:
         # Made when first shown, then only hidden when closed (it keeps its search).
         self.history_vm: HistoryViewModel | None = None
         self.history_window: HistoryWindow | None = None
+        self._history_opening: asyncio.Task[None] | None = None
         self.main_window.history_requested.connect(self.show_history)
         self._build_tray()
         self._build_incoming()
@@ -634,10 +636,23 @@ class RingDeskApp:
     # ------------------------------------------------------------------ intents from the windows
 
     def show_history(self) -> None:
-        window = self.history_window or self._build_history_window()
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        """The history window in front; made the first time, in turns of its own."""
+        if self.history_window is not None:
+            _bring_forward(self.history_window)
+        elif self._history_opening is None:
+            self._history_opening = spawn(self._open_history_window(), name="open the history window")
+
+    async def _open_history_window(self) -> None:
+        # Loading its modules, building it and showing it take tens of milliseconds together the
+        # first time; one turn each, so the window in front is never held for all of them.
+        try:
+            importlib.import_module("ringdesk.ui.widgets.history_window")
+            await asyncio.sleep(0)
+            window = self._build_history_window()
+            await asyncio.sleep(0)
+            _bring_forward(window)
+        finally:
+            self._history_opening = None
 
     def _build_history_window(self) -> HistoryWindow:
         from ringdesk.ui.viewmodels.history import HistoryViewModel
@@ -813,6 +828,12 @@ class RingDeskApp:
             log.warning("could not save settings: %s", error)
             reason = error.strerror or str(error)
             self.main_window.show_message(f"RingDesk could not save your settings: {reason}.")
+
+
+def _bring_forward(window: QWidget) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def _error_sentence(platform: str, error_code: str) -> str | None:

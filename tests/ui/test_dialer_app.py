@@ -35,6 +35,7 @@ from ringdesk.config import (
 from ringdesk.platforms.ringcentral.progress import KNOWN_RINGOUT_STATUSES, leg_from_ringout
 from ringdesk.qtasync import wait_signal
 from ringdesk.simulator import Simulator, SimulatorControl
+from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
 from tests.ui.test_app import running as running_app
@@ -103,6 +104,13 @@ async def ready_to_dial(app: RingDeskApp) -> None:
         lambda: app.dialer_vm.view.signed_in and bool(app.connection and app.connection.calls),
         what="dialer ready",
     )
+
+
+async def history_window_of(app: RingDeskApp) -> HistoryWindow:
+    """The history window, once its first opening (a few turns of the loop) has made it."""
+    await until(lambda: app.history_window is not None, what="the history window made")
+    assert app.history_window is not None
+    return app.history_window
 
 
 def phase(app: RingDeskApp) -> Phase:
@@ -409,7 +417,7 @@ async def test_the_history_window_follows_a_call_and_calls_it_back_from_the_keyb
         app.main_window.activateWindow()
         await until(lambda: app.main_window.isActiveWindow(), what="the main window active")
         QTest.keySequence(app.main_window, QKeySequence("Ctrl+H"))
-        history = app.history_window
+        history = await history_window_of(app)
         await until(lambda: history.isVisible(), what="the history window")
         await until(lambda: "No calls yet" in history.empty.text(), what="the empty history")
 
@@ -482,7 +490,7 @@ async def test_keyboard_only_call_cancel_picker_preferences_history_and_quit(
             await until(lambda: window.isActiveWindow(), what="the main window active again")
 
         keys("Ctrl+H")
-        history = app.history_window
+        history = await history_window_of(app)
         await until(lambda: history.isActiveWindow(), what="the history window active")
         await until(lambda: history.model.rowCount() == 1, what="the cancelled call listed")
         keys("Esc")

@@ -523,8 +523,8 @@ async def history_part(driver: Driver, options: PartOptions) -> dict[str, Any]:
     opening.start()
     opened = time.perf_counter()
     app.show_history()
-    window = app.history_window
-    vm = app.history_vm
+    await driver.until(lambda: app.history_window is not None, "the history window made")
+    window, vm = app.history_window, app.history_vm
     assert window is not None and vm is not None
     await driver.until(lambda: window.model.rowCount() > 0, "the history listed")
     listed_ms = (time.perf_counter() - opened) * 1000
