@@ -1,4 +1,5 @@
-"""Acceptance: with 3 s access tokens, a busy client for 30+ s never sees a failed request.
+"""Acceptance: with 3 s access tokens, a busy client for 30+ s never sees a failed request, and
+the server refuses a token only for a request that crossed a refresh on its way.
 
 Real parts throughout: the simulator over sockets, a real `PlatformClient` and `Session` on the
 real clock and sleep, and the real Secret Service for the token store. Rate limits are raised so
@@ -29,6 +30,8 @@ from ringdesk.simulator import Simulator
 DURATION = 32.0
 WORKERS = 6
 TOKEN_PATH = "/restapi/oauth/token"
+#: Seconds after a refresh's arrival within which a request sent with the old token may still come.
+RACE_WINDOW = 0.25
 
 
 def fingerprint(token: str | None) -> str:
@@ -125,7 +128,14 @@ async def test_three_second_tokens_for_thirty_seconds(sim: Simulator, sim_contro
     assert failures == []
     assert ok > 500
     assert len(log) < 5000, "the simulator keeps 5000 log entries; the proof needs all of them"
-    assert unauthorized == []
+    # Renewal comes before expiry, so no request meets a dead token, with one exception the
+    # platform's rule makes unavoidable: a request already on its way when a refresh rotates the
+    # token (the old one dies at once) meets a 401 and is sent again with the new token (it is not
+    # among the failures). Such a 401 arrives right after a refresh; one long after would mean a
+    # token was let expire.
+    after_a_refresh = [r for r in unauthorized if any(0 <= r["time"] - t < RACE_WINDOW for t in arrivals)]
+    assert unauthorized == after_a_refresh
+    assert len(unauthorized) <= len(token_log)
     assert 0.8 * expected - 1 <= len(token_log) <= expected + 2
     assert session.refresh_count == len(token_log) == len(used)
     # 1. never two at once, as the client saw it
