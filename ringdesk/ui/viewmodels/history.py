@@ -32,7 +32,7 @@ from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHisto
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration, with_extension
 
-__all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel"]
+__all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel", "when_text"]
 
 _log = logging.getLogger("ringdesk.ui.history")
 
@@ -371,7 +371,7 @@ def _row(record: CallRecord, now: float, error_sentence: ErrorSentence | None) -
     outcome, detail = _outcome(record, error_sentence)
     return HistoryRow(
         record_id=record.id,
-        when=_when(record.started_at, now),
+        when=when_text(record.started_at, now),
         when_full=_when_full(record.started_at),
         number=number,
         redial_number=redial,
@@ -407,7 +407,8 @@ def _outcome(record: CallRecord, error_sentence: ErrorSentence | None) -> tuple[
     return f"Interrupted: {sentence or INTERRUPTED_OUTCOME}", ""
 
 
-def _when(started_at: float, now: float) -> str:
+def when_text(started_at: float, now: float) -> str:
+    """A call's time as the list shows it: "Today 14:05", "Yesterday 09:12", "3 Feb 14:05"."""
     moment = datetime.fromtimestamp(started_at)
     clock = moment.strftime("%H:%M")
     today = datetime.fromtimestamp(now).date()

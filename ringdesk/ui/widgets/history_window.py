@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
     QItemSelection,
     QItemSelectionModel,
-    QLocale,
     QModelIndex,
     QPoint,
     QSize,
@@ -51,7 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel
+from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel, when_text
 from ringdesk.ui.widgets.history_table import HistoryTableModel, Index
 from ringdesk.ui.widgets.style import icon, is_dark, repolish
 
@@ -234,16 +232,16 @@ class HistoryWindow(QWidget):
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         # The numbers and phones on screen size their columns; the time column fits its widest
-        # form ("28 Sep 2099 23:59") from the start, so that older rows scrolled to fit too.
+        # forms (a day of another year, "Yesterday") from the start, so that older rows fit too.
         for column in (HistoryTableModel.NUMBER, HistoryTableModel.PHONE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setResizeContentsPrecision(0)
-        widest_time = QLocale().toString(QDate(2099, 9, 28), "d MMM yyyy") + " 23:59"
+        now = datetime.now()
+        last_year = now.replace(year=now.year - 1, month=9, day=28, hour=23, minute=59)
+        yesterday = (now - timedelta(days=1)).replace(hour=23, minute=59)
+        widest = [when_text(moment.timestamp(), now.timestamp()) for moment in (last_year, yesterday)]
         header.setSectionResizeMode(HistoryTableModel.WHEN, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(
-            HistoryTableModel.WHEN,
-            max(metrics.horizontalAdvance(text) for text in (widest_time, "Yesterday 23:59")) + 24,
-        )
+        header.resizeSection(HistoryTableModel.WHEN, max(map(metrics.horizontalAdvance, widest)) + 24)
         header.setSectionResizeMode(HistoryTableModel.OUTCOME, QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
