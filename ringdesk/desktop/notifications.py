@@ -26,16 +26,17 @@ import asyncio
 import importlib.util
 import logging
 import os
-from typing import Final
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Final
 
 from ringdesk.resources import icon_file
 
+if TYPE_CHECKING:
+    from jeepney.io.asyncio import DBusRouter
+
+# Whether jeepney is installed, without importing it: it loads with the first notification, so a
+# start without a tray does not pay for it before its first frame.
 _HAVE_JEEPNEY = importlib.util.find_spec("jeepney") is not None
-if _HAVE_JEEPNEY:
-    from jeepney import DBusAddress, new_method_call
-    from jeepney.bus_messages import message_bus
-    from jeepney.io.asyncio import DBusRouter, open_dbus_router
-    from jeepney.wrappers import DBusErrorResponse, unwrap_msg
 
 __all__ = ["SERVICE", "TIMEOUT_MS", "DesktopNotifications"]
 
@@ -72,6 +73,8 @@ class DesktopNotifications:
         """Whether a notification service runs on the session bus, or would be started by it."""
         if not _HAVE_JEEPNEY:
             return False
+        from jeepney.wrappers import DBusErrorResponse
+
         try:
             async with asyncio.timeout(_REPLY_WITHIN), open_dbus_router("SESSION") as router:
                 return await _service_on_bus(router)
@@ -97,6 +100,9 @@ class DesktopNotifications:
         if not _HAVE_JEEPNEY:
             _log.info("no D-Bus support here, so no desktop notification: %s", title)
             return None
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.wrappers import DBusErrorResponse, unwrap_msg
+
         address = DBusAddress(_PATH, bus_name=SERVICE, interface=SERVICE)
         message = new_method_call(
             address,
@@ -118,7 +124,18 @@ class DesktopNotifications:
         return self._last_id
 
 
+def open_dbus_router(bus: str) -> AbstractAsyncContextManager[DBusRouter]:
+    """jeepney's router on `bus` ("SESSION"), to be used in `async with`."""
+    from jeepney.io.asyncio import open_dbus_router as open_router
+
+    router: AbstractAsyncContextManager[DBusRouter] = open_router(bus)  # jeepney's is untyped
+    return router
+
+
 async def _service_on_bus(router: DBusRouter) -> bool:
+    from jeepney.bus_messages import message_bus
+    from jeepney.wrappers import unwrap_msg
+
     owned = unwrap_msg(await router.send_and_get_reply(message_bus.NameHasOwner(SERVICE)))
     if owned[0]:
         return True

@@ -2,8 +2,8 @@
 
 QtWebEngine (tens of MiB and milliseconds) is loaded when a web sign-in starts, the simulator and
 its web framework only for `--demo`, `sim` and a simulator connection, the HTTP, WebSocket and
-keyring libraries by the worker that connects, after the first frame, and the other windows when
-they are first opened.
+keyring libraries by the worker that connects, after the first frame, the D-Bus library with the
+first desktop notification, and the other windows when they are first opened.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ NOT_AT_START = (
     "httpx",
     "websockets",
     "keyring",
+    "jeepney",
     "click",
     "rich",
     "uvicorn",
