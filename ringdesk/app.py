@@ -837,8 +837,8 @@ def _bring_forward(window: QWidget) -> None:
 
 
 def _error_sentence(platform: str, error_code: str) -> str | None:
-    # Asked by the history's worker while it puts rows into words: the registry loads the
-    # platforms' HTTP libraries, which the window's thread must not wait for.
+    # Asked for a failed call stored without a sentence (rare). The registry loads the platforms'
+    # HTTP libraries; by the time the history is read, the worker that connects has loaded them.
     from ringdesk.platforms.registry import error_sentence
 
     return error_sentence(platform, error_code)

@@ -29,6 +29,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -200,8 +201,12 @@ def same_number(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 7 and a[-10:] == b[-10:])
 
 
+@functools.lru_cache(maxsize=1024)
 def format_for_display(e164: str) -> str:
-    """`+16505551234` as `+1 650-555-1234`; anything unparsable comes back unchanged."""
+    """`+16505551234` as `+1 650-555-1234`; anything unparsable comes back unchanged.
+
+    Kept for the numbers seen last: a history lists the operator's own phone on every row, and
+    libphonenumber takes tens of microseconds a number."""
     try:
         parsed = phonenumbers.parse(e164, None)
     except NumberParseException:
