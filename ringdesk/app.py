@@ -304,6 +304,7 @@ class RingDeskApp:
         self.main_window.on_screen_changed.connect(self.tray_vm.set_window_visible)
         self.main_window.hidden_to_tray.connect(self._hidden_to_tray)
         self.main_window.preferences_requested.connect(self.open_preferences)
+        self.main_window.shortcuts_requested.connect(self.open_shortcuts)
         self.tray: TrayIcon | None = None
         self.notifier: DesktopNotifier | None = None
         if TrayIcon.available():
@@ -710,6 +711,13 @@ class RingDeskApp:
         dialog = PreferencesDialog(vm, self.main_window)
         vm.setParent(dialog)
         self.dialogs.show(dialog)
+
+    def open_shortcuts(self) -> None:
+        from ringdesk.ui.widgets.dialer import DIALER_KEYS
+        from ringdesk.ui.widgets.shortcuts import ShortcutsDialog
+
+        shortcuts = [*DIALER_KEYS, *self.main_window.menu_shortcuts()]
+        self.dialogs.show(ShortcutsDialog(shortcuts, self.main_window))
 
     def _save_general(self, general: GeneralSettings) -> None:
         # The dialog says so itself when the file cannot be written.

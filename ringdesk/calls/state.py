@@ -153,6 +153,9 @@ class CallState:
     """The number as the person reads it ("+1 650-555-1234"), for the headlines."""
     notice: str | None = None
     """A passing remark that does not change the phase ("Connection trouble; still trying")."""
+    your_phone_failed: bool = False
+    """FAILED on the operator's own leg (their phone was busy, did not answer, cannot be rung):
+    another of their phones may do better, so the view offers to change it."""
 
     @property
     def final(self) -> bool:
@@ -408,7 +411,7 @@ def _state_for(
 
     def failed(leg_name: str, leg: Leg, failure: Failure) -> CallState:
         outcome = failure_sentence(leg_name, failure, leg.word, previous=previous.phase)
-        return _make(
+        state = _make(
             Phase.FAILED,
             destination,
             call_control=call_control,
@@ -420,6 +423,9 @@ def _state_for(
             your_leg=_leg_word(progress.caller),
             their_leg=_leg_word(progress.callee),
         )
+        # RingOut cannot ring some phones at all; that failure is reported on the whole call.
+        yours = leg_name == "caller" or (leg_name == "call" and failure is Failure.NOT_SUPPORTED)
+        return dataclasses.replace(state, your_phone_failed=yours)
 
     legs = (("caller", progress.caller), ("callee", progress.callee), ("call", progress.call))
     for leg_name, leg in legs:

@@ -217,7 +217,7 @@ async def test_demo_signs_in_through_the_real_sign_in_window(
         await until(lambda: len(picker.phone_buttons) == 5, what="the demo account's phones")
         next(b for b in picker.phone_buttons.values() if b.text().startswith("Mobile")).click()
         picker.save_button.click()
-        await until(lambda: app.dialer.call_button.text() == "&Call", what="ready to call")
+        await until(lambda: app.dialer.call_button.text() == "Call", what="ready to call")
         assert app.dialer.phone_line.text() == "Rings your Mobile, +1 650-555-0122 first"
         assert not (ringdesk_home / "config" / "settings.json").exists(), "the demo's phone is not saved"
 

@@ -105,7 +105,7 @@ def test_typing_shows_a_live_preview_and_enables_call(widget: DialerWidget) -> N
     assert widget.preview.text() == DEST
     assert widget.preview.property("valid") == "true"
     assert widget.call_button.isEnabled()
-    assert widget.call_button.text() == "&Call"
+    assert widget.call_button.text() == "Call"
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
     assert vm.view.call_label == "Next call possible in 2 s"
     service.wait = 0.0
     qtbot.waitUntil(lambda: vm.view.call_enabled, timeout=3000)
-    assert vm.view.call_label == "&Call"
+    assert vm.view.call_label == "Call"
 
 
 # --------------------------------------------------------------------------- placing calls (qasync loop)
@@ -264,7 +264,7 @@ async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot
     assert len(changes) == 1
     assert w.status_view.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}"
     assert w.status_view.detail.text() == "After the call connects, key 12 on your phone."
-    assert w.status_view.action_button.text() == "&Cancel"
+    assert w.status_view.action_button.text() == "Cancel"
 
     QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)
     await asyncio.sleep(0.05)
@@ -289,7 +289,8 @@ async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
     view = vm.call_vm.view
     assert view.phase is Phase.FAILED
     assert view.headline == "Cannot reach the phone service, so the call was not placed."
-    assert view.action is CallAction.NEW_CALL
+    assert view.action is CallAction.CALL_AGAIN and view.can_start_over
+    assert not view.can_change_phone  # the network, not the operator's phone
 
 
 @pytest.mark.viewmodels
@@ -346,9 +347,11 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     cvm.show_state(ended, destination=DEST)
     assert cvm.view.headline == "Ended"
     assert cvm.view.detail == "The call lasted 01:05."
-    assert cvm.view.action_label == "&New call"
-    with qtbot.waitSignal(cvm.dismissed):
+    assert cvm.view.action_label == "Call again" and cvm.view.can_start_over
+    with qtbot.waitSignal(cvm.call_again_requested):
         cvm.act()
+    with qtbot.waitSignal(cvm.dismissed):
+        cvm.new_call()
     assert not cvm.view.shown
 
 
@@ -361,7 +364,7 @@ def test_an_unknown_outcome_says_where_to_look(qtbot: QtBot) -> None:
     assert cvm.view.headline == "Outcome unknown"
     assert cvm.view.detail == UNKNOWN_OUTCOME_DETAIL
     assert (cvm.view.your_leg, cvm.view.their_leg) == ("Unknown", "Unknown")
-    assert cvm.view.action_label == "&New call"
+    assert cvm.view.action_label == "Call again"
 
 
 # --------------------------------------------------------------------------- preferences
@@ -440,4 +443,4 @@ def test_the_countdown_puts_cancel_where_backspace_was(qtbot: QtBot) -> None:
     widget.cancel_auto_button.click()
     assert vm.view.auto_call_in == 0
     assert widget.end_key.currentWidget() is widget.backspace_button
-    assert widget.call_button.text() == "&Call"
+    assert widget.call_button.text() == "Call"

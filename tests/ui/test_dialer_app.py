@@ -164,12 +164,13 @@ async def test_click_call_to_connected_to_ended(
         assert status.their_number.text() == "+1 650-555-1234"
         assert status.your_leg.text() == "Connected" and status.their_leg.text() == "Connected"
         # The simulator grants Call Control to the demo app: Hang up is the one action.
-        assert status.action_button.text() == "&Hang up" and status.action_button.isEnabled()
+        assert status.action_button.text() == "Hang up" and status.action_button.isEnabled()
 
         await until(lambda: phase(app) is Phase.ENDED, within=15, what="ended")
         await until(lambda: status.headline.text() == "Ended", what="painted")
         assert status.detail.text().startswith("The call lasted 00:0")
-        assert status.action_button.text() == "&New call"
+        assert status.action_button.text() == "Call again"
+        assert status.new_call_button.isVisible() and not status.change_phone_button.isVisible()
 
         # The call is in the history, and Recent offers it for redial.
         await until(lambda: dialer.recent.count() == 1, what="recent numbers")
@@ -178,7 +179,7 @@ async def test_click_call_to_connected_to_ended(
         (record,) = await app.history.search("")
         assert record.destination == "+16505551234" and record.state == "ended"
 
-        status.action_button.click()
+        status.new_call_button.click()
         assert dialer.pages.currentWidget() is dialer.pad_page
         assert await quit_like_a_person(app, task) == 0
     assert trouble() == []
@@ -198,11 +199,50 @@ async def test_a_failure_outcome_shows_its_sentence(
         status = app.dialer.status_view
         await until(lambda: status.headline.text() == "The number you called was busy.", what="painted")
         assert status.headline.property("tone") == "failed"
-        assert status.action_button.text() == "&New call"
-        # Esc after the end goes back to the pad, with the number still there to try again.
+        assert status.action_button.text() == "Call again"
+        assert app.main_window.focusWidget() is status.action_button
+        # Their phone was busy: another phone of the operator's would not help.
+        assert not status.change_phone_button.isVisible()
+        # Esc after the end goes back to the pad, with the number still there (selected: typing
+        # replaces it, Enter calls it).
         QTest.keyClick(status.action_button, Qt.Key.Key_Escape)
         assert app.dialer.pages.currentWidget() is app.dialer.pad_page
         assert app.dialer.entry.text() == "+1 650 555 1234"
+        assert app.dialer.entry.selectedText() == "+1 650 555 1234"
+        assert await quit_like_a_person(app, task) == 0
+
+
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_after_a_failure_enter_calls_again_and_typing_starts_the_next_number(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    store_choice(jwt_settings)
+    sim_control.set_next_outcome("caller", "NoAnswer")
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        await dial(app, "650 555 1234 x12")
+        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+        await until(lambda: phase(app) is Phase.FAILED, within=15, what="failed")
+        status = app.dialer.status_view
+        await until(lambda: status.headline.text() == "You did not answer your phone.", what="painted")
+        # The operator's own phone failed: another of their phones may do, so it is offered.
+        assert status.change_phone_button.isVisible() and status.new_call_button.isVisible()
+
+        # Enter on the card calls the same number again, extension included.
+        QTest.keyClick(status.action_button, Qt.Key.Key_Return)
+        await until(lambda: len(sim_control.calls()) == 2, within=15, what="the second RingOut")
+        first, again = sim_control.calls()
+        assert again["to"] == first["to"] == "+16505551234"
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="the second call ended")
+        await until(lambda: status.action_button.text() == "Call again", what="painted")
+
+        # Digits typed on the finished card start the next number at once: nothing is lost.
+        QTest.keyClicks(status.action_button, "415")
+        assert app.dialer.pages.currentWidget() is app.dialer.pad_page
+        assert app.dialer.entry.text() == "415"
+        assert app.main_window.focusWidget() is app.dialer.entry
+        QTest.keyClicks(app.dialer.entry, "5550188")
+        assert app.dialer.preview.text() == "+1 415-555-0188, United States"
         assert await quit_like_a_person(app, task) == 0
 
 
@@ -222,7 +262,7 @@ async def test_esc_cancels_while_your_phone_rings(
         await until(
             lambda: status.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}", what="painted"
         )
-        assert status.action_button.text() == "&Cancel" and status.action_button.isEnabled()
+        assert status.action_button.text() == "Cancel" and status.action_button.isEnabled()
         assert status.your_leg.text() == "Ringing"
 
         QTest.keyClick(status.action_button, Qt.Key.Key_Escape)
@@ -368,7 +408,8 @@ async def test_every_failure_outcome_shows_its_sentence_and_is_in_the_history(
             painted = f"{expected!r} painted"
             await until(lambda e=expected: status.headline.text() == e, within=2, what=painted)
             assert status.headline.property("tone") == "failed"
-            assert status.action_button.text() == "&New call"
+            assert status.action_button.text() == "Call again"
+            assert status.change_phone_button.isVisible() == (leg == "caller"), (leg, outcome)
             assert app.history is not None
             latest = (await app.history.search("", 1))[0]
             assert (latest.state, latest.outcome) == ("failed", expected), (leg, outcome)

@@ -104,7 +104,7 @@ async def test_a_link_fills_the_number_and_brings_the_window_forward(qtbot: QtBo
     assert reply == Reply(True, "RingDesk has +1 650-555-1234 ready to call.")
     assert s.dialer.view.text == "+16505551234"
     assert s.dialer.view.preview == "+1 650-555-1234, United States"
-    assert s.dialer.view.call_enabled and s.dialer.view.call_label == "&Call"
+    assert s.dialer.view.call_enabled and s.dialer.view.call_label == "Call"
     assert s.outside.shown == 1
     assert s.vm.pending is None
     assert s.dialer.view.auto_call_in == 0  # filled in, not called

@@ -3,7 +3,7 @@
 call_vm = CallViewModel()                       # the dialer owns one: `dialer_vm.call_vm`
 call_vm.begin("+1 650-555-1234, United States", your_phone="Mobile, +1 650-555-0122")
 call_vm.bind(call)                              # follows the call's states until it ends
-call_vm.act()                                   # Cancel, Hang up or New call, whichever shows
+call_vm.act()                                   # Cancel, Hang up or Call again, whichever shows
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ COALESCE_MS = 30
 
 
 class CallAction(enum.Enum):
+    """The call's main action: the button Enter presses (Esc cancels and hangs up too)."""
+
     NONE = "none"
     CANCEL = "cancel"
     HANG_UP = "hang_up"
-    NEW_CALL = "new_call"
+    CALL_AGAIN = "call_again"
 
 
 class Tone(enum.Enum):
@@ -77,6 +79,10 @@ class CallView:
     #: Why the action is disabled (Hang up without Call Control), else what it does.
     action_tooltip: str
     tone: Tone
+    #: The call is over: "New call" goes back to the dial pad.
+    can_start_over: bool = False
+    #: It failed on the operator's own phone: "Change phone" opens the phone picker.
+    can_change_phone: bool = False
 
     @property
     def final(self) -> bool:
@@ -114,7 +120,9 @@ class _CallLike(Protocol):
 
 class CallViewModel(ViewModel[CallView]):
     """One call as the status view sees it. Signals: `changed(CallView)`; `dismissed()` when the
-    person chose "New call" (the dialer shows the pad again); `finished(CallState)` once per call.
+    person chose "New call" (the dialer shows the pad again); `finished(CallState)` once per call;
+    `call_again_requested()` and `change_phone_requested()` for the dialer, which owns the number
+    and the phone.
 
     States from the call arrive in bursts (a poll can move two phases); they are gathered for
     `COALESCE_MS` and painted once. While connected a 1 s timer updates the elapsed time.
@@ -122,6 +130,8 @@ class CallViewModel(ViewModel[CallView]):
 
     dismissed = Signal()
     finished = Signal(object)
+    call_again_requested = Signal()
+    change_phone_requested = Signal()
     # The core calls listeners on the loop's thread, but a signal keeps that an implementation detail.
     _state_arrived = Signal(object)
 
@@ -194,8 +204,9 @@ class CallViewModel(ViewModel[CallView]):
         self._take_state(state)
         self._publish()
 
-    def show_failure(self, sentence: str, error_code: str | None = None) -> None:
-        """Placing failed before there was a call: the sentence, and "New call"."""
+    def show_failure(self, sentence: str, error_code: str | None = None, *, your_phone: bool = False) -> None:
+        """Placing failed before there was a call: the sentence, "Call again" and "New call";
+        `your_phone` when the platform blamed the operator's phone ("Change phone" too)."""
         self._detach()
         state = CallState(
             Phase.FAILED,
@@ -206,6 +217,7 @@ class CallViewModel(ViewModel[CallView]):
             error_code=error_code,
             ended_at=self._wall_clock(),
             destination=self._destination,
+            your_phone_failed=your_phone,
         )
         self._take_state(state)
         self._publish()
@@ -227,12 +239,16 @@ class CallViewModel(ViewModel[CallView]):
     # ------------------------------------------------------------------ intents
 
     def act(self) -> None:
-        """The one button: Cancel, Hang up or New call, whichever is showing."""
+        """The main button: Cancel, Hang up or Call again, whichever is showing."""
         action = self._view.action
-        if action is CallAction.NEW_CALL:
-            self.new_call()
+        if action is CallAction.CALL_AGAIN:
+            self.call_again_requested.emit()
         elif action in (CallAction.CANCEL, CallAction.HANG_UP) and self._view.action_enabled:
             self.stop()
+
+    def change_phone(self) -> None:
+        if self._view.can_change_phone:
+            self.change_phone_requested.emit()
 
     def stop(self) -> bool:
         """Cancel while ringing, hang up when connected and allowed (Esc); False when nothing to do."""
@@ -320,18 +336,20 @@ class CallViewModel(ViewModel[CallView]):
         if self._action_problem:
             details.append(self._action_problem)
 
+        # No mnemonics on these: Enter and Esc work wherever the focus is in the dialer, and Alt+C
+        # and Alt+H belong to the Calls and Help menus.
         if phase.final:
-            action, label, enabled = CallAction.NEW_CALL, "&New call", True
-            tooltip = "Back to the dial pad (Esc)"
+            action, label, enabled = CallAction.CALL_AGAIN, "Call again", True
+            tooltip = "Call the same number again (Enter)"
         elif phase is Phase.CONNECTED:
-            action, label = CallAction.HANG_UP, "&Hang up"
+            action, label = CallAction.HANG_UP, "Hang up"
             enabled = state.can_hang_up and not self._acting
             tooltip = state.hang_up_unavailable_reason or "End the call (Esc)"
         elif phase is Phase.PLACING:
-            action, label, enabled = CallAction.CANCEL, "&Cancel", False
+            action, label, enabled = CallAction.CANCEL, "Cancel", False
             tooltip = "The call can be cancelled once your phone rings."
         else:
-            action, label = CallAction.CANCEL, "&Cancel"
+            action, label = CallAction.CANCEL, "Cancel"
             enabled = state.can_cancel and not self._acting
             tooltip = "Stop ringing and cancel the call (Esc)"
         if self._acting:
@@ -361,4 +379,6 @@ class CallViewModel(ViewModel[CallView]):
             action_enabled=enabled,
             action_tooltip=tooltip,
             tone=tone,
+            can_start_over=phase.final,
+            can_change_phone=phase is Phase.FAILED and state.your_phone_failed,
         )

@@ -33,7 +33,7 @@ from ringdesk.platforms.base import Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.storage.history import CallHistory, CallRecord, HistoryState
 from ringdesk.ui.viewmodels.base import ViewModel
-from ringdesk.ui.viewmodels.call import CallView, CallViewModel
+from ringdesk.ui.viewmodels.call import CallAction, CallView, CallViewModel
 from ringdesk.ui.viewmodels.formatting import ELLIPSIS, with_extension
 
 __all__ = ["RECENT_LIMIT", "DialerView", "DialerViewModel", "RecentNumber", "phone_to_ring"]
@@ -111,12 +111,15 @@ class _ServiceLike(Protocol):
 
 
 class DialerViewModel(ViewModel[DialerView]):
-    """Signals: `changed(DialerView)`; `phone_picker_requested()` (the gear).
+    """Signals: `changed(DialerView)`; `phone_picker_requested()` (the gear, or "Change phone"
+    after a call failed on the operator's phone); `hang_up_confirmation_requested()` (Esc during
+    a connected call: the widget asks, then calls `call_vm.stop()`).
 
     The current call lives in `call_vm`; while it is shown the dial pad is hidden by the widget.
     """
 
     phone_picker_requested = Signal()
+    hang_up_confirmation_requested = Signal()
 
     def __init__(
         self,
@@ -150,12 +153,16 @@ class DialerViewModel(ViewModel[DialerView]):
         self._auto_call_at: float | None = None
         self._recent_task: asyncio.Task[Any] | None = None
         self._closed = False
+        # What "Call again" puts back in the entry: the last number called, with its extension.
+        self._last_called: str | None = None
 
         self.call_vm = CallViewModel(spawn=self._spawn, parent=self)
         # Bound methods, not lambdas: a lambda holding `self` inside its own child's connection is
         # a cycle the garbage collector cannot see, and the timers would outlive their owner.
         self.call_vm.finished.connect(self._call_finished)
         self.call_vm.changed.connect(self._call_changed)
+        self.call_vm.call_again_requested.connect(self.call_again)
+        self.call_vm.change_phone_requested.connect(self.open_phone_picker)
 
         # One timer for both countdowns (the Heavy budget's and an offered number's): once a second.
         self._countdown = QTimer(self)
@@ -289,14 +296,16 @@ class DialerViewModel(ViewModel[DialerView]):
         target, service, prefs = self._target, self._service, self._prefs
         self._auto_call_at = None
         self._placing = True
+        self._last_called = target.e164 + (f"x{target.extension}" if target.extension else "")
         self.call_vm.begin(target.preview, your_phone=self._phone_text(), extension=target.extension)
         self._publish()
         self._place_task = self._spawn(self._run_place(service, target, prefs), name="place a call")
         return True
 
     def escape(self) -> None:
-        """Esc: stop a countdown to call an offered number; cancel or hang up a live call; after a
-        call, back to the pad; else clear the entry."""
+        """Esc: stop a countdown to call an offered number; cancel a ringing call; hang up a
+        connected one once the person confirms (`hang_up_confirmation_requested`); after a call,
+        back to the pad; else clear the entry."""
         if self._auto_call_at is not None:
             self.cancel_auto_call()
             return
@@ -304,10 +313,30 @@ class DialerViewModel(ViewModel[DialerView]):
         if view.shown:
             if view.final:
                 self.call_vm.new_call()
+            elif view.action is CallAction.HANG_UP:
+                if view.action_enabled:
+                    self.hang_up_confirmation_requested.emit()
             else:
                 self.call_vm.stop()
             return
         self.clear()
+
+    def call_again(self) -> bool:
+        """After a call: the same number back in the entry, and called when calling is possible
+        (otherwise the pad shows it, and the Call button says why not)."""
+        number = self._last_called
+        if number is None or self.call_vm.busy or self._placing:
+            return False
+        self.call_vm.new_call()
+        self.set_text(number)
+        return self.call()
+
+    def start_over(self, text: str) -> None:
+        """Typing on a finished call's card: back to the pad, with `text` starting the next number."""
+        if self.call_vm.busy or self._placing:
+            return
+        self.call_vm.new_call()
+        self.set_text(text)
 
     def redial(self, number: str | None = None) -> bool:
         """Put `number` (default: the most recent) in the entry and call it when calling is possible."""
@@ -354,7 +383,11 @@ class DialerViewModel(ViewModel[DialerView]):
             self.refresh_recent()
         except Exception as error:
             sentence = report(error, context="placing a call", logger=_log)
-            self.call_vm.show_failure(sentence, getattr(error, "error_code", None))
+            # The platform names the request field it blames: `from` is the operator's own phone.
+            blamed = getattr(error, "parameter_name", None) or ""
+            self.call_vm.show_failure(
+                sentence, getattr(error, "error_code", None), your_phone=blamed.startswith("from")
+            )
             self.refresh_recent()
         else:
             if self._closed:
@@ -437,7 +470,7 @@ class DialerViewModel(ViewModel[DialerView]):
         cooldown = self._cooldown_left()
         seconds = int(cooldown) + (1 if cooldown % 1 else 0)
         busy = self._placing or self.call_vm.busy
-        label, tooltip, enabled = "&Call", "Call the number in the preview (Enter)", True
+        label, tooltip, enabled = "Call", "Call the number in the preview (Enter)", True
         if not self._signed_in:
             label, tooltip, enabled = (
                 "Sign in to call",
@@ -453,7 +486,7 @@ class DialerViewModel(ViewModel[DialerView]):
             tooltip = "RingCentral allows only a few calls a minute; the button counts down."
             enabled = False
         elif busy:
-            label, tooltip, enabled = "&Call", "A call is under way.", False
+            label, tooltip, enabled = "Call", "A call is under way.", False
         elif self._target is None:
             enabled = False
             tooltip = self._preview

@@ -85,16 +85,25 @@ class CallStatusView(QFrame):
         return legs
 
     def _build_action(self) -> QHBoxLayout:
-        """The one button for what can be done now (cancel, hang up, new call), on the right."""
+        """The main action (cancel, hang up, call again) on the right; after a call, "New call"
+        and, when the operator's own phone failed, "Change phone" beside it."""
+        self.change_phone_button = QPushButton("Change phone\N{HORIZONTAL ELLIPSIS}")
+        self.change_phone_button.setToolTip("Choose another of your phones to ring first (Ctrl+P)")
+        self.change_phone_button.clicked.connect(self._vm.change_phone)
+        self.new_call_button = QPushButton("&New call")
+        self.new_call_button.setToolTip("Back to the dial pad; typing a number does the same (Esc)")
+        self.new_call_button.clicked.connect(self._vm.new_call)
         self.action_button = QPushButton()
         self.action_button.setObjectName("callAction")
-        self.action_button.setMinimumHeight(40)
-        self.action_button.setMinimumWidth(140)
         self.action_button.setAutoDefault(True)
         self.action_button.clicked.connect(self._vm.act)
         buttons = QHBoxLayout()
+        buttons.setSpacing(8)
         buttons.addStretch(1)
-        buttons.addWidget(self.action_button)
+        for button in (self.change_phone_button, self.new_call_button, self.action_button):
+            button.setMinimumHeight(40)
+            button.setMinimumWidth(120)
+            buttons.addWidget(button)
         return buttons
 
     def show_view(self, view: CallView) -> None:
@@ -109,6 +118,8 @@ class CallStatusView(QFrame):
         self.their_leg.setText(view.their_leg)
         self.detail.setText(view.detail)
         self.detail.setVisible(bool(view.detail))
+        self.change_phone_button.setVisible(view.can_change_phone)
+        self.new_call_button.setVisible(view.can_start_over)
         self.action_button.setVisible(view.action is not CallAction.NONE)
         self.action_button.setText(view.action_label)
         self.action_button.setAccessibleName(view.action_label.replace("&", ""))

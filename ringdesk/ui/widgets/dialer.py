@@ -6,15 +6,17 @@ place of the pad.
     dialer = DialerWidget(dialer_vm)          # no network, no database: only the view models
     window.set_content(dialer)
 
-Keyboard: type or paste into the entry, Enter calls, Esc cancels or hangs up (or clears the
-entry when there is no call), Alt+P opens the phone picker, Alt+R redials, Alt+N starts a new call.
+Keyboard (`DIALER_KEYS`, listed under Help): type or paste anywhere in the dialer and the number
+goes into the entry; Enter calls; Esc cancels a ringing call, hangs up a connected one after
+asking, and clears the entry when there is no call. On a finished call's card Enter calls the same
+number again, and typing a digit starts the next number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QFont,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -38,12 +41,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.viewmodels.call import CallView
+from ringdesk.ui.viewmodels.call import CallAction, CallView
 from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel
 from ringdesk.ui.widgets.call_status import CallStatusView
 from ringdesk.ui.widgets.style import is_dark, repolish
 
-__all__ = ["DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
+__all__ = ["DIALER_KEYS", "DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
+
+#: The dialer's keys, for the shortcut list (the menus' shortcuts come from their actions).
+DIALER_KEYS = (
+    ("Digits, +, *, #", "Type the number to call, wherever the focus is in the dialer"),
+    ("Ctrl+V", "Paste a number: spaces, brackets and labels are dropped"),
+    ("Enter", "Call the number; after a call, call it again"),
+    ("Esc", "Cancel a ringing call; hang up (after asking); back to the dial pad; clear the entry"),
+    ("Backspace", "Delete the last digit"),
+    ("Alt+R", "Redial the most recent number"),
+    ("Alt+N", "After a call: a new call"),
+    ("Alt+P", "Choose the phone RingDesk rings first"),
+)
+# What typed anywhere in the dialer goes into the entry.
+_DIALABLE_KEYS = frozenset("0123456789+*#")
 
 # The keys of a phone keypad in its order, with the letters printed under the digits (ITU E.161).
 _LETTERS = {
@@ -226,6 +243,9 @@ class DialerWidget(QWidget):
 
         vm.changed.connect(self.show_view)
         vm.call_vm.changed.connect(self.show_call)
+        vm.hang_up_confirmation_requested.connect(self._confirm_hang_up)
+        self.recent.installEventFilter(self)
+        self._hang_up_question: QMessageBox | None = None
         self.show_view(vm.view)
         self.show_call(vm.call_vm.view)
 
@@ -372,8 +392,32 @@ class DialerWidget(QWidget):
         page = self.status_page if view.shown else self.pad_page
         if self.pages.currentWidget() is not page:
             self.pages.setCurrentWidget(page)
-            # Keyboard users land on what they need next: the call's action, or the entry.
-            (self.status_view.action_button if view.shown else self.entry).setFocus()
+            if not view.shown:
+                # Back at the pad: the last number selected (typing replaces it; the arrows edit it).
+                self.entry.setFocus()
+                self.entry.selectAll()
+        if view.shown:
+            self._focus_call_action()
+        if self._hang_up_question is not None and view.action is not CallAction.HANG_UP:
+            # The call ended while the question was open: there is nothing left to hang up.
+            self._hang_up_question.done(QMessageBox.StandardButton.Cancel)
+
+    def _focus_call_action(self) -> None:
+        """Keyboard users land on the call's action (Enter presses it) once it can be pressed,
+        unless they moved to another control themselves. The action is disabled while the call
+        is placed, and focus cannot rest on a disabled button."""
+        action = self.status_view.action_button
+        focused = self.window().focusWidget()
+        if focused is action or not action.isEnabled():
+            return
+        stray = (
+            focused is None
+            or not focused.isVisible()
+            or not focused.isEnabled()
+            or not focused.focusPolicy() & Qt.FocusPolicy.TabFocus
+        )
+        if stray:
+            action.setFocus()
 
     def _show_recent(self, view: DialerView) -> None:
         numbers = [entry.number for entry in view.recent]
@@ -390,13 +434,71 @@ class DialerWidget(QWidget):
     # ------------------------------------------------------------------ input
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Esc reaches here from the entry, the buttons and the list (none of them uses it), so it
-        # works wherever the focus is in the dialer without a window-wide shortcut.
+        # Keys the entry, the buttons and the card do not use reach here, so these work wherever
+        # the focus is in the dialer without window-wide shortcuts.
         if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             self._vm.escape()
             event.accept()
             return
+        if self._type_into_entry(event):
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The recent list would take digits for its own type-ahead search; they start a number.
+        if watched is self.recent and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            return self._type_into_entry(event)
+        return False
+
+    def _type_into_entry(self, event: QKeyEvent) -> bool:
+        """A digit (or +, *, #) or a paste typed outside the entry goes into it; on a finished
+        call's card it starts the next number. False when the key is not one of those."""
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        if event.matches(QKeySequence.StandardKey.Paste):
+            text = self._vm.dialable(QGuiApplication.clipboard().text())
+        elif event.text() in _DIALABLE_KEYS and not event.modifiers() & chord:
+            text = event.text()
+        else:
+            return False
+        if not text:
+            return False
+        if self.pages.currentWidget() is self.status_page:
+            if not self._vm.call_vm.view.can_start_over:
+                return False
+            self._vm.start_over(text)
+        else:
+            self.entry.insert(text)
+            self._vm.set_text(self.entry.text())
+        self.entry.setFocus()
+        return True
+
+    def _confirm_hang_up(self) -> None:
+        """Esc on a connected call: hanging up by a stray key is worse than one more key press."""
+        if self._hang_up_question is not None:
+            return
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Hang up?",
+            "Hang up the call?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        question.setInformativeText("The call ends for both of you.")
+        hang_up = question.addButton("Hang up", QMessageBox.ButtonRole.AcceptRole)
+        keep = question.addButton("Stay on the call", QMessageBox.ButtonRole.RejectRole)
+        question.setDefaultButton(hang_up)
+        question.setEscapeButton(keep)
+        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self._hang_up_question = None
+            if question.clickedButton() is hang_up:
+                self._vm.call_vm.stop()
+
+        question.finished.connect(answered)
+        self._hang_up_question = question
+        question.open()
 
     def _key(self, key: str) -> None:
         # Digits go in where the cursor is, as on a phone's own entry; the view model re-reads the text.

@@ -2,7 +2,7 @@
 
 A dumb view: it renders `SessionView`s from a `SessionViewModel` and calls its intents; everything
 else goes out as signals (`connection_settings_requested`, `preferences_requested`,
-`history_requested`, `phone_picker_requested`, `quit_requested`, `hidden_to_tray`,
+`history_requested`, `phone_picker_requested`, `shortcuts_requested`, `quit_requested`, `hidden_to_tray`,
 `on_screen_changed`, `first_frame_painted`) for the app.
 
     window = MainWindow(session_vm)            # session_vm may be in any state: no network needed
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
     preferences_requested = Signal()
     history_requested = Signal()
     phone_picker_requested = Signal()
+    shortcuts_requested = Signal()
     quit_requested = Signal()
     #: The window was closed and only hidden, because RingDesk stays in the tray.
     hidden_to_tray = Signal()
@@ -126,6 +127,17 @@ class MainWindow(QMainWindow):
             return
         self.history_banner.set_text("\n".join(problems))
         self.history_banner.show()
+
+    def menu_shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every menu item that has keys, in the menus' order."""
+        listed = []
+        for menu in (self.account_menu, self.calls_menu, self.help_menu):
+            for action in menu.actions():
+                keys = [key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()]
+                if keys:
+                    name = action.text().replace("&", "").rstrip("\N{HORIZONTAL ELLIPSIS}")
+                    listed.append((", ".join(keys), f"{menu.title().replace('&', '')} > {name}"))
+        return listed
 
     def set_content(self, widget: QWidget) -> None:
         """Put the main content (the dialer) under the banners."""
@@ -219,6 +231,11 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.quit_requested)
 
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcuts(_shortcuts(QKeySequence.StandardKey.HelpContents, "F1"))
+        self.shortcuts_action.setStatusTip("Every key RingDesk answers to")
+        self.shortcuts_action.triggered.connect(self.shortcuts_requested)
+
         self.about_action = QAction("&About RingDesk", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._show_about)
@@ -239,7 +256,9 @@ class MainWindow(QMainWindow):
         calls.addAction(self.phone_action)
         self.calls_menu = calls
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
 
     def _build_central(self) -> QWidget:
         """The header, and under it the banners over the content (the dialer), which fills the rest."""
