@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ringdesk.calls.state import (
@@ -444,3 +444,104 @@ def test_the_countdown_puts_cancel_where_backspace_was(qtbot: QtBot) -> None:
     assert vm.view.auto_call_in == 0
     assert widget.end_key.currentWidget() is widget.backspace_button
     assert widget.call_button.text() == "Call"
+
+
+# --------------------------------------------------------------------------- keyboard first
+
+
+def test_digits_typed_anywhere_in_the_dialer_go_into_the_entry(
+    widget: DialerWidget, vm: DialerViewModel
+) -> None:
+    vm.show_recent([RecentNumber("+14155550188", "+1 415-555-0188", "Ended")])
+    # The recent list would take them for its type-ahead search, Redial would ignore them.
+    for control in (widget.recent, widget.redial_button):
+        widget.entry.clear()
+        vm.set_text("")
+        QTest.keyClicks(control, "650")
+        assert widget.entry.text() == "650", control
+    QTest.keyClick(widget.redial_button, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert widget.entry.text() == "650"  # a chord is not a digit
+
+
+async def _connected_call(qtbot: QtBot) -> tuple[DialerWidget, DialerViewModel, FakeService]:
+    service = FakeService()
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True)
+    w = DialerWidget(vm)
+    qtbot.addWidget(w)
+    w.show()
+    QTest.keyClicks(w.entry, "6505551234")
+    QTest.keyClick(w.entry, Qt.Key.Key_Return)
+    await until(lambda: vm.call_vm.call is not None)
+    service.calls[0].publish(connected())
+    await until(lambda: w.status_view.action_button.text() == "Hang up")
+    return w, vm, service
+
+
+def _hang_up_question(w: DialerWidget) -> QMessageBox | None:
+    boxes = [box for box in w.findChildren(QMessageBox) if box.isVisible()]
+    return boxes[0] if boxes else None
+
+
+async def test_esc_asks_before_hanging_up_a_connected_call(qtbot: QtBot) -> None:
+    w, vm, service = await _connected_call(qtbot)
+    call = service.calls[0]
+    QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)
+    question = _hang_up_question(w)
+    assert question is not None and question.text() == "Hang up the call?"
+    QTest.keyClick(question, Qt.Key.Key_Escape)  # "Stay on the call"
+    await asyncio.sleep(0.05)
+    assert call.cancels == 0 and _hang_up_question(w) is None
+
+    QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)
+    question = _hang_up_question(w)
+    assert question is not None
+    QTest.keyClick(question, Qt.Key.Key_Return)  # the default: "Hang up"
+    await until(lambda: call.cancels == 1)
+    # The button itself hangs up at once: it is not a stray key.
+    vm.close()
+
+
+async def test_a_call_that_ends_while_hang_up_is_asked_closes_the_question(qtbot: QtBot) -> None:
+    w, vm, service = await _connected_call(qtbot)
+    QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)
+    assert _hang_up_question(w) is not None
+    ended = next_state(
+        connected(),
+        progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),
+        play_prompt=False,
+        now=time.time(),
+        call_control=True,
+    )
+    service.calls[0].publish(ended)
+    await until(lambda: _hang_up_question(w) is None)
+    assert service.calls[0].cancels == 0
+    vm.close()
+
+
+async def test_change_phone_is_offered_only_when_your_own_phone_failed(qtbot: QtBot) -> None:
+    from ringdesk.errors import ApiError
+
+    cvm = CallViewModel(parent=owner(), spawn=no_spawn)
+    for statuses, yours in (
+        (("CannotReach", "NoAnswer", "InProgress"), True),
+        (("CannotReach", "Success", "Busy"), False),
+    ):
+        failed = next_state(
+            ringing(),
+            progress_from_ringout(RingOutStatus("1", *statuses)),
+            play_prompt=False,
+            now=time.time(),
+            call_control=True,
+        )
+        cvm.show_state(failed, destination=DEST)
+        assert cvm.view.can_change_phone is yours, statuses
+    # A refusal that blames the request's `from` field is about the operator's phone too.
+    error = ApiError("That phone cannot be rung.", error_code="CMN-102", parameter_name="from.phoneNumber")
+    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=FakeService(error=error), signed_in=True)
+    vm.set_text("6505551234")
+    assert vm.call()
+    await until(lambda: vm.call_vm.view.final)
+    assert vm.call_vm.view.can_change_phone
+    with qtbot.waitSignal(vm.phone_picker_requested):
+        vm.call_vm.change_phone()
+    vm.close()
