@@ -599,6 +599,8 @@ class RingDeskApp:
             self.dialer_vm.set_service(None)
             return
         self.dialer_vm.set_service(connection.calls)
+        identity = connection.identity
+        self.dialer_vm.set_company_extensions([identity.extension_number] if identity else [])
         if self.account_loader.should_load(connection.identity):
             spawn(self._load_account_after_sign_in(connection), name="load phones after sign-in")
 

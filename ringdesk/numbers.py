@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import phonenumbers
@@ -39,7 +40,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResu
 
 from ringdesk.errors import RingDeskError
 from ringdesk.links import MAX_EXTENSION_DIGITS, NO_NUMBER, LinkParts, split_link
-from ringdesk.regions import region_name
+from ringdesk.regions import region_in_sentence, region_name
 
 __all__ = [
     "DialTarget",
@@ -63,14 +64,19 @@ class InvalidNumber(RingDeskError):
 class DialTarget:
     """A number RingOut can dial, and how to show it."""
 
+    #: What RingOut dials: E.164, or for an internal call the extension's number ("101").
     e164: str
     display: str
     region_code: str | None
     region_name: str
     extension: str | None = None
+    #: An extension of the operator's own company, dialled by its short number.
+    internal: bool = False
 
     @property
     def preview(self) -> str:
+        if self.internal:
+            return self.display
         text = f"{self.display}, {self.region_name}"
         if self.extension:
             text += f"; after connecting, key {self.extension}"
@@ -87,10 +93,15 @@ def clean_input(text: str) -> str:
     return f"{number}x{extension}" if extension else number
 
 
-def parse_dial_input(text: str, default_region: str) -> DialTarget:
+def parse_dial_input(
+    text: str, default_region: str, *, extension_lengths: Collection[int] = ()
+) -> DialTarget:
     """The number `text` means, for someone whose extension is in `default_region` (ISO 3166 code).
 
-    Raises `InvalidNumber` with a sentence for anything RingOut cannot call.
+    Digits alone, as many as the company's extension numbers have (`extension_lengths`), are an
+    internal call to that extension: the company's own numbering comes before the country's, as
+    on a desk phone of the same company. Raises `InvalidNumber` with a sentence for anything
+    RingOut cannot call.
     """
     if len(text) > _MAX_INPUT_CHARS:
         raise InvalidNumber("That is too long to be a phone number.")
@@ -115,6 +126,12 @@ def parse_dial_input(text: str, default_region: str) -> DialTarget:
 
     if not number.startswith("+") and region != _UNKNOWN_REGION and _is_emergency(number, region):
         raise InvalidNumber(f"Call {number} from a phone; RingDesk does not place emergency calls.")
+    if number.isdigit() and len(number) in extension_lengths:
+        if extension:
+            raise InvalidNumber("An extension of your company is called by its number alone.")
+        return DialTarget(
+            e164=number, display=f"Extension {number}", region_code=None, region_name="", internal=True
+        )
 
     digit_count = sum(ch.isdigit() for ch in number)
     if digit_count > _MAX_DIGITS:
@@ -128,6 +145,7 @@ def parse_dial_input(text: str, default_region: str) -> DialTarget:
     parsed_region = phonenumbers.region_code_for_number(parsed)
     message_region = parsed_region or phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     region_name = _region_name(message_region)
+    in_region = _region_in_sentence(message_region)
 
     if not phonenumbers.is_valid_number(parsed):
         reason = phonenumbers.is_possible_number_with_reason(parsed)
@@ -138,13 +156,13 @@ def parse_dial_input(text: str, default_region: str) -> DialTarget:
         if reason == ValidationResult.IS_POSSIBLE_LOCAL_ONLY and typed_locally:
             raise InvalidNumber("Add the area code; the number alone cannot be dialled from elsewhere.")
         if reason == ValidationResult.TOO_LONG:
-            raise InvalidNumber(f"That number has too many digits for {region_name}.")
+            raise InvalidNumber(f"That number has too many digits for {in_region}.")
         if reason == ValidationResult.INVALID_COUNTRY_CODE:
             raise InvalidNumber(f"There is no country with the code +{parsed.country_code}.")
         if reason == ValidationResult.IS_POSSIBLE:
-            raise InvalidNumber(f"That number is not in use in {region_name}; check the digits.")
+            raise InvalidNumber(f"That number is not in use in {in_region}; check the digits.")
         # TOO_SHORT, INVALID_LENGTH: the person is most likely still typing.
-        raise InvalidNumber(f"That is not a complete phone number for {region_name}.")
+        raise InvalidNumber(f"That is not a complete phone number for {in_region}.")
 
     parsed.extension = None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
@@ -391,7 +409,7 @@ def _parse_error(error: NumberParseException, number: str, region: str) -> Inval
     if kind in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
         if region == _UNKNOWN_REGION:
             return InvalidNumber("That is not a complete phone number.")
-        return InvalidNumber(f"That is not a complete phone number for {_region_name(region)}.")
+        return InvalidNumber(f"That is not a complete phone number for {_region_in_sentence(region)}.")
     if kind == NumberParseException.TOO_LONG:
         return InvalidNumber("That number has too many digits.")
     return InvalidNumber("That does not look like a phone number.")
@@ -402,3 +420,10 @@ def _region_name(region_code: str | None) -> str:
     if not region_code or region_code in (_UNKNOWN_REGION, _NON_GEOGRAPHIC):
         return "International service"
     return region_name(region_code)
+
+
+def _region_in_sentence(region_code: str | None) -> str:
+    """The region as it reads after "for" or "in" ("the United States")."""
+    if not region_code or region_code in (_UNKNOWN_REGION, _NON_GEOGRAPHIC):
+        return "international services"
+    return region_in_sentence(region_code)

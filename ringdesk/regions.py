@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["REGION_NAMES", "region_name"]
+__all__ = ["REGION_NAMES", "region_in_sentence", "region_name"]
 
 REGION_NAMES: Final[dict[str, str]] = {
     "AD": "Andorra",
@@ -257,3 +257,18 @@ REGION_NAMES: Final[dict[str, str]] = {
 def region_name(region_code: str) -> str:
     """ "United States" for "US"; the code itself for a region without a name here."""
     return REGION_NAMES.get(region_code.upper(), region_code)
+
+
+# Regions whose English names take "the" inside a sentence ("for the United States").
+_WITH_THE: Final = frozenset(
+    {"AE", "AX", "BS", "CC", "CD", "CF", "CK", "CZ", "DO", "FK", "FO", "GB", "GM", "IO", "KM", "KY"}
+    | {"MH", "MP", "MV", "NL", "PH", "SB", "TC", "US", "VG", "VI"}
+)
+
+
+def region_in_sentence(region_code: str) -> str:
+    """The region's name as it reads after "for" or "in": "the United States", "Canada"."""
+    name = region_name(region_code)
+    if name.startswith("The "):
+        return "the " + name[4:]
+    return f"the {name}" if region_code.upper() in _WITH_THE else name

@@ -821,8 +821,9 @@ class CallService:
         `NetworkError`, `InvalidRequest`, `PermissionDenied`... when placing fails; in every case
         the history record says what happened and `user_message` is the sentence to show.
 
-        The destination is always E.164 (`target.e164`): a number typed without a country code
-        was already read with the operator's default country when it was parsed.
+        The destination is E.164 (`target.e164`): a number typed without a country code was
+        already read with the operator's default country when it was parsed. An internal call
+        sends the extension's number ("101") as it is, as RingCentral's own apps do.
         """
         from_number = _from_number(from_)
         started_at = self._wall_clock()

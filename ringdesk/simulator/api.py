@@ -184,7 +184,9 @@ async def create_ringout(request: Request, ctx: RequestContext) -> Response:
     to_raw = to.get("phoneNumber") if isinstance(to, dict) else None
     if not isinstance(to_raw, str) or not to_raw.strip():
         return api_error(400, "CMN-100", "Parameter [to.phoneNumber] is required", parameter="to.phoneNumber")
-    to_number = normalize_e164(to_raw)
+    # An extension of the same account is called by its short number, as RingCentral's own apps do.
+    extensions = {u.extension_number for u in ctx.sim.scenario.account.users}
+    to_number = to_raw.strip() if to_raw.strip() in extensions else normalize_e164(to_raw)
     if to_number is None:
         return api_error(
             400, "TEL-109", "Invalid 'to' phone number: it must be in E.164 format", "to.phoneNumber"

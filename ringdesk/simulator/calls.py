@@ -341,7 +341,10 @@ class Call:
             "action": "RingOut Web",
             "result": result,
             "from": {"phoneNumber": self.caller_id},
-            "to": {"phoneNumber": self.to_number},
+            # The log names an extension of the account by its number, not as a phone number.
+            "to": {"phoneNumber": self.to_number}
+            if self.to_number.startswith("+")
+            else {"extensionNumber": self.to_number},
         }
 
     def presence_entry(self, now: float) -> dict[str, Any] | None:

@@ -135,13 +135,13 @@ def test_rfc3966_global_context_example_is_refused_downstream() -> None:
     # which is no number, so the dial pad refuses it instead of ringing someone.
     with pytest.raises(InvalidNumber) as caught:
         parse_dial_input(parse_link("tel:863-1234;phone-context=+1-914-555"), "US")
-    assert caught.value.user_message == "That number has too many digits for United States."
+    assert caught.value.user_message == "That number has too many digits for the United States."
 
 
 def test_domain_context_number_is_read_as_local() -> None:
     with pytest.raises(InvalidNumber) as caught:
         parse_dial_input(parse_link("tel:7042;phone-context=example.com"), "US")
-    assert caught.value.user_message == "That is not a complete phone number for United States."
+    assert caught.value.user_message == "That is not a complete phone number for the United States."
 
 
 # --- The parts of a link ---------------------------------------------------------------------

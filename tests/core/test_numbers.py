@@ -170,6 +170,23 @@ def test_non_geographic_number() -> None:
     assert target.preview == "+800 1234 5678, International service"
 
 
+def test_digits_as_long_as_the_companys_extension_numbers_call_that_extension() -> None:
+    target = parse_dial_input("102", "US", extension_lengths={3})
+    assert target.internal and target.e164 == "102"  # RingOut gets the extension's number as it is
+    assert target.preview == "Extension 102" and target.region_code is None
+    # Written with spaces or a dash it is the same extension.
+    assert parse_dial_input(" 1-02 ", "US", extension_lengths={3}).e164 == "102"
+    # Other lengths, a +, or no known numbering: a phone number (complete or not).
+    for raw, lengths in (("1020", {3}), ("+102", {3}), ("102", set())):
+        with pytest.raises(InvalidNumber):
+            parse_dial_input(raw, "US", extension_lengths=lengths)
+    # Emergency numbers stay refused whatever the company's numbering.
+    with pytest.raises(InvalidNumber, match="emergency"):
+        parse_dial_input("911", "US", extension_lengths={3})
+    with pytest.raises(InvalidNumber, match="by its number alone"):
+        parse_dial_input("102 x5", "US", extension_lengths={3})
+
+
 SERVICE_CODE = "Codes with * or # work only when keyed on a phone; RingOut can call phone numbers only."
 NEED_COUNTRY_CODE = "Start the number with + and the country code, for example +44 20 7946 0958."
 
@@ -180,11 +197,11 @@ NEED_COUNTRY_CODE = "Start the number with + and the country code, for example +
         ("", "US", "Type a number to call."),
         ("  \n", "US", "Type a number to call."),
         ("hello", "US", "That does not look like a phone number."),
-        ("650 555", "US", "That is not a complete phone number for United States."),
-        ("+44 20 79", "US", "That is not a complete phone number for United Kingdom."),
+        ("650 555", "US", "That is not a complete phone number for the United States."),
+        ("+44 20 79", "US", "That is not a complete phone number for the United Kingdom."),
         ("555 1234", "US", "Add the area code; the number alone cannot be dialled from elsewhere."),
-        ("+1 123 456 7890", "US", "That number is not in use in United States; check the digits."),
-        ("+1 650 555 1234 5678", "US", "That number has too many digits for United States."),
+        ("+1 123 456 7890", "US", "That number is not in use in the United States; check the digits."),
+        ("+1 650 555 1234 5678", "US", "That number has too many digits for the United States."),
         ("+999 123 456", "US", "There is no country with that code after the +."),
         ("*67", "US", SERVICE_CODE),
         ("#31#650 555 1234", "US", SERVICE_CODE),

@@ -39,3 +39,14 @@ def test_importing_ringdesk_numbers_leaves_the_geocoder_unloaded() -> None:
     code = "import sys, ringdesk.numbers, ringdesk.regions; print('phonenumbers.geocoder' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_names_in_a_sentence_take_the_where_english_does() -> None:
+    from ringdesk.regions import region_in_sentence
+
+    assert region_in_sentence("US") == "the United States"
+    assert region_in_sentence("gb") == "the United Kingdom"
+    assert region_in_sentence("NL") == "the Netherlands"
+    assert region_in_sentence("CD") == "the Democratic Republic Of Congo"
+    assert region_in_sentence("CA") == "Canada"
+    assert region_in_sentence("FR") == "France"

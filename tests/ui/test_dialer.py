@@ -97,10 +97,10 @@ def test_typing_shows_a_live_preview_and_enables_call(widget: DialerWidget) -> N
     assert widget.preview.text() == "Type or paste a number, or pick one from Recent."
     assert not widget.call_button.isEnabled()
     QTest.keyClicks(widget.entry, "650555")
-    assert widget.preview.text() == "That is not a complete phone number for United States."
+    assert widget.preview.text() == "That is not a complete phone number for the United States."
     assert widget.preview.property("problem") == "true"
     assert not widget.call_button.isEnabled()
-    assert widget.call_button.toolTip() == "That is not a complete phone number for United States."
+    assert widget.call_button.toolTip() == "That is not a complete phone number for the United States."
     QTest.keyClicks(widget.entry, "1234")
     assert widget.preview.text() == DEST
     assert widget.preview.property("valid") == "true"
@@ -384,7 +384,7 @@ def test_the_default_country_decides_how_a_local_number_is_read(qtbot: QtBot, tm
     vm.set_text("020 7946 0000")
     assert vm.view.preview == "+44 20 7946 0000, United Kingdom"
     vm.set_preferences(dataclasses.replace(MOBILE, default_country="US"))
-    assert vm.view.preview == "That number has too many digits for United States."
+    assert vm.view.preview == "That number has too many digits for the United States."
     assert not vm.view.preview_valid
 
 

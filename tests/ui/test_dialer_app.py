@@ -246,6 +246,30 @@ async def test_after_a_failure_enter_calls_again_and_typing_starts_the_next_numb
         assert await quit_like_a_person(app, task) == 0
 
 
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_an_extension_of_the_company_is_called_by_its_number(
+    ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
+) -> None:
+    store_choice(jwt_settings)
+    async with running(options(jwt_settings)) as (app, task):
+        await ready_to_dial(app)
+        # Dana is extension 101: three digits alone are a colleague's extension, not a number.
+        await dial(app, "102")
+        assert app.dialer.preview.text() == "Extension 102"
+        assert app.dialer.call_button.isEnabled()
+        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="the call to ended")
+        assert sim_control.calls()[-1]["to"] == "102"
+        assert app.dialer.status_view.destination.text() == "Extension 102"
+        assert app.history is not None
+        (record,) = await app.history.search("")
+        assert (record.destination, record.destination_display) == ("102", "Extension 102")
+        assert record.state == "ended"
+        await until(lambda: app.dialer.recent.count() == 1, what="recent numbers")
+        assert app.dialer.recent.item(0).text().startswith("Extension 102")
+        assert await quit_like_a_person(app, task) == 0
+
+
 @pytest.mark.usefixtures("stored_jwt")
 async def test_esc_cancels_while_your_phone_rings(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl

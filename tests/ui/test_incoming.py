@@ -242,8 +242,8 @@ async def test_a_link_without_a_number_is_refused_and_nothing_is_dialled(
 async def test_a_number_not_in_use_is_refused_once_the_country_is_known(qtbot: QtBot) -> None:
     s = Setup(call_at_once=True)
     reply = await s.vm.handle(Request.dial("tel:+1-650-555"))
-    assert reply == Reply(False, "That is not a complete phone number for United States.")
-    assert s.dialer.view.preview == "That is not a complete phone number for United States."
+    assert reply == Reply(False, "That is not a complete phone number for the United States.")
+    assert s.dialer.view.preview == "That is not a complete phone number for the United States."
     assert s.dialer.view.auto_call_in == 0
 
 

@@ -115,11 +115,11 @@ def test_another_number_is_validated(qtbot: QtBot) -> None:
     dialog.other_entry.setFocus()
     qtbot.keyClicks(dialog.other_entry, "650 555")
     assert dialog.other_radio.isChecked()
-    assert dialog.other_preview.text() == "That is not a complete phone number for United States."
+    assert dialog.other_preview.text() == "That is not a complete phone number for the United States."
     dialog.save_button.click()
     assert dialog.isVisible()
     assert dialog.status.isHidden(), "the sentence stands under the field, once"
-    assert dialog.other_preview.text() == "That is not a complete phone number for United States."
+    assert dialog.other_preview.text() == "That is not a complete phone number for the United States."
     qtbot.keyClicks(dialog.other_entry, " 0199")
     assert dialog.other_preview.text() == "+1 650-555-0199, United States"
     with qtbot.waitSignal(vm.saved) as saved:

@@ -449,7 +449,10 @@ class CallLogRecord:
             action=read_opt_str(obj, "action", what),
             result=read_opt_str(obj, "result", what),
             from_number=read_opt_str(origin, "phoneNumber", what),
-            to_number=read_opt_str(target, "phoneNumber", what),
+            # A call to an extension of the account is logged with its number, not a phone number.
+            to_number=(
+                read_opt_str(target, "phoneNumber", what) or read_opt_str(target, "extensionNumber", what)
+            ),
         )
 
 

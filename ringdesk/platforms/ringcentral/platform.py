@@ -158,7 +158,7 @@ class RingCentralPlatform:
     async def place_call(
         self, from_: Phone | str, to: str, *, caller_id: str | None, play_prompt: bool
     ) -> CallProgress:
-        # No `country` is sent: `to` is always E.164, which the platform dials as it is.
+        # No `country` is sent: `to` is E.164 or an extension number, which the platform dials as it is.
         status = await self.client.create_ringout(
             _ringout_from(from_), to, caller_id=caller_id, play_prompt=play_prompt
         )

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -141,6 +141,8 @@ class DialerViewModel(ViewModel[DialerView]):
         self._service = service
         self._signed_in = signed_in
         self._home_region = default_region
+        # How many digits the company's extension numbers have: such digits alone are an internal call.
+        self._extension_lengths: frozenset[int] = frozenset()
         self._text = ""
         self._target: DialTarget | None = None
         self._preview = ""
@@ -210,6 +212,15 @@ class DialerViewModel(ViewModel[DialerView]):
         self._home_region = (region or "US").upper()
         self._reparse()
         self._publish()
+
+    def set_company_extensions(self, numbers: Iterable[str]) -> None:
+        """Extension numbers of the operator's company (their own, until the directory lists the
+        rest): typed digits of the same length are an internal call to that extension."""
+        lengths = frozenset(len(number) for number in numbers if number.isdigit())
+        if lengths != self._extension_lengths:
+            self._extension_lengths = lengths
+            self._reparse()
+            self._publish()
 
     def set_preferences(self, preferences: DialerSettings) -> None:
         """Use new choices (from the phone picker; the app stores them in the settings file)."""
@@ -450,7 +461,7 @@ class DialerViewModel(ViewModel[DialerView]):
             self._preview_problem = False
             return
         try:
-            self._target = parse_dial_input(text, self.region)
+            self._target = parse_dial_input(text, self.region, extension_lengths=self._extension_lengths)
         except InvalidNumber as error:
             self._target = None
             self._preview = error.user_message
