@@ -269,8 +269,8 @@ def _dialer(
     )
     view_model.show_recent(
         [
-            RecentNumber("+14155550188", "+1 415-555-0188", "Ended · 09:12"),
-            RecentNumber("+442079460000", "+44 20 7946 0000", "Failed · 08:55"),
+            RecentNumber("+14155550188", "+1 415-555-0188", "Ended · 00:42 · 2 min ago"),
+            RecentNumber("+442079460000", "+44 20 7946 0000", "Failed · 1 h ago"),
         ]
     )
     view_model.set_text(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -394,11 +395,15 @@ async def test_recent_numbers_come_from_the_history_once_each_with_their_extensi
 ) -> None:
     from ringdesk.storage.history import CallHistory
 
+    now = time.time()
+    yesterday = date.today() - timedelta(days=1)
+    yesterday_noon = datetime(yesterday.year, yesterday.month, yesterday.day, 12).timestamp()
     async with await CallHistory.open(tmp_path / "history.sqlite3") as history:
-        for started, destination, extension, state in (
-            (1000.0, "+16505551234", None, "ended"),
-            (2000.0, "+14155550188", "12", "failed"),
-            (3000.0, "+16505551234", None, "cancelled"),
+        for started, destination, extension, state, outcome in (
+            (now - 7200, "+16505551234", None, "ended", None),
+            (now - 300, "+14155550188", "12", "failed", "The number you called was busy."),
+            (now - 10, "+16505551234", None, "cancelled", None),
+            (yesterday_noon, "+442079460000", None, "ended", None),
         ):
             record_id = await history.record_attempt(
                 platform="ringcentral",
@@ -411,14 +416,26 @@ async def test_recent_numbers_come_from_the_history_once_each_with_their_extensi
                 play_prompt=False,
                 started_at=started,
             )
-            await history.update(record_id, state=state)
-        vm = DialerViewModel(parent=owner(), history=history, preferences=MOBILE, signed_in=True)
+            await history.update(record_id, state=state, outcome=outcome)
+            if destination.startswith("+44"):
+                await history.update(record_id, connected_at=started + 5, ended_at=started + 24)
+        clock = [now]
+        vm = DialerViewModel(
+            parent=owner(), history=history, preferences=MOBILE, signed_in=True, wall_clock=lambda: clock[0]
+        )
         vm.refresh_recent()
-        await until(lambda: len(vm.view.recent) == 2)
-        newest, older = vm.view.recent
+        await until(lambda: len(vm.view.recent) == 3)
+        newest, older, oldest = vm.view.recent
         assert newest.number == "+16505551234" and newest.display == "+1 650-555-1234"
-        assert newest.detail.startswith("Cancelled \N{MIDDLE DOT} ")
+        # How it went in the history's words, and how long ago; the exact time in the tooltip.
+        assert newest.detail == "Cancelled \N{MIDDLE DOT} just now"
         assert older.number == "+14155550188x12" and older.display == "+1 415-555-0188 ext. 12"
+        assert older.detail == "Failed \N{MIDDLE DOT} 5 min ago"
+        assert older.about.endswith("\nThe number you called was busy.")
+        assert oldest.detail == "Ended \N{MIDDLE DOT} 00:19 \N{MIDDLE DOT} yesterday"
+        clock[0] += 120
+        vm._show_recent_records()  # what the minute timer does
+        assert vm.view.recent[0].detail == "Cancelled \N{MIDDLE DOT} 2 min ago"
         assert vm.redial(older.number) is False  # no service: the number is in the entry, not called
         assert vm.view.text == "+14155550188x12"
         vm.close()

@@ -31,10 +31,10 @@ from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
 from ringdesk.platforms.base import Phone
 from ringdesk.qtasync import spawn as qt_spawn
-from ringdesk.storage.history import CallHistory, CallRecord, HistoryState
+from ringdesk.storage.history import CallHistory, CallRecord
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.call import CallAction, CallView, CallViewModel
-from ringdesk.ui.viewmodels.formatting import ELLIPSIS, with_extension
+from ringdesk.ui.viewmodels.formatting import ELLIPSIS, call_outcome, time_ago, when_full, with_extension
 
 __all__ = ["RECENT_LIMIT", "DialerView", "DialerViewModel", "RecentNumber", "phone_to_ring"]
 
@@ -65,8 +65,10 @@ class RecentNumber:
     number: str
     #: "+1 650-555-1234"
     display: str
-    #: "Ended · 14:02" or "" when the history does not say.
+    #: "Ended · 00:19 · 2 min ago" (as the history says how it went), or "" when unknown.
     detail: str = ""
+    #: The exact time and the whole outcome, for a tooltip.
+    about: str = ""
 
     @property
     def text(self) -> str:
@@ -131,11 +133,13 @@ class DialerViewModel(ViewModel[DialerView]):
         default_region: str = "US",
         spawn: Spawn | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._spawn = spawn or qt_spawn
         self._clock = clock
+        self._wall_clock = wall_clock
         self._prefs = preferences or DialerSettings()
         self._history = history
         self._service = service
@@ -148,6 +152,8 @@ class DialerViewModel(ViewModel[DialerView]):
         self._preview = ""
         self._preview_problem = False
         self._recent: tuple[RecentNumber, ...] = ()
+        # The history's records behind Recent: their "2 min ago" is written again every minute.
+        self._recent_records: tuple[CallRecord, ...] = ()
         self._placing = False
         self._cooldown_until = 0.0
         self._place_task: asyncio.Task[Any] | None = None
@@ -170,6 +176,9 @@ class DialerViewModel(ViewModel[DialerView]):
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
+        self._recent_ages = QTimer(self)
+        self._recent_ages.setInterval(60_000)
+        self._recent_ages.timeout.connect(self._show_recent_records)
 
         self._reparse()
         self._view = self._make_view()
@@ -246,6 +255,7 @@ class DialerViewModel(ViewModel[DialerView]):
         """Stop timers and the call (shutdown)."""
         self._closed = True
         self._countdown.stop()
+        self._recent_ages.stop()
         self.call_vm.close()
         if self._recent_task is not None and not self._recent_task.done():
             self._recent_task.cancel()
@@ -419,7 +429,17 @@ class DialerViewModel(ViewModel[DialerView]):
         except Exception as error:
             report(error, context="reading recent numbers", logger=_log)
             return
-        self.show_recent([_recent_entry(record) for record in records])
+        self._recent_records = tuple(records)
+        self._show_recent_records()
+
+    def _show_recent_records(self) -> None:
+        now = self._wall_clock()
+        self.show_recent([_recent_entry(record, now) for record in self._recent_records])
+        if self._recent_records and not self._closed:
+            if not self._recent_ages.isActive():
+                self._recent_ages.start()
+        else:
+            self._recent_ages.stop()
 
     def _start_cooldown(self, seconds: float) -> None:
         self._cooldown_until = max(self._cooldown_until, self._clock() + seconds)
@@ -530,23 +550,21 @@ class DialerViewModel(ViewModel[DialerView]):
         )
 
 
-def _recent_entry(record: CallRecord) -> RecentNumber:
-    """A history record as a recent number: redial gets the extension back (`x12`)."""
+def _recent_entry(record: CallRecord, now: float) -> RecentNumber:
+    """A history record as a recent number, in the history's words: redial gets the extension
+    back (`x12`); the line under the number says how the call went and how long ago."""
     display, number = with_extension(
         record.destination_display or format_for_display(record.destination),
         record.destination,
         record.extension,
     )
-    when = time.strftime("%H:%M", time.localtime(record.started_at))
-    return RecentNumber(number, display, f"{_STATE_WORDS[record.state]} \N{MIDDLE DOT} {when}")
-
-
-_STATE_WORDS: dict[HistoryState, str] = {
-    HistoryState.PLACING: "Placing",
-    HistoryState.RINGING: "Ringing",
-    HistoryState.CONNECTED: "Connected",
-    HistoryState.ENDED: "Ended",
-    HistoryState.FAILED: "Failed",
-    HistoryState.CANCELLED: "Cancelled",
-    HistoryState.INTERRUPTED: "Interrupted",
-}
+    outcome, sentence = call_outcome(record)
+    # The list is narrow: "Failed" there, the whole sentence in the tooltip.
+    short, _colon, reason = outcome.partition(": ")
+    about = [f"Call {display} again (Enter)", when_full(record.started_at), sentence or reason]
+    return RecentNumber(
+        number,
+        display,
+        f"{short} \N{MIDDLE DOT} {time_ago(record.started_at, now)}",
+        "\n".join(line for line in about if line),
+    )

@@ -19,20 +19,26 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QLocale, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ringdesk.errors import report
 from ringdesk.numbers import format_for_display
 from ringdesk.qtasync import spawn as qt_spawn
-from ringdesk.storage.history import INTERRUPTED_OUTCOME, LIVE_STATES, CallHistory, CallRecord, HistoryState
+from ringdesk.storage.history import LIVE_STATES, CallHistory, CallRecord, HistoryState
 from ringdesk.ui.viewmodels.base import ViewModel
-from ringdesk.ui.viewmodels.formatting import ELLIPSIS, format_duration, with_extension
+from ringdesk.ui.viewmodels.formatting import (
+    ELLIPSIS,
+    ErrorSentence,
+    call_outcome,
+    when_full,
+    when_text,
+    with_extension,
+)
 
-__all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel", "when_text"]
+__all__ = ["LIMIT", "SEARCH_DELAY_MS", "HistoryRow", "HistoryView", "HistoryViewModel"]
 
 _log = logging.getLogger("ringdesk.ui.history")
 
@@ -91,10 +97,6 @@ class HistoryView:
     message_is_error: bool
     #: "42 calls", or that only the newest are listed.
     summary: str
-
-
-ErrorSentence = Callable[[str, str], str | None]
-"""(platform, error code) -> the platform's sentence for it (`ringdesk.platforms.registry.error_sentence`)."""
 
 
 class HistoryViewModel(ViewModel[HistoryView]):
@@ -377,11 +379,11 @@ def _row(record: CallRecord, now: float, error_sentence: ErrorSentence | None) -
     from_number = format_for_display(record.from_number) if record.from_number else ""
     label = (record.from_label or "").strip()
     phone = label or from_number
-    outcome, detail = _outcome(record, error_sentence)
+    outcome, detail = call_outcome(record, error_sentence)
     return HistoryRow(
         record_id=record.id,
         when=when_text(record.started_at, now),
-        when_full=_when_full(record.started_at),
+        when_full=when_full(record.started_at),
         number=number,
         redial_number=redial,
         outcome=outcome,
@@ -392,53 +394,6 @@ def _row(record: CallRecord, now: float, error_sentence: ErrorSentence | None) -
         problem=record.state in (HistoryState.FAILED, HistoryState.INTERRUPTED),
         live=record.state in LIVE_STATES,
     )
-
-
-def _outcome(record: CallRecord, error_sentence: ErrorSentence | None) -> tuple[str, str]:
-    """(the outcome column, the stored sentence when the column does not include it)."""
-    sentence = (record.outcome or "").strip()
-    state = record.state
-    if state in LIVE_STATES:
-        return "In progress", ""
-    if state is HistoryState.ENDED:
-        duration = record.duration
-        if duration is None:
-            return "Ended", sentence
-        return f"Ended \N{MIDDLE DOT} {format_duration(duration)}", sentence
-    if state is HistoryState.FAILED:
-        code = record.error_code
-        if not sentence and error_sentence and code:
-            sentence = error_sentence(record.platform, code) or ""
-        return (f"Failed: {sentence}" if sentence else "Failed"), ""
-    if state is HistoryState.CANCELLED:
-        return "Cancelled", sentence
-    # What is left is INTERRUPTED (the history also reads a state it does not know as that).
-    return f"Interrupted: {sentence or INTERRUPTED_OUTCOME}", ""
-
-
-def when_text(started_at: float, now: float) -> str:
-    """A call's time as the list shows it: "Today 14:05", "Yesterday 09:12", "3 Feb 14:05"."""
-    moment = datetime.fromtimestamp(started_at)
-    clock = moment.strftime("%H:%M")
-    today = datetime.fromtimestamp(now).date()
-    day = moment.date()
-    if day == today:
-        return f"Today {clock}"
-    if day == today - timedelta(days=1):
-        return f"Yesterday {clock}"
-    # The month as a word is read the same way everywhere, unlike 3/2 against 2/3.
-    shown = QLocale().toString(_qdate(day), "d MMM" if day.year == today.year else "d MMM yyyy")
-    return f"{shown} {clock}"
-
-
-def _when_full(started_at: float) -> str:
-    moment = datetime.fromtimestamp(started_at)
-    day = QLocale().toString(_qdate(moment.date()), QLocale.FormatType.LongFormat)
-    return f"{day}, {moment.strftime('%H:%M:%S')}"
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
 
 
 def _calls(count: int, noun: str = "call") -> str:

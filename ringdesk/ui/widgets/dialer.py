@@ -99,6 +99,7 @@ QLabel#preview[problem="true"] {{ color: {bad}; }}
 QLabel#preview[valid="true"] {{ color: {ok}; font-weight: 600; }}
 QLabel#phoneLine, QLabel#fieldLabel, QLabel#callDetail {{ color: {secondary}; }}
 QLabel#sectionTitle {{ font-weight: 600; }}
+QListWidget#recent::item {{ padding: 5px 4px; border-bottom: 1px solid {card_border}; }}
 QPushButton#dialKey {{
     background: {key_bg}; border: 1px solid {key_border}; border-radius: 8px;
     font-size: 13pt; padding: 2px;
@@ -321,10 +322,10 @@ class DialerWidget(QWidget):
         recent_title = QLabel("Recent")
         recent_title.setObjectName("sectionTitle")
         self.recent = QListWidget()
+        self.recent.setObjectName("recent")
         self.recent.setAccessibleName("Recent numbers")
         self.recent.setToolTip("Enter or double-click calls the number again")
         self.recent.setMinimumWidth(170)
-        self.recent.setSpacing(2)
         self.recent.setWordWrap(True)
         self.recent.itemActivated.connect(self._recent_activated)
         recent_title.setBuddy(self.recent)
@@ -420,14 +421,17 @@ class DialerWidget(QWidget):
             action.setFocus()
 
     def _show_recent(self, view: DialerView) -> None:
-        numbers = [entry.number for entry in view.recent]
-        current = [self.recent.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.recent.count())]
-        if numbers != current or any(self.recent.item(i).text() != e.text for i, e in enumerate(view.recent)):
+        shown = [
+            (item.data(Qt.ItemDataRole.UserRole), item.text(), item.toolTip())
+            for item in map(self.recent.item, range(self.recent.count()))
+        ]
+        wanted = [(e.number, e.text, e.about or f"Call {e.display} again (Enter)") for e in view.recent]
+        if shown != wanted:
             self.recent.clear()
-            for entry in view.recent:
-                item = QListWidgetItem(entry.text)
-                item.setData(Qt.ItemDataRole.UserRole, entry.number)
-                item.setToolTip(f"Call {entry.display} again")
+            for number, text, tooltip in wanted:
+                item = QListWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, number)
+                item.setToolTip(tooltip)
                 self.recent.addItem(item)
         self.recent_empty.setVisible(not view.recent)
 

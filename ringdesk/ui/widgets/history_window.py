@@ -49,7 +49,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel, when_text
+from ringdesk.ui.viewmodels.formatting import when_text
+from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel
 from ringdesk.ui.widgets.history_table import HistoryTableModel, Index
 from ringdesk.ui.widgets.style import icon, is_dark, repolish
 
