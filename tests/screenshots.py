@@ -351,7 +351,10 @@ def dialer_states(shots: ShotTaker) -> None:
     }
     for name, state in calls.items():
         view_model = _dialer("+1 650 555 1234")
-        view_model.call_vm.show_state(state, destination=DESTINATION, your_phone=YOUR_PHONE)
+        # International calling disabled is a failure of calls abroad: shown for one.
+        abroad = name == "call-failed-international-disabled"
+        destination = "+44 20 7946 0000, United Kingdom" if abroad else DESTINATION
+        view_model.call_vm.show_state(state, destination=destination, your_phone=YOUR_PHONE)
         window = _dialer_window(view_model)
         keep.append(window)
         shots.shoot(window, name)
@@ -400,7 +403,7 @@ def history_window(shots: ShotTaker) -> None:
         shots.shoot(window, "history")
         window.table.selectRow(1)
         shots.shoot(window, "history-selected")
-        view_model.set_search("Zurich")
+        window.search.setText("Zurich")  # as typed: the search box shows what matched nothing
         view_model.refresh()
         shots.shoot(window, "history-no-match")
         window.close()

@@ -208,7 +208,7 @@ def test_without_a_phone_the_call_button_asks_for_one(qtbot: QtBot) -> None:
         spawn=no_spawn,
     )
     vm.set_text("6505551234")
-    assert vm.view.call_label == "Choose your phone first"
+    assert vm.view.call_label == "Choose a phone"
     assert not vm.view.call_enabled
     assert vm.view.phone_line == "Choose the phone RingDesk rings first."
     widget = DialerWidget(vm)

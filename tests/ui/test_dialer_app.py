@@ -348,7 +348,7 @@ async def test_first_sign_in_shows_the_picker_and_the_choice_is_used(
         assert callers[0] == "Account default"
         assert "+1 650-555-0101 (direct number)" in callers
         assert dialog.country.currentData() == "US"
-        assert app.dialer.call_button.text() == "Choose your phone first"
+        assert app.dialer.call_button.text() == "Choose a phone"
 
         # A record without an id is rung by its number.
         other = next(b for b in dialog.phone_buttons.values() if b.text().startswith("Other phone"))

@@ -611,6 +611,6 @@ async def test_every_control_has_an_accessible_name(
     assert unnamed() == []
     window.pages.setCurrentWidget(window.empty)
     assert unnamed() == []
-    assert window.search.placeholderText() == "Search numbers, names, outcomes"
+    assert window.search.placeholderText() == "Search numbers and outcomes"
     assert window.search.isClearButtonEnabled()
     assert window.table.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection

@@ -511,7 +511,7 @@ class DialerViewModel(ViewModel[DialerView]):
         elif self._service is None:
             label, tooltip, enabled = "Getting ready" + ELLIPSIS, "Loading your phones and numbers.", False
         elif not self._prefs.chosen:
-            label, tooltip, enabled = "Choose your phone first", "Open the phone picker (Ctrl+P).", False
+            label, tooltip, enabled = "Choose a phone", "Choose the phone to ring first (Ctrl+P).", False
         elif seconds > 0:
             label = f"Next call possible in {seconds} s"
             tooltip = "RingCentral allows only a few calls a minute; the button counts down."

@@ -48,45 +48,43 @@ class CallStatusView(QFrame):
         layout.addWidget(self.destination)
         layout.addLayout(legs)
         layout.addWidget(self.detail)
-        # The action sits right under what it acts on, not at the far end of a tall window.
+        # The card is as tall as the pad it replaces; its actions sit at the bottom, where the
+        # Call button was.
+        layout.addStretch(1)
         layout.addLayout(buttons)
 
         vm.changed.connect(self.show_view)
         self.show_view(vm.view)
 
     def _build_legs(self) -> QGridLayout:
-        """One row per leg of the call: your phone, then theirs, each with its number and state."""
+        """Each leg of the call, yours first: its name and state on one line, its number under."""
         legs = QGridLayout()
-        legs.setHorizontalSpacing(16)
-        legs.setVerticalSpacing(6)
-        you_label = QLabel("Your phone")
-        you_label.setObjectName("fieldLabel")
-        self.your_phone = QLabel()
-        self.your_phone.setWordWrap(True)
-        self.your_phone.setAccessibleName("Your phone")
-        self.your_leg = QLabel()
-        self.your_leg.setObjectName("legState")
-        self.your_leg.setAccessibleName("Your phone's state")
-        them_label = QLabel("Their phone")
-        them_label.setObjectName("fieldLabel")
-        self.their_number = QLabel()
-        self.their_number.setWordWrap(True)
-        self.their_number.setAccessibleName("Their number")
-        self.their_leg = QLabel()
-        self.their_leg.setObjectName("legState")
-        self.their_leg.setAccessibleName("Their phone's state")
-        legs.addWidget(you_label, 0, 0)
-        legs.addWidget(self.your_phone, 0, 1)
-        legs.addWidget(self.your_leg, 0, 2, Qt.AlignmentFlag.AlignRight)
-        legs.addWidget(them_label, 1, 0)
-        legs.addWidget(self.their_number, 1, 1)
-        legs.addWidget(self.their_leg, 1, 2, Qt.AlignmentFlag.AlignRight)
-        legs.setColumnStretch(1, 1)
+        legs.setHorizontalSpacing(12)
+        legs.setVerticalSpacing(2)
+        self.your_phone, self.your_leg = self._leg(legs, 0, "Your phone")
+        legs.setRowMinimumHeight(2, 8)
+        self.their_number, self.their_leg = self._leg(legs, 3, "Their phone")
+        legs.setColumnStretch(0, 1)
         return legs
 
-    def _build_action(self) -> QHBoxLayout:
-        """The main action (cancel, hang up, call again) on the right; after a call, "New call"
-        and, when the operator's own phone failed, "Change phone" beside it."""
+    def _leg(self, legs: QGridLayout, row: int, name: str) -> tuple[QLabel, QLabel]:
+        title = QLabel(name)
+        title.setObjectName("fieldLabel")
+        state = QLabel()
+        state.setObjectName("legState")
+        state.setAccessibleName(f"{name}'s state")
+        number = QLabel()
+        number.setWordWrap(True)
+        number.setAccessibleName("Their number" if name == "Their phone" else name)
+        legs.addWidget(title, row, 0)
+        legs.addWidget(state, row, 1, Qt.AlignmentFlag.AlignRight)
+        legs.addWidget(number, row + 1, 0, 1, 2)
+        return number, state
+
+    def _build_action(self) -> QVBoxLayout:
+        """The main action (cancel, hang up, call again) across the card's foot, where the Call
+        button was; after a call, "Change phone" (when the operator's own phone failed) and "New
+        call" above it."""
         self.change_phone_button = QPushButton("Change phone\N{HORIZONTAL ELLIPSIS}")
         self.change_phone_button.setToolTip("Choose another of your phones to ring first (Ctrl+P)")
         self.change_phone_button.clicked.connect(self._vm.change_phone)
@@ -96,14 +94,17 @@ class CallStatusView(QFrame):
         self.action_button = QPushButton()
         self.action_button.setObjectName("callAction")
         self.action_button.setAutoDefault(True)
+        self.action_button.setMinimumHeight(44)
         self.action_button.clicked.connect(self._vm.act)
-        buttons = QHBoxLayout()
+        after_call = QHBoxLayout()
+        after_call.setSpacing(8)
+        for button in (self.change_phone_button, self.new_call_button):
+            button.setMinimumHeight(36)
+            after_call.addWidget(button, 1)
+        buttons = QVBoxLayout()
         buttons.setSpacing(8)
-        buttons.addStretch(1)
-        for button in (self.change_phone_button, self.new_call_button, self.action_button):
-            button.setMinimumHeight(40)
-            button.setMinimumWidth(120)
-            buttons.addWidget(button)
+        buttons.addLayout(after_call)
+        buttons.addWidget(self.action_button)
         return buttons
 
     def show_view(self, view: CallView) -> None:
@@ -121,6 +122,10 @@ class CallStatusView(QFrame):
         self.change_phone_button.setVisible(view.can_change_phone)
         self.new_call_button.setVisible(view.can_start_over)
         self.action_button.setVisible(view.action is not CallAction.NONE)
+        kind = "call" if view.action is CallAction.CALL_AGAIN else "stop"
+        if self.action_button.property("kind") != kind:
+            self.action_button.setProperty("kind", kind)
+            repolish(self.action_button)
         self.action_button.setText(view.action_label)
         self.action_button.setAccessibleName(view.action_label.replace("&", ""))
         self.action_button.setEnabled(view.action_enabled)

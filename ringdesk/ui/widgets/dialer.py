@@ -85,11 +85,13 @@ def dialer_stylesheet(dark: bool) -> str:
         card_bg, card_border, secondary = "#262a30", "#3a3f47", "#a8afb8"
         key_bg, key_border, key_hover = "#2d3238", "#444b54", "#373d45"
         call_bg, call_hover, call_disabled, call_disabled_text = "#2e8b57", "#35a066", "#3a3f47", "#a8afb8"
+        stop_bg, stop_hover = "#c0392b", "#d2473a"
         ok, bad, ended = "#7fd3a0", "#ff9a8f", "#a8afb8"
     else:
         card_bg, card_border, secondary = "#ffffff", "#dde1e6", "#5f6b7a"
         key_bg, key_border, key_hover = "#f6f7f9", "#d5dae0", "#eceff3"
         call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#24904f", "#e3e6ea", "#5f6b7a"
+        stop_bg, stop_hover = "#b3261e", "#c62f26"
         ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
     return f"""
 QLineEdit#numberEntry {{ font-size: {ENTRY_POINTS}pt; padding: 6px 8px; }}
@@ -106,19 +108,23 @@ QPushButton#dialKey {{
 }}
 QPushButton#dialKey:hover {{ background: {key_hover}; }}
 QPushButton#dialKey:pressed {{ background: {key_border}; }}
-QPushButton#callButton {{
+QPushButton#callButton, QPushButton#callAction {{
     background: {call_bg}; color: white; border: none; border-radius: 8px;
     font-size: 12pt; font-weight: 600; padding: 8px 16px;
 }}
-QPushButton#callButton:hover {{ background: {call_hover}; }}
-QPushButton#callButton:focus {{ border: 2px solid {secondary}; }}
-QPushButton#callButton:disabled {{ background: {call_disabled}; color: {call_disabled_text}; }}
+QPushButton#callButton:hover, QPushButton#callAction:hover {{ background: {call_hover}; }}
+QPushButton#callAction[kind="stop"] {{ background: {stop_bg}; }}
+QPushButton#callAction[kind="stop"]:hover {{ background: {stop_hover}; }}
+QPushButton#callButton:focus, QPushButton#callAction:focus {{ border: 2px solid {secondary}; }}
+QPushButton#callButton:disabled, QPushButton#callAction:disabled {{
+    background: {call_disabled}; color: {call_disabled_text};
+}}
 QFrame#callCard {{ background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px; }}
 QLabel#callHeadline {{ font-size: 16pt; font-weight: 600; }}
 QLabel#callHeadline[tone="connected"] {{ color: {ok}; }}
 QLabel#callHeadline[tone="failed"] {{ color: {bad}; }}
 QLabel#callHeadline[tone="ended"] {{ color: {ended}; }}
-QLabel#callDestination {{ font-size: 12pt; }}
+QLabel#callDestination {{ font-size: 15pt; }}
 QLabel#legState {{ font-weight: 600; }}
 """
 
@@ -224,17 +230,35 @@ class DialerWidget(QWidget):
         self.setStyleSheet(dialer_stylesheet(is_dark(self.palette())))
 
         phone_row = self._build_phone_row()
-        self.pad_page = self._build_pad_page(self._build_entry_and_pad(), self._build_recent())
+        self.pad_page = self._build_pad_page(self._build_entry_and_pad())
         self.status_page = self._build_status_page()
+        # Only the left column changes during a call: Recent stays where it was, one click away.
         self.pages = QStackedWidget()
         self.pages.addWidget(self.pad_page)
         self.pages.addWidget(self.status_page)
+        recent = QWidget()
+        recent_column = self._build_recent()
+        recent_column.setContentsMargins(0, 0, 0, 0)
+        recent.setLayout(recent_column)
+        for column, narrowest in ((self.pages, 240), (recent, 170)):
+            # The columns keep their shares whatever their texts say (a long Call label, an
+            # empty Recent): the layout holds still between states.
+            column.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            column.setMinimumWidth(narrowest)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addWidget(self.pages, 3)
+        body.addWidget(recent, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         layout.addLayout(phone_row)
-        layout.addWidget(self.pages, 1)
+        layout.addLayout(body, 1)
+
+        # A long number steps the entry's font down; its height stays, so the pad does not move.
+        self.entry.ensurePolished()
+        self.entry.setMinimumHeight(self.entry.sizeHint().height())
 
         self.setTabOrder(self.entry, self.call_button)
         self.setTabOrder(self.call_button, self.recent)
@@ -344,24 +368,19 @@ class DialerWidget(QWidget):
         column.addWidget(self.redial_button)
         return column
 
-    def _build_pad_page(self, entry_and_pad: QVBoxLayout, recent: QVBoxLayout) -> QWidget:
+    def _build_pad_page(self, entry_and_pad: QVBoxLayout) -> QWidget:
         page = QWidget()
-        layout = QHBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(16)
-        layout.addLayout(entry_and_pad, 3)
-        layout.addLayout(recent, 2)
+        entry_and_pad.setContentsMargins(0, 0, 0, 0)
+        page.setLayout(entry_and_pad)
         return page
 
     def _build_status_page(self) -> QWidget:
-        """The live call's card, in place of the pad while a call is shown."""
+        """The live call's card, in the pad's place while a call is shown, as tall as the pad."""
         self.status_view = CallStatusView(self._vm.call_vm)
-        # The card is as tall as its content; the page below it stays empty and calm.
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_view)
-        layout.addStretch(1)
         return page
 
     # ------------------------------------------------------------------ rendering

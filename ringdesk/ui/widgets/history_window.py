@@ -183,7 +183,7 @@ class HistoryWindow(QWidget):
         search_label = QLabel("&Search")
         self.search = _SearchField()
         self.search.setAccessibleName("Search the call history")
-        self.search.setPlaceholderText("Search numbers, names, outcomes")
+        self.search.setPlaceholderText("Search numbers and outcomes")
         self.search.setToolTip("Part of a number in any format, or words from the outcome (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         for clear in self.search.findChildren(QToolButton):
