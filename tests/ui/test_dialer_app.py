@@ -510,35 +510,58 @@ async def test_the_history_window_follows_a_call_and_calls_it_back_from_the_keyb
         assert await quit_like_a_person(app, task) == 0
 
 
-@pytest.mark.usefixtures("stored_jwt")
-async def test_keyboard_only_call_cancel_picker_preferences_history_and_quit(
+@pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
+async def test_keyboard_only_an_operators_round(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl, trouble: Callable[[], list[str]]
 ) -> None:
-    from PySide6.QtWidgets import QApplication
+    """Signed in at start, then only keys: dial, call, call again after a failure, dial an
+    extension from the finished card, cancel it, the phone picker and Preferences, the history
+    and a call back from it, quit."""
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from ringdesk.ui.widgets.preferences import PreferencesDialog
 
-    sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
-    sim_control.set_rate_limits({"Light": 2000}, reset_counters=True)
     store_choice(jwt_settings)
+    sim_control.set_next_outcome("callee", "Busy")
 
     def keys(sequence: str) -> None:
         widget = QApplication.focusWidget()
         assert widget is not None, "something has the keyboard focus"
         QTest.keySequence(widget, QKeySequence(sequence))
 
+    def typed(text: str) -> None:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "something has the keyboard focus"
+        QTest.keyClicks(widget, text)
+
+    async def back_to(window: QWidget) -> None:
+        # A window manager hands the focus back to the main window; Xvfb has none.
+        window.activateWindow()
+        await until(lambda: window.isActiveWindow(), what=f"{window.windowTitle()} active")
+
     async with running(options(jwt_settings)) as (app, task):
         await ready_to_dial(app)
         window = app.main_window
-        window.activateWindow()
-        await until(lambda: window.isActiveWindow(), what="the main window active")
+        await back_to(window)
         # The number field has the focus from the start: typing goes straight in.
         assert QApplication.focusWidget() is app.dialer.entry
-        QTest.keyClicks(app.dialer.entry, "6505551234")
+        typed("6505551234")
         await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled")
         keys("Return")
+        await until(lambda: phase(app) is Phase.FAILED, within=15, what="busy")
+        keys("Return")  # Call again, the card's default
+        await until(lambda: len(sim_control.calls()) == 2, within=15, what="the second RingOut")
+        await until(lambda: phase(app) is Phase.ENDED, within=15, what="the call again ended")
+
+        # Digits on the finished card start the next number: Dana's colleague, extension 102.
+        sim_control.set_timings(caller_ring=30.0, callee_ring=1.0, talk=1.0, gone_after=1.0)
+        await until(lambda: app.dialer.status_view.action_button.isEnabled(), what="Call again ready")
+        typed("102")
+        assert app.dialer.entry.text() == "102" and app.dialer.preview.text() == "Extension 102"
+        keys("Return")
         await until(lambda: phase(app) is Phase.CALLING_YOU, within=15, what="calling you")
-        keys("Esc")
+        assert sim_control.calls()[-1]["to"] == "102"
+        keys("Esc")  # cancels while your phone rings: no question asked
         await until(lambda: phase(app) is Phase.CANCELLED, within=15, what="cancelled")
         keys("Esc")
         await until(lambda: app.dialer.pages.currentWidget() is app.dialer.pad_page, what="the pad")
@@ -550,18 +573,22 @@ async def test_keyboard_only_call_cancel_picker_preferences_history_and_quit(
             await until(lambda d=dialog: d.isActiveWindow(), what="the dialog active")
             keys("Esc")
             await until(lambda k=kind: not visible(k), what=f"Esc to close {kind.__name__}")
-            # A window manager hands the focus back to the main window; Xvfb has none.
-            window.activateWindow()
-            await until(lambda: window.isActiveWindow(), what="the main window active again")
+            await back_to(window)
 
         keys("Ctrl+H")
         history = await history_window_of(app)
         await until(lambda: history.isActiveWindow(), what="the history window active")
-        await until(lambda: history.model.rowCount() == 1, what="the cancelled call listed")
+        await until(lambda: history.model.rowCount() == 3, what="the three calls listed")
+        keys("Return")  # from the search field to the newest call
+        row = history.model.row_at(history.table.currentIndex().row())
+        assert row is not None and row.number == "Extension 102"
+        keys("Return")  # Call back
+        await until(lambda: len(sim_control.calls()) == 4, within=15, what="the call back")
+        assert sim_control.calls()[-1]["to"] == "102"
+        await back_to(window)
+        await until(lambda: phase(app) is Phase.CALLING_YOU, within=15, what="calling you again")
         keys("Esc")
-        await until(lambda: not history.isVisible(), what="Esc to close the history")
-        window.activateWindow()
-        await until(lambda: window.isActiveWindow(), what="the main window active again")
+        await until(lambda: phase(app) is Phase.CANCELLED, within=15, what="cancelled again")
         keys("Ctrl+Q")
         assert await asyncio.wait_for(task, 20) == 0
     assert trouble() == []
