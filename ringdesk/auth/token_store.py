@@ -52,11 +52,11 @@ _SECRET_NAMES: tuple[str, ...] = ("jwt", "client_secret")
 MEMORY_ONLY = "memory only"
 _NO_KEYRING = (
     "No keyring was found, so you will need to sign in each time. "
-    "Install a Secret Service such as GNOME Keyring."
+    "To stay signed in, install a keyring such as GNOME Keyring or KWallet."
 )
 _PLAINTEXT_REFUSED = (
     "The only keyring available keeps secrets in a plain file, which RingDesk does not use, so you will "
-    "need to sign in each time. Install a Secret Service such as GNOME Keyring."
+    "need to sign in each time. To stay signed in, install a keyring such as GNOME Keyring or KWallet."
 )
 _KEYRING_FAILED = (
     "The keyring ({name}) could not be used, so you will need to sign in each time. "

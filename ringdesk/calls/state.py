@@ -113,8 +113,8 @@ _RANK = {
 
 ENDED_BEFORE_CONNECT = "The call ended before it connected."
 CALL_CONTROL_MISSING = (
-    "Hanging up from RingDesk needs the app's Call Control permission, which an administrator of "
-    "your phone system must grant; until then, hang up on your phone."
+    "Hang up on your phone: your phone system does not let RingDesk end calls (an administrator "
+    "can allow it by giving RingDesk the Call Control permission)."
 )
 CONNECTION_TROUBLE = "Connection trouble; still trying"
 OUTCOME_UNKNOWN = "Outcome unknown: see your call log"
@@ -519,7 +519,7 @@ def _headline(phase: Phase, destination: str, outcome: str | None) -> str:
 
 _LEGS: dict[Phase, tuple[str, str]] = {
     Phase.IDLE: ("", ""),
-    Phase.PLACING: ("Not rung yet", "Not rung yet"),
+    Phase.PLACING: ("Waiting", "Waiting"),
     Phase.CALLING_YOU: ("Ringing", "Rings after you answer"),
     Phase.YOU_ANSWERED: ("Answered", "About to ring"),
     Phase.WAITING_FOR_PRESS_1: ("Answered: press 1", "Rings after you press 1"),

@@ -56,7 +56,9 @@ def test_signed_in_header_says_who_and_which_extension(window: MainWindow, vm: S
     vm.show_status(signed_in())
     assert window.header.headline.text() == "Signed in as Dana Operator (ext. 101)"
     assert "Extension 101" in window.header.detail.text()
-    assert "account 400131005008" in window.header.detail.text()
+    # The account's number is for support, not for every glance: in the tooltip.
+    assert "400131005008" not in window.header.detail.text()
+    assert window.header.detail.toolTip() == "Account 400131005008"
     assert "Built-in simulator" in window.header.detail.text()
     assert window.header.avatar.text() == "DO"
     assert not window.signed_out_banner.isVisible()

@@ -29,6 +29,6 @@ def describe_secret_storage(store: SecretStorage | None, what: str) -> str:
         return f"{what} is kept in your keyring ({backend}), never in a file."
     reason = (store.unavailable_reason if store is not None else None) or (
         "No keyring was found, so you will need to sign in each time. "
-        "Install a Secret Service such as GNOME Keyring."
+        "To stay signed in, install a keyring such as GNOME Keyring or KWallet."
     )
     return f"{what} is kept in memory only. {reason}"

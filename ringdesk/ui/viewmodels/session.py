@@ -56,7 +56,7 @@ class SessionView:
     state: SessionState
     #: "Signed in as Dana Operator (ext. 101)", "Signing in...", "Signed out".
     headline: str
-    #: A second line when signed in: extension, account and server.
+    #: A second line when signed in: extension and server.
     detail: str
     #: Why the session ended or failed, as one sentence; None after a sign-out the person chose.
     problem: str | None
@@ -69,6 +69,8 @@ class SessionView:
     connection: ConnectionInfo
     #: A sign-out (revoke and keyring clean-up) is under way.
     signing_out: bool = False
+    #: "Account 400131005008": what support asks for, kept off the screen (a tooltip).
+    account: str = ""
 
     @property
     def signed_in(self) -> bool:
@@ -230,6 +232,7 @@ class SessionViewModel(ViewModel[SessionView]):
             initials=_initials(identity),
             connection=self._connection,
             signing_out=self._signing_out,
+            account=f"Account {identity.account_id}" if identity is not None and identity.account_id else "",
         )
 
 
@@ -254,11 +257,8 @@ def headline_for(status: SessionStatus) -> str:
 
 def _detail(identity: Identity | None, connection: ConnectionInfo) -> str:
     parts: list[str] = []
-    if identity is not None:
-        if identity.extension_number:
-            parts.append(f"Extension {identity.extension_number}")
-        if identity.account_id:
-            parts.append(f"account {identity.account_id}")
+    if identity is not None and identity.extension_number:
+        parts.append(f"Extension {identity.extension_number}")
     if connection.server_label:
         parts.append(connection.server_label)
     return " \N{MIDDLE DOT} ".join(parts)

@@ -206,7 +206,9 @@ class DialPad(QWidget):
         grid.setSpacing(8)
         self.keys: dict[str, QPushButton] = {}
         for index, (key, letters) in enumerate(_LETTERS.items()):
-            button = QPushButton(f"{key}\n{letters}" if letters else f"{key}\n ")
+            # Digits sit on the same line whether or not letters follow; * and # are centred.
+            text = key if key in "*#" else f"{key}\n{letters or ' '}"
+            button = QPushButton(text)
             button.setObjectName("dialKey")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setMinimumSize(64, 52)

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from ringdesk.ui.viewmodels.formatting import when_text
 from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel
 from ringdesk.ui.widgets.history_table import HistoryTableModel, Index
+from ringdesk.ui.widgets.placement import fit_to_screen
 from ringdesk.ui.widgets.style import icon, is_dark, repolish
 
 __all__ = ["HistoryWindow", "default_export_path", "history_stylesheet"]
@@ -141,10 +142,12 @@ class HistoryWindow(QWidget):
         self._yes_button: QAbstractButton | None = None
         self._export_ids: list[int] | None = None
         self.setObjectName("historyWindow")
-        self.setWindowTitle("Call history \N{EN DASH} RingDesk")
+        # Qt adds " — RingDesk" (the display name) to every window's title on Linux and Windows.
+        self.setWindowTitle("Call history")
         self.setWindowIcon(icon("ringdesk"))
         self.setMinimumSize(460, 320)
         self.resize(640, 480)
+        fit_to_screen(self)
         dark = is_dark(self.palette())
         self.setStyleSheet(history_stylesheet(dark))
 

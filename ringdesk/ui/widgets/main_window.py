@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ringdesk import __version__
 from ringdesk.paths import create_private_file, make_private_folder
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
+from ringdesk.ui.widgets.placement import fit_to_screen
 from ringdesk.ui.widgets.style import icon, is_dark, stylesheet
 
 __all__ = ["MainWindow"]
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self._restore_geometry()
+        fit_to_screen(self)
         session.changed.connect(self.show_view)
         session.signed_out.connect(lambda: self.statusBar().showMessage("Signed out.", 5000))
         self.show_view(session.view)
@@ -372,6 +374,7 @@ class _Header(QFrame):
         self.headline.setText(view.headline if not view.signing_out else "Signing out\N{HORIZONTAL ELLIPSIS}")
         self.detail.setText(view.detail)
         self.detail.setVisible(bool(view.detail))
+        self.detail.setToolTip(view.account)
         # setText and setPixmap each clear the other, so the label shows exactly one of them.
         if view.initials:
             self.avatar.setText(view.initials)

@@ -47,9 +47,7 @@ class PhonePickerDialog(QDialog):
         self.setMinimumWidth(560)
         self.setStyleSheet(dialer_stylesheet(is_dark(self.palette())))
 
-        intro = QLabel(
-            "RingOut first rings a phone of yours; when you answer, it calls the number you dialled."
-        )
+        intro = QLabel("RingDesk rings this phone first; when you answer, it calls the number you dialled.")
         intro.setWordWrap(True)
         self.phone_box = self._build_phone_box()
         form = self._build_options_form()

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ringdesk.net import is_loopback
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
 from ringdesk.ui.widgets.browser_wait_window import MessagePanel
+from ringdesk.ui.widgets.placement import fit_to_screen
 
 __all__ = ["SignInWindow", "describe_address"]
 
@@ -129,6 +130,7 @@ class SignInWindow(QWidget):
         self._add_view()
         QShortcut(QKeySequence.StandardKey.Close, self, self.close)
         self.resize(520, 720)
+        fit_to_screen(self)
 
     def _build_address_and_progress(self) -> None:
         """The address line, which names the host being shown, and the thin bar of a page loading."""

@@ -66,6 +66,7 @@ QFrame#noticeBanner, QFrame#settingsBanner {{
 }}
 QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; }}
 QLabel#bannerTitle {{ font-weight: 600; font-size: 11.5pt; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 """
 
 
