@@ -4,6 +4,9 @@
 
 Windows are built with their real view models put into each state; the sign-in window loads the
 built-in simulator's real sign-in page. Needs a screen (scripts/screenshots provides Xvfb).
+
+Every screen's text and check boxes are measured against WCAG AA contrast as rendered
+(`tests.contrast`); the command lists what falls short and exits with status 1 if anything does.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
 from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
+from tests.contrast import ContrastProblem, contrast_problems
 
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
 DANA = Identity(
@@ -78,6 +82,8 @@ class ShotTaker:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.taken: list[Path] = []
+        #: (screen, what is too faint on it), for every screen taken.
+        self.contrast: list[tuple[str, ContrastProblem]] = []
 
     def settle(self, ms: int = 300) -> None:
         loop = QEventLoop()
@@ -88,8 +94,11 @@ class ShotTaker:
         widget.show()
         self.settle(ms)
         path = self.out_dir / f"{name}.png"
-        widget.grab().save(str(path))
+        picture = widget.grab()
+        picture.save(str(path))
         self.taken.append(path)
+        screen = f"{self.out_dir.name}/{name}"
+        self.contrast += [(screen, problem) for problem in contrast_problems(widget, picture.toImage())]
 
 
 class _PreviewSecretStore:
@@ -587,6 +596,7 @@ def main(argv: list[str]) -> int:
     app = QApplication(argv[:1])
     app.setQuitOnLastWindowClosed(False)
     taken: list[Path] = []
+    faint: list[tuple[str, ContrastProblem]] = []
     for palette, folder in ((app.palette(), "light"), (dark_palette(), "dark")):
         # The palette a desktop in dark mode hands to Fusion (Xvfb has no desktop to ask).
         app.setPalette(palette)
@@ -596,9 +606,18 @@ def main(argv: list[str]) -> int:
         for render in SCREENS:
             render(shots)
         taken += shots.taken
+        faint += shots.contrast
     for path in taken:
         print(path)
-    return 0
+    for screen, problem in faint:
+        print(f"contrast too low on {screen}: {problem}", file=sys.stderr)
+    failing = len({screen for screen, _problem in faint})
+    print(
+        f"{len(taken)} screens; WCAG AA contrast fails on {failing} of them"
+        if faint
+        else f"{len(taken)} screens; WCAG AA contrast passes on all of them"
+    )
+    return 1 if faint else 0
 
 
 if __name__ == "__main__":

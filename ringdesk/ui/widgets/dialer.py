@@ -84,8 +84,9 @@ def dialer_stylesheet(dark: bool) -> str:
     if dark:
         card_bg, card_border, secondary = "#262a30", "#3a3f47", "#a8afb8"
         key_bg, key_border, key_hover = "#2d3238", "#444b54", "#373d45"
-        call_bg, call_hover, call_disabled, call_disabled_text = "#2e8b57", "#35a066", "#3a3f47", "#a8afb8"
-        stop_bg, stop_hover = "#c0392b", "#d2473a"
+        # White on these reaches 4.5:1 (WCAG AA), hovered too.
+        call_bg, call_hover, call_disabled, call_disabled_text = "#23804b", "#1c6e40", "#3a3f47", "#a8afb8"
+        stop_bg, stop_hover = "#c0392b", "#a93226"
         ok, bad, ended = "#7fd3a0", "#ff9a8f", "#a8afb8"
     else:
         card_bg, card_border, secondary = "#ffffff", "#dde1e6", "#5f6b7a"

@@ -1,18 +1,35 @@
 """The look: Fusion with a calm stylesheet keyed on object names, light or dark from the palette.
 
 Only widgets that opt in by object name (`header`, `signedOutBanner`, `noticeBanner`, ...) are styled,
-so dialogs made by others keep the platform look. Icons are SVG, sharp at any scale factor, and
-come from the package (`ringdesk.resources`), so an installed or frozen RingDesk finds them too.
+so dialogs made by others keep the platform look; check boxes and radio buttons are the exception:
+the platform's indicators are all but invisible in a dark palette (about 1.2:1), so RingDesk draws
+them with a border of at least 3:1 against the window and its accent colour when chosen. Icons are
+SVG, sharp at any scale factor, and come from the package (`ringdesk.resources`), so an installed
+or frozen RingDesk finds them too.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from ringdesk.resources import icon_file
 
-__all__ = ["apply_style", "heading_label", "icon", "is_dark", "problem_style", "repolish", "stylesheet"]
+__all__ = [
+    "SECONDARY_DARK",
+    "SECONDARY_LIGHT",
+    "apply_style",
+    "heading_label",
+    "icon",
+    "is_dark",
+    "problem_style",
+    "repolish",
+    "stylesheet",
+]
+
+#: Secondary text (details, hints, placeholders): 4.5:1 or more on the window and on fields.
+SECONDARY_LIGHT = "#5f6b7a"
+SECONDARY_DARK = "#a8afb8"
 
 
 def icon(name: str) -> QIcon:
@@ -42,13 +59,18 @@ def stylesheet(dark: bool) -> str:
         warn_bg, warn_border, warn_text = "#3a2c12", "#7a5a1c", "#f3d9a4"
         info_bg, info_border, info_text = "#16283f", "#2c4f7c", "#cfe0f7"
         card_border, avatar_bg = "#3a3f47", "#2f6fc4"
-        secondary = "#a8afb8"
+        secondary = SECONDARY_DARK
+        control, control_bg, accent, control_off = "#9aa3ad", "#1e2125", "#4d8fe0", "#5a6069"
     else:
         warn_bg, warn_border, warn_text = "#fff6e5", "#f0c36d", "#5c3b00"
         info_bg, info_border, info_text = "#eef4fd", "#b7cdf0", "#1d3a66"
         card_border, avatar_bg = "#dde1e6", "#2f6fc4"
-        secondary = "#5f6b7a"
-    return f"""
+        secondary = SECONDARY_LIGHT
+        control, control_bg, accent, control_off = "#6b7480", "#ffffff", "#2f6fc4", "#b8bec6"
+    return (
+        _indicators(control, control_bg, accent, control_off)
+        + _buttons()
+        + f"""
 QFrame#header {{
     border-bottom: 1px solid {card_border};
 }}
@@ -68,18 +90,71 @@ QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; 
 QLabel#bannerTitle {{ font-weight: 600; font-size: 11.5pt; }}
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 """
+    )
 
 
 def apply_style(app: QApplication) -> None:
-    """Fusion everywhere (the same look on every desktop), the app icon, and the stylesheet."""
+    """Fusion everywhere (the same look on every desktop), the app icon, and the stylesheet.
+
+    Placeholders and the notes under settings use the palette's placeholder colour, which many
+    palettes make too faint to read (about 4:1 in Fusion's); it is set to RingDesk's secondary
+    text colour, which reaches 4.5:1 on the window and on fields in either palette.
+    """
     app.setStyle("Fusion")
     app.setWindowIcon(icon("ringdesk"))
-    app.setStyleSheet(stylesheet(is_dark(app.palette())))
+    dark = is_dark(app.palette())
+    palette = app.palette()
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(SECONDARY_DARK if dark else SECONDARY_LIGHT))
+    app.setPalette(palette)
+    app.setStyleSheet(stylesheet(dark))
 
 
 def problem_style(palette: QPalette) -> str:
     """The stylesheet of a sentence about a problem: a red that stays readable on either palette."""
     return "color: #ff8a80;" if is_dark(palette) else "color: #b00020;"
+
+
+def _buttons() -> str:
+    """One look for every push button: the palette's own colours with rounded corners, and the
+    default button (Enter presses it) in the accent colour, its white text at 5:1."""
+    accent, accent_hover = "#2f6fc4", "#2a63ae"
+    return f"""
+QPushButton {{
+    background: palette(button); color: palette(button-text); border: 1px solid palette(mid);
+    border-radius: 6px; padding: 5px 14px; min-height: 20px;
+}}
+QPushButton:hover {{ background: palette(midlight); }}
+QPushButton:pressed {{ background: palette(mid); }}
+QPushButton:focus {{ border: 2px solid {accent}; padding: 4px 13px; }}
+QPushButton:default {{ background: {accent}; border-color: {accent}; color: white; }}
+QPushButton:default:hover {{ background: {accent_hover}; }}
+QPushButton:disabled {{ color: palette(placeholder-text); }}
+"""
+
+
+def _indicators(border: str, background: str, accent: str, disabled: str) -> str:
+    """Check box and radio button indicators: a clear border, the accent when chosen."""
+    check, dot = icon_file("check"), icon_file("dot")
+    marks = ""
+    if check is not None and dot is not None:
+        marks = (
+            f"QCheckBox::indicator:checked {{ image: url({check.as_posix()}); }}\n"
+            f"QRadioButton::indicator:checked {{ image: url({dot.as_posix()}); }}\n"
+        )
+    return (
+        f"""
+QCheckBox::indicator, QRadioButton::indicator {{
+    width: 14px; height: 14px; border: 2px solid {border}; background: {background};
+}}
+QCheckBox::indicator {{ border-radius: 4px; }}
+QRadioButton::indicator {{ border-radius: 9px; }}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {{
+    background: {accent}; border-color: {accent};
+}}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {disabled}; }}
+"""
+        + marks
+    )
 
 
 def repolish(widget: QWidget) -> None:
