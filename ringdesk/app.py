@@ -562,7 +562,14 @@ class RingDeskApp:
         SignInPresenter(vm, embedded_window=window_factory, wait_window=BrowserWaitWindow)
         vm.succeeded.connect(lambda _identity: self.main_window.show_message("Signed in."))
         vm.failed.connect(lambda sentence: self.main_window.show_message(sentence, 10000))
+        vm.busy.connect(self._sign_in_busy)
         return vm
+
+    def _sign_in_busy(self, busy: bool) -> None:
+        # A new attempt replaces what the last one said ("You chose not to allow...", a wrong
+        # password): the status bar never shows an answer to an attempt that is over.
+        if busy:
+            self.main_window.show_message("Signing in\N{HORIZONTAL ELLIPSIS}", 0)
 
     # ------------------------------------------------------------------ history, phones and calls
 

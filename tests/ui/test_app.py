@@ -118,6 +118,33 @@ async def test_a_network_coming_back_checks_the_sign_in_at_once(
     assert trouble() == []
 
 
+async def test_a_new_sign_in_attempt_replaces_what_the_last_one_said(
+    sim: Simulator, ringdesk_home: Path
+) -> None:
+    path = settings_file(
+        ringdesk_home,
+        ConnectionSettings(
+            server=ServerKind.CUSTOM,
+            custom_server_url=sim.base_url,
+            client_id="ringdesk-demo",
+            login_method=LoginMethod.JWT,
+        ),
+    )
+    async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
+        await until(lambda: app.sign_in_vm is not None, what="ready to sign in")
+        vm, status = app.sign_in_vm, app.main_window.statusBar()
+        assert vm is not None
+        vm.sign_in_with_jwt("not-a-credential")
+        assert status.currentMessage() == "Signing in\N{HORIZONTAL ELLIPSIS}"
+        await until(lambda: status.currentMessage() not in ("", "Signing in\N{HORIZONTAL ELLIPSIS}"))
+        refused = status.currentMessage()
+        # Trying again: the refusal of the attempt that is over is not left on screen.
+        vm.sign_in_with_jwt("still-not-a-credential")
+        assert status.currentMessage() == "Signing in\N{HORIZONTAL ELLIPSIS}" != refused
+        await until(lambda: status.currentMessage() == refused, what="the second refusal")
+        assert await quit_like_a_person(app, task) == 0
+
+
 async def test_nothing_stored_asks_sign_in_now_or_continue(
     ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:
