@@ -239,6 +239,9 @@ def connection_settings(shots: ShotTaker) -> None:
         )
         dialog = ConnectionSettingsDialog(view_model)
         shots.shoot(dialog, name)
+        if name == "connection-settings":
+            dialog.advanced_toggle.click()
+            shots.shoot(dialog, "connection-settings-advanced")
         dialog.close()
     # An administrator's defaults file locked the server and the app.
     view_model = ConnectionViewModel(

@@ -276,6 +276,10 @@ async def test_locked_settings_are_disabled_with_a_note_and_saving_keeps_them(ma
     for control in (dialog.redirect_uri, dialog.login_method, dialog.use_secret):
         assert control.isEnabled(), control.objectName()
     assert dialog.server_field.note.isVisible() and dialog.server_field.note.text() == LOCKED_NOTE
+    # The app's settings are folded away until asked for, as an operator needs none of them.
+    assert not dialog.advanced.isVisible()
+    dialog.advanced_toggle.click()
+    assert dialog.advanced.isVisible()
     assert dialog.client_id_field.note.text() == LOCKED_NOTE
     assert dialog.client_id.accessibleDescription() == LOCKED_NOTE
     assert dialog.allow_password_note.isVisible() and dialog.allow_password_note.text() == LOCKED_NOTE

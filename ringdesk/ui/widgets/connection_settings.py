@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -91,15 +92,12 @@ class ConnectionSettingsDialog(QDialog):
         self._refreshing = False
 
         intro = _wrapping_label()
-        intro.setText(
-            "Where RingDesk signs in, and how. The client ID comes from your app's page in the "
-            "RingCentral developer console."
-        )
+        intro.setText("Where RingDesk signs in, and how.")
         self._build_server_field()
         self._build_app_fields()
         self._build_sign_in_fields()
-        advanced = self._build_advanced()
         form = self._build_form()
+        advanced = self._build_advanced()
         self.save_problem = _wrapping_label(problem_style(self.palette()))
         self.save_problem.setObjectName("save_problem")
         self.save_problem.hide()
@@ -112,6 +110,7 @@ class ConnectionSettingsDialog(QDialog):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.advanced_toggle)
         layout.addWidget(advanced)
         layout.addWidget(self.save_problem)
         layout.addStretch(1)
@@ -155,7 +154,7 @@ class ConnectionSettingsDialog(QDialog):
         self.client_id.setAccessibleName("Client ID")
         self.client_id_field = _Field(self.client_id)
 
-        self.use_secret = QCheckBox("This app has a client &secret (confidential app)")
+        self.use_secret = QCheckBox("This app has a client s&ecret (confidential app)")
         self.use_secret.setObjectName("use_client_secret")
         self.client_secret = QLineEdit()
         self.client_secret.setObjectName("client_secret")
@@ -183,36 +182,66 @@ class ConnectionSettingsDialog(QDialog):
         self.login_field = _Field(self.login_method)
 
     def _build_advanced(self) -> QGroupBox:
+        """What the administrator or the app's developer sets once: the app's identity, its
+        redirect URI, the password grant. Folded away until asked for, or until one of them has
+        a problem to fix."""
         self.allow_password = QCheckBox("Allow &password sign-in (the platform is retiring it)")
         self.allow_password.setObjectName("allow_password_grant")
         self.allow_password_note = _wrapping_label(_NOTE_STYLE)
         self.allow_password_note.setObjectName("allow_password_note")
         self.allow_password_note.hide()
-        advanced = QGroupBox("Advanced")
-        advanced_layout = QVBoxLayout(advanced)
+        self.advanced = QGroupBox()
+        self.advanced.setObjectName("advanced")
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.addLayout(
+            self._rows(
+                ("client_id", "&Client ID:", self.client_id_field, self.client_id),
+                ("client_secret", "Client secret:", self.secret_field, self.use_secret),
+                ("redirect_uri", "Re&direct URI:", self.redirect_field, self.redirect_uri),
+            )
+        )
         advanced_layout.addWidget(self.allow_password)
         advanced_layout.addWidget(self.allow_password_note)
-        return advanced
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setObjectName("advanced_toggle")
+        self.advanced_toggle.setText("&Advanced: the app's client ID, secret and redirect URI")
+        self.advanced_toggle.setToolTip("Set once by your administrator or the app's developer")
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.toggled.connect(self._show_advanced)
+        self._show_advanced(False)
+        return self.advanced
 
     def _build_form(self) -> QFormLayout:
-        """The fields in rows, each with its label (and the label's mnemonic)."""
+        """What an operator chooses: the server and the way to sign in."""
+        self.labels: dict[str, QLabel] = {}
+        return self._rows(
+            ("server", "Se&rver:", self.server_field, self.server),
+            ("login_method", "&Login method:", self.login_field, self.login_method),
+        )
+
+    def _rows(self, *rows: tuple[str, str, QWidget, QWidget]) -> QFormLayout:
+        """Fields in rows, each with its label (and the label's mnemonic)."""
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.labels: dict[str, QLabel] = {}
-        for key, text, field, buddy in (
-            ("server", "Se&rver:", self.server_field, self.server),
-            ("client_id", "&Client ID:", self.client_id_field, self.client_id),
-            ("client_secret", "Client secret:", self.secret_field, self.use_secret),
-            ("redirect_uri", "Re&direct URI:", self.redirect_field, self.redirect_uri),
-            ("login_method", "&Login method:", self.login_field, self.login_method),
-        ):
+        for key, text, field, buddy in rows:
             row_label = QLabel(text)
             row_label.setBuddy(buddy)
             self.labels[key] = row_label
             form.addRow(row_label, field)
         return form
+
+    def _show_advanced(self, shown: bool) -> None:
+        if self.advanced_toggle.isChecked() != shown:
+            self.advanced_toggle.setChecked(shown)  # comes back here through `toggled`
+            return
+        arrow = Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        self.advanced_toggle.setArrowType(arrow)
+        self.advanced.setVisible(shown)
+        QTimer.singleShot(0, lambda: self._fit_height(shrink=not shown))
 
     def _build_buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -265,6 +294,9 @@ class ConnectionSettingsDialog(QDialog):
             self.allow_password.setChecked(draft.allow_password_grant)
 
             problems, notes = vm.problems(), vm.notes()
+            if any(problems[name] for name in ("client_id", "client_secret", "redirect_uri")):
+                # Folded away, a problem could not be seen, let alone fixed.
+                self._show_advanced(True)
             secret_note = vm.secret_storage_note if draft.use_client_secret else ""
             redirect_note = "" if vm.uses_redirect_uri else "Not used by this login method."
             for name, shown, control, note in (
