@@ -216,18 +216,29 @@ def _page(title: str, body: str, status: int = 200, headers: dict[str, str] | No
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} - RingCentral (simulator)</title>
 <style>
-body {{ font-family: system-ui, sans-serif; background: #f3f5f7; margin: 0; }}
-main {{ max-width: 380px; margin: 48px auto; background: #fff; padding: 24px 28px; border-radius: 8px;
+:root {{ color-scheme: light dark; --bg: #f3f5f7; --card: #ffffff; --text: #1f2328; --muted: #5f6b7a;
+        --field: #ffffff; --border: #b8bec6; --accent: #2f6fc4; --error: #b00020;
+        --hint-bg: #fff6e5; --hint-border: #f0c36d; }}
+@media (prefers-color-scheme: dark) {{
+  :root {{ --bg: #1f2023; --card: #2b2d31; --text: #e6e6e6; --muted: #a8afb8; --field: #1f2023;
+          --border: #5a6069; --error: #ff8a80; --hint-bg: #3a2c12; --hint-border: #7a5a1c; }}
+}}
+body {{ font: 15px/1.4 system-ui, "Segoe UI", "DejaVu Sans", sans-serif; background: var(--bg);
+       color: var(--text); margin: 0; }}
+main {{ max-width: 380px; margin: 48px auto; background: var(--card); padding: 24px 28px; border-radius: 10px;
        box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
 h1 {{ font-size: 1.3em; margin-top: 0; }}
-label {{ display: block; margin: 12px 0 4px; font-size: .9em; }}
-input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; padding: 8px;
-    font-size: 1em; }}
+label {{ display: block; margin: 12px 0 4px; font-size: .9em; color: var(--muted); }}
+input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; padding: 8px; font: inherit;
+    color: var(--text); background: var(--field); border: 1px solid var(--border); border-radius: 6px; }}
+input:focus, button:focus {{ outline: 2px solid var(--accent); outline-offset: 1px; }}
 .buttons {{ margin-top: 18px; display: flex; gap: 8px; }}
-button {{ padding: 8px 18px; font-size: 1em; cursor: pointer; }}
-#signin {{ background: #0684bd; color: #fff; border: none; border-radius: 4px; }}
-.error {{ color: #b00020; }}
-.hint {{ background: #fff8e1; border: 1px solid #ffe08a; padding: 8px; border-radius: 4px; font-size: .9em; }}
+button {{ padding: 8px 18px; font: inherit; cursor: pointer; border-radius: 6px; color: var(--text);
+         background: var(--card); border: 1px solid var(--border); }}
+#signin {{ background: var(--accent); color: #fff; border-color: var(--accent); }}
+.error {{ color: var(--error); }}
+.hint {{ background: var(--hint-bg); border: 1px solid var(--hint-border); padding: 8px; border-radius: 6px;
+        font-size: .9em; }}
 </style></head>
 <body><main><h1>{html.escape(title)}</h1>
 {body}

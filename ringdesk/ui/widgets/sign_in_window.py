@@ -19,7 +19,12 @@ from urllib.parse import urlsplit
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import (
+    QWebEngineLoadingInfo,
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+)
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -35,6 +40,7 @@ from ringdesk.net import is_loopback
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
 from ringdesk.ui.widgets.browser_wait_window import MessagePanel
 from ringdesk.ui.widgets.placement import fit_to_screen
+from ringdesk.ui.widgets.style import is_dark
 
 __all__ = ["SignInWindow", "describe_address"]
 
@@ -225,6 +231,9 @@ class SignInWindow(QWidget):
         view = QWebEngineView()
         view.setAccessibleName("RingCentral sign-in page")
         page = _SignInPage(self._profile, self)
+        # In a dark palette the page is shown dark too: in its own dark colours where it has them,
+        # else darkened by the browser, rather than a white page in a dark desktop.
+        page.settings().setAttribute(QWebEngineSettings.WebAttribute.ForceDarkMode, is_dark(self.palette()))
         view.setPage(page)
         page.loadStarted.connect(self._load_started)
         page.loadProgress.connect(self.progress.setValue)
