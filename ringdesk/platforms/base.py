@@ -51,6 +51,7 @@ __all__ = [
     "CallProgress",
     "CallerId",
     "CallingPlatform",
+    "DefaultCallerId",
     "Failure",
     "Identity",
     "Leg",
@@ -107,6 +108,15 @@ class CallerId:
 
 
 @dataclass(frozen=True)
+class DefaultCallerId:
+    """What the person called sees when RingDesk names no caller ID: the account's own setting."""
+
+    number: str | None = None
+    """The number shown; None when it is hidden or is the number of the phone rung first."""
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
 class AccountPhones:
     """What the phone picker lists, as loaded from the platform after sign-in."""
 
@@ -114,6 +124,8 @@ class AccountPhones:
     """The account's ISO country code, the default for numbers typed without one."""
     phones: tuple[Phone, ...]
     caller_ids: tuple[CallerId, ...]
+    default_caller_id: DefaultCallerId | None = None
+    """None when the platform did not say (RingDesk may lack the permission to read it)."""
 
 
 # --------------------------------------------------------------------------- a call in progress

@@ -41,6 +41,14 @@ def normalize_e164(number: str) -> str | None:
 # --- the extension's data ------------------------------------------------------------------------------
 
 
+def _default_caller_id(user: User) -> str | None:
+    """The number RingOut shows when the request names none: the primary caller-ID number, else
+    any caller-ID number (None: the account's main number)."""
+    primary = [n for n in user.phone_numbers if "CallerId" in n.features and n.primary]
+    chosen = primary or [n for n in user.phone_numbers if "CallerId" in n.features]
+    return normalize_e164(chosen[0].phone_number) if chosen else None
+
+
 @api_endpoint("Light", "ReadAccounts")
 async def read_extension(request: Request, ctx: RequestContext) -> Response:
     user = _resolve(request, ctx)
@@ -108,6 +116,29 @@ async def list_forwarding_numbers(request: Request, ctx: RequestContext) -> Resp
     path = _extension_path(ctx, user)
     records = [_forwarding_record(ctx.base_url, path, f) for f in user.forwarding_numbers]
     return _paged(request, ctx, records)
+
+
+@api_endpoint("Light", "ReadAccounts")
+async def read_caller_id(request: Request, ctx: RequestContext) -> Response:
+    """The extension's caller ID settings: RingOut shows the number `create_ringout` defaults to."""
+    user = _resolve(request, ctx)
+    if isinstance(user, Response):
+        return user
+    default = _default_caller_id(user) or ctx.sim.scenario.account.main_number
+    number = next((n for n in user.phone_numbers if normalize_e164(n.phone_number) == default), None)
+    phone_info: dict[str, Any] = {"phoneNumber": default}
+    if number is not None:
+        phone_info["id"] = str(number.id)
+    return JSONResponse(
+        {
+            "uri": f"{ctx.base_url}{_extension_path(ctx, user)}/caller-id",
+            "byFeature": [
+                {"feature": "RingOut", "callerId": {"type": "PhoneNumber", "phoneInfo": phone_info}},
+            ],
+            "extensionNameForOutboundCalls": False,
+            "extensionNumberForInternalCalls": False,
+        }
+    )
 
 
 @api_endpoint("Light", "ReadAccounts")
@@ -236,10 +267,7 @@ async def create_ringout(request: Request, ctx: RequestContext) -> Response:
                 "callerId.phoneNumber",
             )
     else:
-        primary = [n for n in user.phone_numbers if "CallerId" in n.features and n.primary]
-        fallback = [n for n in user.phone_numbers if "CallerId" in n.features]
-        chosen = primary or fallback
-        caller_id = normalize_e164(chosen[0].phone_number) if chosen else ctx.sim.scenario.account.main_number
+        caller_id = _default_caller_id(user) or ctx.sim.scenario.account.main_number
     play_prompt = body.get("playPrompt", False)
     if not isinstance(play_prompt, bool):
         return api_error(400, "CMN-101", "Parameter [playPrompt] value is invalid", parameter="playPrompt")

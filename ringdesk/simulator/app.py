@@ -372,6 +372,7 @@ def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
         Route(extension, api.read_extension, methods=["GET"]),
         Route(extension + "/forwarding-number", api.list_forwarding_numbers, methods=["GET"]),
         Route(extension + "/phone-number", api.list_phone_numbers, methods=["GET"]),
+        Route(extension + "/caller-id", api.read_caller_id, methods=["GET"]),
         Route(extension + "/device", api.list_devices, methods=["GET"]),
         Route(extension + "/presence", api.read_presence, methods=["GET"]),
         Route(extension + "/call-log", api.read_call_log, methods=["GET"]),

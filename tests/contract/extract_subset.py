@@ -38,6 +38,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", _EXTENSION),
     ("get", _EXTENSION + "/forwarding-number"),
     ("get", _EXTENSION + "/phone-number"),
+    # Which number RingOut shows when RingDesk names none ("Account default" in the phone picker).
+    ("get", _EXTENSION + "/caller-id"),
     ("get", _EXTENSION + "/device"),
     ("post", _EXTENSION + "/ring-out"),
     ("get", _EXTENSION + "/ring-out/{ringoutId}"),

@@ -172,6 +172,8 @@ async def test_account_data_methods(
     assert len(numbers) == len(user.phone_numbers)
     devices = await client.list_devices()
     assert len(devices) == len(user.devices)
+    (ringout,) = [c for c in await client.get_caller_ids() if c.feature == "RingOut"]
+    assert (ringout.type, ringout.phone_number) == ("PhoneNumber", "+16505550101")  # the primary one
     detailed = await client.get_presence()
     assert detailed.telephony_status == "NoCall"
     plain = await client.get_presence(detailed=False)
@@ -181,6 +183,7 @@ async def test_account_data_methods(
         "listForwardingNumbers",
         "listExtensionPhoneNumbers",
         "listExtensionDevices",
+        "readExtensionCallerId",
         "readUserPresenceStatus",
     } <= checked_operations(checker)
     assert_conforms(checker, at_least=7)

@@ -339,6 +339,8 @@ async def test_every_account_data_endpoint(platform: Platform) -> None:
 
     numbers = await platform.http.get(f"{EXT}/phone-number", headers=headers)
     assert any("CallerId" in r["features"] for r in numbers.json()["records"])
+    caller_id = await platform.http.get(f"{EXT}/caller-id", headers=headers)
+    assert [f["feature"] for f in caller_id.json()["byFeature"]] == ["RingOut"]
     devices = await platform.http.get(f"{EXT}/device", headers=headers)
     assert len(devices.json()["records"]) == len(platform.user.devices)
 
@@ -348,7 +350,7 @@ async def test_every_account_data_endpoint(platform: Platform) -> None:
         f"{EXT}/presence", params={"detailedTelephonyState": "true"}, headers=headers
     )
     assert detailed.json()["activeCalls"] == []
-    platform.assert_conforms(at_least=8)
+    platform.assert_conforms(at_least=9)
 
 
 # --- RingOut --------------------------------------------------------------------------------------------

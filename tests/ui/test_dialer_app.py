@@ -345,7 +345,8 @@ async def test_first_sign_in_shows_the_picker_and_the_choice_is_used(
         assert "Front desk  \N{MIDDLE DOT}  +1 650-555-0144" in texts  # a record without type
         assert "Other phone  \N{MIDDLE DOT}  +1 650-555-0155" in texts  # a record without id
         callers = [dialog.caller_id.itemText(i) for i in range(dialog.caller_id.count())]
-        assert callers[0] == "Account default"
+        # What the person called sees when no number is chosen: the account's RingOut setting.
+        assert callers[0] == "Account default: +1 650-555-0101"
         assert "+1 650-555-0101 (direct number)" in callers
         assert dialog.country.currentData() == "US"
         assert app.dialer.call_button.text() == "Choose a phone"

@@ -4,13 +4,15 @@ press 1, default country, refresh, and what is stored. No network: the lists are
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
+import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ringdesk.config import DialerSettings
 from ringdesk.errors import NetworkError
-from ringdesk.platforms.base import AccountPhones, CallerId, Phone
+from ringdesk.platforms.base import AccountPhones, CallerId, DefaultCallerId, Phone
 from ringdesk.ui.viewmodels.dialer import phone_to_ring
 from ringdesk.ui.viewmodels.phone_picker import (
     OTHER_NUMBER,
@@ -211,3 +213,22 @@ def test_what_the_administrator_locked_is_shown_disabled_with_the_reason(qtbot: 
     qtbot.addWidget(free)
     assert free.play_prompt.isEnabled()
     assert free.country.toolTip() == "For numbers typed without a country code"
+
+
+@pytest.mark.parametrize(
+    ("default", "label"),
+    [
+        (DefaultCallerId(number="+16505550101"), "Account default: +1 650-555-0101"),
+        (DefaultCallerId(hidden=True), "Account default: hidden"),
+        (DefaultCallerId(), "Account default: the number of the phone rung first"),
+        (None, "Account default"),  # the platform did not say
+    ],
+)
+def test_account_default_says_which_number_the_called_person_sees(
+    default: DefaultCallerId | None, label: str
+) -> None:
+    vm = PhonePickerViewModel(
+        None, DialerSettings(), phones=replace(PHONES, default_caller_id=default), spawn=no_spawn
+    )
+    assert vm.view.caller_ids[0].number is None
+    assert vm.view.caller_ids[0].text == label

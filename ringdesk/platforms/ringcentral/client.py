@@ -72,6 +72,7 @@ from ringdesk.platforms.ringcentral.models import (
     CallSession,
     Device,
     Extension,
+    FeatureCallerId,
     ForwardingNumber,
     PhoneNumber,
     Presence,
@@ -335,6 +336,11 @@ class PlatformClient:
 
     async def list_phone_numbers(self) -> list[PhoneNumber]:
         return await self._list_all(ENDPOINTS["phone_numbers"], PhoneNumber.from_json)
+
+    async def get_caller_ids(self) -> list[FeatureCallerId]:
+        """What each feature (RingOut among them) shows as caller ID when none is named."""
+        response = await self._send(ENDPOINTS["caller_id"])
+        return self._parse(response, FeatureCallerId.list_from_json)
 
     async def list_devices(self) -> list[Device]:
         return await self._list_all(ENDPOINTS["devices"], Device.from_json)

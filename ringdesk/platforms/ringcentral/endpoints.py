@@ -59,6 +59,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("extension", "GET", _EXT, RateGroup.LIGHT, True),
         Endpoint("forwarding_numbers", "GET", f"{_EXT}/forwarding-number", RateGroup.LIGHT, True),
         Endpoint("phone_numbers", "GET", f"{_EXT}/phone-number", RateGroup.LIGHT, True),
+        Endpoint("caller_id", "GET", f"{_EXT}/caller-id", RateGroup.LIGHT, True),
         Endpoint("devices", "GET", f"{_EXT}/device", RateGroup.LIGHT, True),
         Endpoint("presence", "GET", f"{_EXT}/presence", RateGroup.LIGHT, True),
         Endpoint("call_log", "GET", f"{_EXT}/call-log", RateGroup.HEAVY, True),

@@ -43,6 +43,7 @@ __all__ = [
     "Country",
     "Device",
     "Extension",
+    "FeatureCallerId",
     "ForwardingNumber",
     "PhoneNumber",
     "Presence",
@@ -241,6 +242,37 @@ class PhoneNumber:
     @property
     def can_be_caller_id(self) -> bool:
         return self.phone_number is not None and any(f.lower() == "callerid" for f in self.features)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureCallerId:
+    """What one feature shows as caller ID (`GET .../extension/~/caller-id`, its `byFeature`).
+
+    `type` is `PhoneNumber` (then `phone_number` is the number), `Blocked` (hidden), or, for
+    RingOut only, `CurrentLocation` (the number of the phone that is rung first).
+    """
+
+    feature: str
+    type: str | None = None
+    phone_number: str | None = None
+
+    @classmethod
+    def list_from_json(cls, data: object) -> list[Self]:
+        what = "caller ID settings"
+        obj = read_object(data, what)
+        found = []
+        for entry in read_opt_list(obj, "byFeature", what):
+            item = read_object(entry, what)
+            caller_id = read_opt_object(item, "callerId", what) or {}
+            phone = read_opt_object(caller_id, "phoneInfo", what) or {}
+            found.append(
+                cls(
+                    feature=read_opt_str(item, "feature", what) or "",
+                    type=read_opt_str(caller_id, "type", what),
+                    phone_number=read_opt_str(phone, "phoneNumber", what),
+                )
+            )
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,11 @@ it up (by its telephony session in the operator's detailed presence).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from ringdesk.errors import ApiError, InvalidRequest, RingDeskError
+from ringdesk.errors import ApiError, InvalidRequest, NotFound, PermissionDenied, RingDeskError
 from ringdesk.numbers import digits_of, same_number
 from ringdesk.platforms.base import (
     AccountPhones,
@@ -24,6 +25,7 @@ from ringdesk.platforms.base import (
     CallHandle,
     CallNotFound,
     CallProgress,
+    DefaultCallerId,
     Failure,
     Identity,
     Leg,
@@ -46,6 +48,8 @@ from ringdesk.platforms.ringcentral.models import (
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
 __all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform"]
+
+_log = logging.getLogger("ringdesk.platforms.ringcentral")
 
 CALL_CONTROL_PERMISSION = "CallControl"
 """The app permission (token scope) that hanging up through Call Control needs."""
@@ -140,10 +144,11 @@ class RingCentralPlatform:
         return _identity_of(await self.client.get_extension())
 
     async def account_phones(self) -> AccountPhones:
-        extension, forwarding, numbers = await asyncio.gather(
+        extension, forwarding, numbers, default_caller_id = await asyncio.gather(
             self.client.get_extension(),
             self.client.list_forwarding_numbers(),
             self.client.list_phone_numbers(),
+            self._ringout_caller_id(),
         )
         return AccountPhones(
             home_country=extension.home_country.iso_code if extension.home_country else None,
@@ -151,7 +156,29 @@ class RingCentralPlatform:
             caller_ids=tuple(
                 _caller_id(number) for number in numbers if number.can_be_caller_id and number.phone_number
             ),
+            default_caller_id=default_caller_id,
         )
+
+    async def _ringout_caller_id(self) -> DefaultCallerId | None:
+        """What RingOut shows when RingDesk names no caller ID; None when the platform will not say.
+
+        Reading it needs the user permission ReadCallerIDSettings, which some accounts withhold:
+        then the picker says "Account default" without the number, and nothing else suffers.
+        """
+        try:
+            settings = await self.client.get_caller_ids()
+        except (PermissionDenied, InvalidRequest, NotFound) as error:
+            _log.info("the account's caller ID for RingOut is not readable: %s", error)
+            return None
+        ringout = next((s for s in settings if s.feature.casefold() == "ringout"), None)
+        if ringout is None:
+            return None
+        kind = (ringout.type or "PhoneNumber").casefold()
+        if kind == "blocked":
+            return DefaultCallerId(hidden=True)
+        if kind == "phonenumber" and ringout.phone_number:
+            return DefaultCallerId(number=ringout.phone_number)
+        return DefaultCallerId()  # CurrentLocation: the number of the phone rung first
 
     # ------------------------------------------------------------------ calls
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from ringdesk.config import DialerSettings
 from ringdesk.errors import report
 from ringdesk.numbers import DialTarget, InvalidNumber, format_for_display, parse_dial_input
-from ringdesk.platforms.base import AccountPhones, CallerId, Phone
+from ringdesk.platforms.base import AccountPhones, CallerId, DefaultCallerId, Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.regions import region_name
 from ringdesk.ui.viewmodels.base import ViewModel
@@ -229,7 +229,10 @@ class PhonePickerViewModel(ViewModel[PickerView]):
                 if not prefs.forwarding_number_id and prefs.phone_number:
                     selected = OTHER_NUMBER
                     other = format_for_display(prefs.phone_number)
-        caller_ids = [CallerIdOption(None, "Account default"), *_caller_id_options(self._phones)]
+        caller_ids = [
+            CallerIdOption(None, _account_default_text(self._phones.default_caller_id)),
+            *_caller_id_options(self._phones),
+        ]
         if prefs.caller_id and all(c.number != prefs.caller_id for c in caller_ids):
             # Keep a stored choice visible even when the account no longer lists it.
             caller_ids.append(CallerIdOption(prefs.caller_id, format_for_display(prefs.caller_id)))
@@ -305,6 +308,17 @@ def _phone_option(index: int, phone: Phone) -> PhoneOption | None:
         forwarding_number_id=phone.id,
         phone_number=phone.number,
     )
+
+
+def _account_default_text(default: DefaultCallerId | None) -> str:
+    """ "Account default: +1 650-555-0101", so the person knows what the called party sees."""
+    if default is None:
+        return "Account default"
+    if default.hidden:
+        return "Account default: hidden"
+    if default.number:
+        return f"Account default: {format_for_display(default.number)}"
+    return "Account default: the number of the phone rung first"
 
 
 def _caller_id_options(phones: AccountPhones) -> list[CallerIdOption]:

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from ringdesk.errors import InvalidRequest, NetworkError, NotFound
+from ringdesk.errors import InvalidRequest, NetworkError, NotFound, PermissionDenied
 from ringdesk.platforms.base import (
     Action,
     CallAlreadyConnected,
     CallerId,
     CallHandle,
     CallNotFound,
+    DefaultCallerId,
     LegStatus,
     Phone,
     PlatformKind,
@@ -66,6 +67,21 @@ async def test_caller_ids_are_the_numbers_with_the_caller_id_feature(platform: R
     assert CallerId("+16505550101", None, "direct number") in caller_ids
     # The fax-only number has no CallerId feature: it is not offered.
     assert all(c.number != "+16505550109" for c in caller_ids)
+
+
+async def test_the_accounts_caller_id_for_ringout_is_read_and_its_absence_tolerated(
+    platform: RingCentralPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The simulator shows the primary caller-ID number when a RingOut names none, and says so.
+    assert (await platform.account_phones()).default_caller_id == DefaultCallerId(number="+16505550101")
+
+    async def refused() -> list[object]:
+        raise PermissionDenied("no", status=403, error_code="CMN-408")
+
+    # Reading it needs a user permission some accounts withhold: the phones still load.
+    monkeypatch.setattr(platform.client, "get_caller_ids", refused)
+    phones = await platform.account_phones()
+    assert phones.default_caller_id is None and len(phones.phones) == 5
 
 
 @pytest.mark.parametrize(
