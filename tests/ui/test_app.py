@@ -56,9 +56,9 @@ def trouble(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]
     yield found
 
 
-async def stored_jwt_sign_in(sim: Simulator, home: Path) -> tuple[Path, TokenStore]:
-    """Settings for the simulator with the JWT method, and the demo user's JWT in the keyring."""
-    path = settings_file(
+def jwt_settings_file(sim: Simulator, home: Path) -> Path:
+    """Settings for the simulator with the JWT method (nothing in the keyring yet)."""
+    return settings_file(
         home,
         ConnectionSettings(
             server=ServerKind.CUSTOM,
@@ -67,6 +67,11 @@ async def stored_jwt_sign_in(sim: Simulator, home: Path) -> tuple[Path, TokenSto
             login_method=LoginMethod.JWT,
         ),
     )
+
+
+async def stored_jwt_sign_in(sim: Simulator, home: Path) -> tuple[Path, TokenStore]:
+    """Settings for the simulator with the JWT method, and the demo user's JWT in the keyring."""
+    path = jwt_settings_file(sim, home)
     store = TokenStore(sim.base_url, "ringdesk-demo")
     assert store.persistent, "this test needs the Secret Service of scripts/desktop-session"
     await store.save_secret("jwt", sim.scenario.account.users[0].jwt_credential or "")
@@ -121,15 +126,7 @@ async def test_a_network_coming_back_checks_the_sign_in_at_once(
 async def test_a_new_sign_in_attempt_replaces_what_the_last_one_said(
     sim: Simulator, ringdesk_home: Path
 ) -> None:
-    path = settings_file(
-        ringdesk_home,
-        ConnectionSettings(
-            server=ServerKind.CUSTOM,
-            custom_server_url=sim.base_url,
-            client_id="ringdesk-demo",
-            login_method=LoginMethod.JWT,
-        ),
-    )
+    path = jwt_settings_file(sim, ringdesk_home)
     async with running(AppOptions(settings_path=path, remember_windows=False)) as (app, task):
         await until(lambda: app.sign_in_vm is not None, what="ready to sign in")
         vm, status = app.sign_in_vm, app.main_window.statusBar()
@@ -308,15 +305,7 @@ async def test_without_a_keyring_the_window_says_sign_in_is_memory_only(
 ) -> None:
     from keyring.backends import fail
 
-    path = settings_file(
-        ringdesk_home,
-        ConnectionSettings(
-            server=ServerKind.CUSTOM,
-            custom_server_url=sim.base_url,
-            client_id="ringdesk-demo",
-            login_method=LoginMethod.JWT,
-        ),
-    )
+    path = jwt_settings_file(sim, ringdesk_home)
     options = AppOptions(settings_path=path, remember_windows=False, keyring_backend=fail.Keyring())
     async with running(options) as (app, task):
         await until(lambda: app.signed_out_prompt is not None and app.signed_out_prompt.isVisible())

@@ -25,10 +25,7 @@ from ringdesk.auth.token_store import TokenStore
 from ringdesk.calls.service import UNREACHABLE_WHILE_PLACING
 from ringdesk.calls.state import Phase, failure_sentence
 from ringdesk.config import (
-    ConnectionSettings,
     DialerSettings,
-    LoginMethod,
-    ServerKind,
     load_settings,
     save_settings,
 )
@@ -37,7 +34,7 @@ from ringdesk.qtasync import wait_signal
 from ringdesk.simulator import Simulator, SimulatorControl
 from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
-from tests.ui.test_app import quit_like_a_person, settings_file, until, visible
+from tests.ui.test_app import jwt_settings_file, quit_like_a_person, until, visible
 from tests.ui.test_app import running as running_app
 from tests.ui.test_app import trouble as trouble  # a fixture: imported so tests here can use it
 
@@ -54,15 +51,7 @@ def calls_fast_enough(sim_control: SimulatorControl) -> SimulatorControl:
 
 @pytest.fixture
 def jwt_settings(sim: Simulator, ringdesk_home: Path) -> Path:
-    return settings_file(
-        ringdesk_home,
-        ConnectionSettings(
-            server=ServerKind.CUSTOM,
-            custom_server_url=sim.base_url,
-            client_id="ringdesk-demo",
-            login_method=LoginMethod.JWT,
-        ),
-    )
+    return jwt_settings_file(sim, ringdesk_home)
 
 
 @pytest.fixture
