@@ -103,6 +103,8 @@ log = logging.getLogger("ringdesk.app")
 
 #: Seconds a start waits for the window's first frame before it opens the history and connects.
 FIRST_FRAME_WAIT = 1.0
+#: The status bar while a sign-in attempt runs.
+SIGNING_IN = "Signing in\N{HORIZONTAL ELLIPSIS}"
 
 
 def prepare_qt() -> bool:
@@ -567,9 +569,13 @@ class RingDeskApp:
 
     def _sign_in_busy(self, busy: bool) -> None:
         # A new attempt replaces what the last one said ("You chose not to allow...", a wrong
-        # password): the status bar never shows an answer to an attempt that is over.
+        # password): the status bar never shows an answer to an attempt that is over. An attempt
+        # that ends without an answer (closed, the settings changed) takes its line away.
+        status = self.main_window.statusBar()
         if busy:
-            self.main_window.show_message("Signing in\N{HORIZONTAL ELLIPSIS}", 0)
+            status.showMessage(SIGNING_IN)
+        elif status.currentMessage() == SIGNING_IN:
+            status.clearMessage()
 
     # ------------------------------------------------------------------ history, phones and calls
 
@@ -604,6 +610,7 @@ class RingDeskApp:
         connection = self.connection
         if not view.signed_in or connection is None:
             self.dialer_vm.set_service(None)
+            self.dialer_vm.set_company_extensions([])
             return
         self.dialer_vm.set_service(connection.calls)
         identity = connection.identity

@@ -261,7 +261,7 @@ def region_name(region_code: str) -> str:
 
 # Regions whose English names take "the" inside a sentence ("for the United States").
 _WITH_THE: Final = frozenset(
-    {"AE", "AX", "BS", "CC", "CD", "CF", "CK", "CZ", "DO", "FK", "FO", "GB", "GM", "IO", "KM", "KY"}
+    {"AE", "AX", "BS", "CC", "CF", "CK", "CZ", "DO", "FK", "FO", "GB", "GM", "IM", "IO", "KM", "KY"}
     | {"MH", "MP", "MV", "NL", "PH", "SB", "TC", "US", "VG", "VI"}
 )
 

@@ -1,6 +1,7 @@
 """WCAG contrast of what a window shows, measured in its rendered pixels.
 
 For each enabled, visible control with text (labels, buttons, check boxes, fields, combo boxes), the
+area its text is drawn in is measured (not its frame or box, which could pass faint text): the
 background is the colour most of its pixels have and the text the colour farthest from it (among
 colours drawn at least twice, so that a stray anti-aliased pixel does not count); their contrast
 must reach 4.5:1, or 3:1 for large text (WCAG 2.1, 1.4.3). The indicator of a check box or radio
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QStyle,
     QStyleOptionButton,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -66,7 +69,7 @@ def contrast_problems(window: QWidget, image: QImage) -> list[ContrastProblem]:
         text = _text_of(widget)
         if not text.strip():
             continue
-        area = _area(window, widget, widget.rect(), scale).intersected(image.rect())
+        area = _area(window, widget, _text_area(widget), scale).intersected(image.rect())
         colours = _colours(image, area)
         if not colours:
             continue
@@ -95,6 +98,29 @@ def _text_of(widget: QWidget) -> str:
     if isinstance(widget, QComboBox):
         return widget.currentText()
     return ""
+
+
+def _text_area(widget: QWidget) -> QRect:
+    """Where the widget draws its text: inside its frame, beside a check box's box."""
+    style = widget.style()
+    if isinstance(widget, QCheckBox | QRadioButton | QPushButton):
+        option = QStyleOptionButton()
+        option.initFrom(widget)
+        option.text = widget.text()
+        element = {
+            QCheckBox: QStyle.SubElement.SE_CheckBoxContents,
+            QRadioButton: QStyle.SubElement.SE_RadioButtonContents,
+        }.get(type(widget), QStyle.SubElement.SE_PushButtonContents)
+        return style.subElementRect(element, option, widget)
+    if isinstance(widget, QComboBox):
+        combo = QStyleOptionComboBox()
+        combo.initFrom(widget)
+        field = QStyle.SubControl.SC_ComboBoxEditField
+        return style.subControlRect(QStyle.ComplexControl.CC_ComboBox, combo, field, widget)
+    if isinstance(widget, QLineEdit):
+        # The text sits a few pixels inside the field's border.
+        return widget.rect().adjusted(4, 4, -4, -4)
+    return widget.contentsRect()
 
 
 def _large(widget: QWidget) -> bool:

@@ -59,6 +59,7 @@ from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.simulator import SimulatorControl
 from ringdesk.storage.history import LIVE_STATES, CallHistory, CallRecord, HistoryState
 from tests.bench.app.process import CLIENT_ID, proc_status_mib, simulator
+from tests.fakes import until
 
 #: Every fault the simulator offers, each striking an equal share of the fault rate.
 #: "lost" (processed, answer never arrives) spares the token endpoint: a refresh the platform
@@ -307,6 +308,10 @@ async def soak(
             await ensure_signed_in(connection, jwt, tally)
             tally.sign_ins = 0
             phone = (await connection.account_phones()).phones[0]
+            if push:
+                # The push reader runs while the socket is up: counted before the calls as after.
+                feed = connection.platform.call_feed
+                await until(lambda: feed is not None and feed.live, within=30, what="push to be live")
             tasks_before = running_tasks()
             share = fault_rate / len(FAULTS)
             for _name, fault in FAULTS:

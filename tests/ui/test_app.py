@@ -139,6 +139,10 @@ async def test_a_new_sign_in_attempt_replaces_what_the_last_one_said(
         vm.sign_in_with_jwt("still-not-a-credential")
         assert status.currentMessage() == "Signing in\N{HORIZONTAL ELLIPSIS}" != refused
         await until(lambda: status.currentMessage() == refused, what="the second refusal")
+        # An attempt that ends without an answer (the settings changed, quitting) leaves no line.
+        vm.sign_in_with_jwt("a-third-try")
+        vm.close()
+        assert status.currentMessage() == ""
         assert await quit_like_a_person(app, task) == 0
 
 

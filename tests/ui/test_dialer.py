@@ -290,7 +290,7 @@ async def test_a_refused_call_shows_its_sentence(qtbot: QtBot) -> None:
     view = vm.call_vm.view
     assert view.phase is Phase.FAILED
     assert view.headline == "Cannot reach the phone service, so the call was not placed."
-    assert view.action is CallAction.CALL_AGAIN and view.can_start_over
+    assert view.action is CallAction.CALL_AGAIN and view.final
     assert not view.can_change_phone  # the network, not the operator's phone
 
 
@@ -348,7 +348,7 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     cvm.show_state(ended, destination=DEST)
     assert cvm.view.headline == "Ended"
     assert cvm.view.detail == "The call lasted 01:05."
-    assert cvm.view.action_label == "Call again" and cvm.view.can_start_over
+    assert cvm.view.action_label == "Call again" and cvm.view.final
     with qtbot.waitSignal(cvm.call_again_requested):
         cvm.act()
     with qtbot.waitSignal(cvm.dismissed):
@@ -514,7 +514,21 @@ async def test_esc_asks_before_hanging_up_a_connected_call(qtbot: QtBot) -> None
     assert question is not None
     QTest.keyClick(question, Qt.Key.Key_Return)  # the default: "Hang up"
     await until(lambda: call.cancels == 1)
-    # The button itself hangs up at once: it is not a stray key.
+    vm.close()
+
+
+async def test_enter_never_hangs_up_and_the_button_hangs_up_at_once(qtbot: QtBot) -> None:
+    w, vm, service = await _connected_call(qtbot)
+    call, action = service.calls[0], w.status_view.action_button
+    # The keyboard rests on the card, not on Hang up: Enter during a call changes nothing.
+    assert w.window().focusWidget() is not action
+    QTest.keyClick(w.window().focusWidget() or w, Qt.Key.Key_Return)
+    await asyncio.sleep(0.05)
+    assert call.cancels == 0 and _hang_up_question(w) is None
+    # A click on the button is no stray key: it hangs up without a question.
+    action.click()
+    await until(lambda: call.cancels == 1)
+    assert _hang_up_question(w) is None
     vm.close()
 
 

@@ -189,7 +189,9 @@ async def test_a_failure_outcome_shows_its_sentence(
         await until(lambda: status.headline.text() == "The number you called was busy.", what="painted")
         assert status.headline.property("tone") == "failed"
         assert status.action_button.text() == "Call again"
-        assert app.main_window.focusWidget() is status.action_button
+        # Enter means Call again only once the end has sunk in: the keyboard rests on the card first.
+        assert app.main_window.focusWidget() is status
+        await until(lambda: app.main_window.focusWidget() is status.action_button, what="Call again focused")
         # Their phone was busy: another phone of the operator's would not help.
         assert not status.change_phone_button.isVisible()
         # Esc after the end goes back to the pad, with the number still there (selected: typing
@@ -219,6 +221,8 @@ async def test_after_a_failure_enter_calls_again_and_typing_starts_the_next_numb
 
         # Enter on the card calls the same number again, extension included.
         QTest.keyClick(status.action_button, Qt.Key.Key_Return)
+        assert app.dialer_vm.view.text == "+16505551234x12"
+        assert "key 12" in status.detail.text()
         await until(lambda: len(sim_control.calls()) == 2, within=15, what="the second RingOut")
         first, again = sim_control.calls()
         assert again["to"] == first["to"] == "+16505551234"
@@ -539,7 +543,9 @@ async def test_keyboard_only_an_operators_round(
         await until(lambda: app.dialer.call_button.isEnabled(), what="Call enabled")
         keys("Return")
         await until(lambda: phase(app) is Phase.FAILED, within=15, what="busy")
-        keys("Return")  # Call again, the card's default
+        action = app.dialer.status_view.action_button
+        await until(lambda: QApplication.focusWidget() is action, what="Call again to take the keyboard")
+        keys("Return")  # Call again
         await until(lambda: len(sim_control.calls()) == 2, within=15, what="the second RingOut")
         await until(lambda: phase(app) is Phase.ENDED, within=15, what="the call again ended")
 

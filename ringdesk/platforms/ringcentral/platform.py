@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from ringdesk.errors import ApiError, InvalidRequest, NotFound, PermissionDenied, RingDeskError
+from ringdesk.errors import ApiError, AuthenticationError, InvalidRequest, RingDeskError
 from ringdesk.numbers import digits_of, same_number
 from ringdesk.platforms.base import (
     AccountPhones,
@@ -167,18 +167,22 @@ class RingCentralPlatform:
         """
         try:
             settings = await self.client.get_caller_ids()
-        except (PermissionDenied, InvalidRequest, NotFound) as error:
+        except AuthenticationError:
+            raise
+        except ApiError as error:
+            # A refusal, a server fault or an answer of the wrong shape: the picker can do
+            # without it. Network trouble and a lost sign-in still fail the whole load.
             _log.info("the account's caller ID for RingOut is not readable: %s", error)
             return None
         ringout = next((s for s in settings if s.feature.casefold() == "ringout"), None)
-        if ringout is None:
-            return None
-        kind = (ringout.type or "PhoneNumber").casefold()
+        kind = (ringout.type or "PhoneNumber").casefold() if ringout is not None else ""
         if kind == "blocked":
             return DefaultCallerId(hidden=True)
-        if kind == "phonenumber" and ringout.phone_number:
+        if kind == "currentlocation":
+            return DefaultCallerId()  # the number of the phone that is rung first
+        if kind == "phonenumber" and ringout is not None and ringout.phone_number:
             return DefaultCallerId(number=ringout.phone_number)
-        return DefaultCallerId()  # CurrentLocation: the number of the phone rung first
+        return None
 
     # ------------------------------------------------------------------ calls
 

@@ -79,8 +79,6 @@ class CallView:
     #: Why the action is disabled (Hang up without Call Control), else what it does.
     action_tooltip: str
     tone: Tone
-    #: The call is over: "New call" goes back to the dial pad.
-    can_start_over: bool = False
     #: It failed on the operator's own phone: "Change phone" opens the phone picker.
     can_change_phone: bool = False
 
@@ -379,6 +377,5 @@ class CallViewModel(ViewModel[CallView]):
             action_enabled=enabled,
             action_tooltip=tooltip,
             tone=tone,
-            can_start_over=phase.final,
             can_change_phone=phase is Phase.FAILED and state.your_phone_failed,
         )

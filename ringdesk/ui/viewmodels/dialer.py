@@ -67,12 +67,16 @@ class RecentNumber:
     display: str
     #: "Ended · 00:19 · 2 min ago" (as the history says how it went), or "" when unknown.
     detail: str = ""
-    #: The exact time and the whole outcome, for a tooltip.
+    #: The exact time and the whole outcome, under the tooltip's first line.
     about: str = ""
 
     @property
     def text(self) -> str:
         return f"{self.display}\n{self.detail}" if self.detail else self.display
+
+    @property
+    def tooltip(self) -> str:
+        return "\n".join(line for line in (f"Call {self.display} again (Enter)", self.about) if line)
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,11 @@ class DialerViewModel(ViewModel[DialerView]):
     def region(self) -> str:
         return (self._prefs.default_country or self._home_region or "US").upper()
 
+    def target_of(self, text: str) -> DialTarget:
+        """What `text` dials for this operator (their country, their company's extensions);
+        raises `InvalidNumber` with the sentence why not."""
+        return parse_dial_input(text, self.region, extension_lengths=self._extension_lengths)
+
     def set_service(self, service: _ServiceLike | None) -> None:
         self._service = service
         self._tick()
@@ -317,7 +326,7 @@ class DialerViewModel(ViewModel[DialerView]):
         target, service, prefs = self._target, self._service, self._prefs
         self._auto_call_at = None
         self._placing = True
-        self._last_called = target.e164 + (f"x{target.extension}" if target.extension else "")
+        _shown, self._last_called = with_extension(target.display, target.e164, target.extension)
         self.call_vm.begin(target.preview, your_phone=self._phone_text(), extension=target.extension)
         self._publish()
         self._place_task = self._spawn(self._run_place(service, target, prefs), name="place a call")
@@ -349,8 +358,7 @@ class DialerViewModel(ViewModel[DialerView]):
         if number is None or self.call_vm.busy or self._placing:
             return False
         self.call_vm.new_call()
-        self.set_text(number)
-        return self.call()
+        return self.redial(number)
 
     def start_over(self, text: str) -> None:
         """Typing on a finished call's card: back to the pad, with `text` starting the next number."""
@@ -481,7 +489,7 @@ class DialerViewModel(ViewModel[DialerView]):
             self._preview_problem = False
             return
         try:
-            self._target = parse_dial_input(text, self.region, extension_lengths=self._extension_lengths)
+            self._target = self.target_of(text)
         except InvalidNumber as error:
             self._target = None
             self._preview = error.user_message
@@ -561,7 +569,7 @@ def _recent_entry(record: CallRecord, now: float) -> RecentNumber:
     outcome, sentence = call_outcome(record)
     # The list is narrow: "Failed" there, the whole sentence in the tooltip.
     short, _colon, reason = outcome.partition(": ")
-    about = [f"Call {display} again (Enter)", when_full(record.started_at), sentence or reason]
+    about = [when_full(record.started_at), sentence or reason]
     return RecentNumber(
         number,
         display,

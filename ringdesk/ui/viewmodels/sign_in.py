@@ -278,7 +278,7 @@ class SignInViewModel(ViewModel[SignInView]):
             return
         if self._busy:
             return
-        self._run_unattended(self._session.sign_in_with_jwt(credential, remember=True), "JWT sign-in")
+        self._run_unattended(lambda: self._session.sign_in_with_jwt(credential, remember=True), "JWT sign-in")
 
     def sign_in_with_password(self, username: str, extension: str, password: str) -> None:
         """The legacy password grant; only when the advanced option allows it."""
@@ -290,8 +290,8 @@ class SignInViewModel(ViewModel[SignInView]):
             return
         if self._busy:
             return
-        coro = self._session.sign_in_with_password(username.strip(), extension.strip() or None, password)
-        self._run_unattended(coro, "password sign-in")
+        session, user, ext = self._session, username.strip(), extension.strip() or None
+        self._run_unattended(lambda: session.sign_in_with_password(user, ext, password), "password sign-in")
 
     def close(self) -> None:
         """The app is shutting down or the settings changed: end any attempt silently."""
@@ -418,13 +418,14 @@ class SignInViewModel(ViewModel[SignInView]):
 
     # ------------------------------------------------------------------ unattended
 
-    def _run_unattended(self, coro: Coroutine[Any, Any, Identity], what: str) -> None:
+    def _run_unattended(self, sign_in: Callable[[], Coroutine[Any, Any, Identity]], what: str) -> None:
+        # The coroutine is made inside the task: one cancelled before it ran leaves none unawaited.
         self._last_problem = None
         self._set_busy(True)
 
         async def run() -> None:
             try:
-                identity = await coro
+                identity = await sign_in()
             except asyncio.CancelledError:
                 self._set_busy(False)
                 raise

@@ -26,7 +26,7 @@ from PySide6.QtGui import QGuiApplication
 from ringdesk.auth.session import SessionState
 from ringdesk.calls.state import CallState, Phase
 from ringdesk.config import GeneralSettings
-from ringdesk.numbers import InvalidNumber, parse_dial_input
+from ringdesk.numbers import InvalidNumber
 from ringdesk.ui.viewmodels.base import ViewModel
 from ringdesk.ui.viewmodels.call import CallView
 from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel, RecentNumber
@@ -186,7 +186,7 @@ class TrayViewModel(ViewModel[TrayView]):
         if not text.strip():
             return
         try:
-            target = parse_dial_input(text, self._dialer.region)
+            target = self._dialer.target_of(text)
         except InvalidNumber:
             return
         self._clipboard_display, _redial = with_extension(target.display, target.e164, target.extension)

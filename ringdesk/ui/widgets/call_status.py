@@ -120,7 +120,7 @@ class CallStatusView(QFrame):
         self.detail.setText(view.detail)
         self.detail.setVisible(bool(view.detail))
         self.change_phone_button.setVisible(view.can_change_phone)
-        self.new_call_button.setVisible(view.can_start_over)
+        self.new_call_button.setVisible(view.final)  # "New call" goes back to the pad
         self.action_button.setVisible(view.action is not CallAction.NONE)
         kind = "call" if view.action is CallAction.CALL_AGAIN else "stop"
         if self.action_button.property("kind") != kind:

@@ -90,6 +90,9 @@ class ConnectionSettingsDialog(QDialog):
         self.setWindowTitle("Connection settings")
         self._vm = view_model
         self._refreshing = False
+        self.labels: dict[str, QLabel] = {}
+        # Whether the advanced fields had a problem at the last refresh (a new one opens them).
+        self._advanced_problem = False
 
         intro = _wrapping_label()
         intro.setText("Where RingDesk signs in, and how.")
@@ -215,7 +218,6 @@ class ConnectionSettingsDialog(QDialog):
 
     def _build_form(self) -> QFormLayout:
         """What an operator chooses: the server and the way to sign in."""
-        self.labels: dict[str, QLabel] = {}
         return self._rows(
             ("server", "Se&rver:", self.server_field, self.server),
             ("login_method", "&Login method:", self.login_field, self.login_method),
@@ -294,9 +296,11 @@ class ConnectionSettingsDialog(QDialog):
             self.allow_password.setChecked(draft.allow_password_grant)
 
             problems, notes = vm.problems(), vm.notes()
-            if any(problems[name] for name in ("client_id", "client_secret", "redirect_uri")):
-                # Folded away, a problem could not be seen, let alone fixed.
+            advanced_problem = any(problems[n] for n in ("client_id", "client_secret", "redirect_uri"))
+            if advanced_problem and not self._advanced_problem:
+                # Folded away, a new problem could not be seen, let alone fixed.
                 self._show_advanced(True)
+            self._advanced_problem = advanced_problem
             secret_note = vm.secret_storage_note if draft.use_client_secret else ""
             redirect_note = "" if vm.uses_redirect_uri else "Not used by this login method."
             for name, shown, control, note in (

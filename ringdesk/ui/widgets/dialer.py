@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QFont,
@@ -52,15 +52,21 @@ __all__ = ["DIALER_KEYS", "DialPad", "DialerWidget", "NumberEntry", "dialer_styl
 DIALER_KEYS = (
     ("Digits, +, *, #", "Type the number to call, wherever the focus is in the dialer"),
     ("Ctrl+V", "Paste a number: spaces, brackets and labels are dropped"),
-    ("Enter", "Call the number; after a call, call it again"),
-    ("Esc", "Cancel a ringing call; hang up (after asking); back to the dial pad; clear the entry"),
-    ("Backspace", "Delete the last digit"),
+    ("Enter", "Call the number; after a call, call it again (Enter never hangs up)"),
+    (
+        "Esc",
+        "Stop a link's countdown; cancel a ringing call; hang up, after asking; back to the dial pad; "
+        "clear the number",
+    ),
+    ("Backspace", "Delete the last digit (in the number field)"),
     ("Alt+R", "Redial the most recent number"),
     ("Alt+N", "After a call: a new call"),
     ("Alt+P", "Choose the phone RingDesk rings first"),
 )
 # What typed anywhere in the dialer goes into the entry.
 _DIALABLE_KEYS = frozenset("0123456789+*#")
+#: How long after a call ends before Enter means "Call again".
+FOCUS_AFTER_END_MS = 700
 
 # The keys of a phone keypad in its order, with the letters printed under the digits (ITU E.161).
 _LETTERS = {
@@ -80,18 +86,20 @@ _LETTERS = {
 
 
 def dialer_stylesheet(dark: bool) -> str:
-    """The dialer's own look, keyed on its object names, for light and dark palettes."""
+    """The dialer's own look, keyed on its object names, for light and dark palettes.
+
+    White text on the call and stop colours reaches 4.5:1 (WCAG AA), hovered too.
+    """
     if dark:
         card_bg, card_border, secondary = "#262a30", "#3a3f47", "#a8afb8"
         key_bg, key_border, key_hover = "#2d3238", "#444b54", "#373d45"
-        # White on these reaches 4.5:1 (WCAG AA), hovered too.
         call_bg, call_hover, call_disabled, call_disabled_text = "#23804b", "#1c6e40", "#3a3f47", "#a8afb8"
         stop_bg, stop_hover = "#c0392b", "#a93226"
         ok, bad, ended = "#7fd3a0", "#ff9a8f", "#a8afb8"
     else:
         card_bg, card_border, secondary = "#ffffff", "#dde1e6", "#5f6b7a"
         key_bg, key_border, key_hover = "#f6f7f9", "#d5dae0", "#eceff3"
-        call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#24904f", "#e3e6ea", "#5f6b7a"
+        call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#196b3d", "#e3e6ea", "#5f6b7a"
         stop_bg, stop_hover = "#b3261e", "#c62f26"
         ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
     return f"""
@@ -113,9 +121,9 @@ QPushButton#callButton, QPushButton#callAction {{
     background: {call_bg}; color: white; border: none; border-radius: 8px;
     font-size: 12pt; font-weight: 600; padding: 8px 16px;
 }}
-QPushButton#callButton:hover, QPushButton#callAction:hover {{ background: {call_hover}; }}
-QPushButton#callAction[kind="stop"] {{ background: {stop_bg}; }}
-QPushButton#callAction[kind="stop"]:hover {{ background: {stop_hover}; }}
+QPushButton#callButton:hover:enabled, QPushButton#callAction:hover:enabled {{ background: {call_hover}; }}
+QPushButton#callAction[kind="stop"]:enabled {{ background: {stop_bg}; }}
+QPushButton#callAction[kind="stop"]:hover:enabled {{ background: {stop_hover}; }}
 QPushButton#callButton:focus, QPushButton#callAction:focus {{ border: 2px solid {secondary}; }}
 QPushButton#callButton:disabled, QPushButton#callAction:disabled {{
     background: {call_disabled}; color: {call_disabled_text};
@@ -272,6 +280,14 @@ class DialerWidget(QWidget):
         vm.changed.connect(self.show_view)
         vm.call_vm.changed.connect(self.show_call)
         vm.hang_up_confirmation_requested.connect(self._confirm_hang_up)
+        # The card itself holds the keyboard while its action must not take Enter.
+        self.status_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # The call on the card has ended and its Call again is about to take the focus.
+        self._ended_seen = False
+        self._focus_after_end = QTimer(self)
+        self._focus_after_end.setSingleShot(True)
+        self._focus_after_end.setInterval(FOCUS_AFTER_END_MS)
+        self._focus_after_end.timeout.connect(self._focus_settled_call)
         self.recent.installEventFilter(self)
         self._hang_up_question: QMessageBox | None = None
         self.show_view(vm.view)
@@ -421,40 +437,67 @@ class DialerWidget(QWidget):
                 self.entry.selectAll()
         if view.shown:
             self._focus_call_action()
+        else:
+            self._ended_seen = False
+            self._focus_after_end.stop()
         if self._hang_up_question is not None and view.action is not CallAction.HANG_UP:
             # The call ended while the question was open: there is nothing left to hang up.
             self._hang_up_question.done(QMessageBox.StandardButton.Cancel)
 
     def _focus_call_action(self) -> None:
-        """Keyboard users land on the call's action (Enter presses it) once it can be pressed,
-        unless they moved to another control themselves. The action is disabled while the call
-        is placed, and focus cannot rest on a disabled button."""
-        action = self.status_view.action_button
+        """Where the keyboard rests while a call is shown. On Cancel while it rings (Enter or Esc
+        cancels), never on Hang up (only Esc hangs up, after asking), and on Call again only
+        `FOCUS_AFTER_END_MS` after the call ended: an Enter meant for the live call must not
+        call the same person again. A control the person moved to keeps the focus."""
+        card, action = self.status_view, self.status_view.action_button
+        view = self._vm.call_vm.view
         focused = self.window().focusWidget()
-        if focused is action or not action.isEnabled():
+        if view.final:
+            if not self._ended_seen:
+                self._ended_seen = True
+                if focused is action or self._stray(focused):
+                    card.setFocus()
+                self._focus_after_end.start()
             return
-        stray = (
+        self._ended_seen = False
+        if view.action is CallAction.HANG_UP:
+            if focused is action or self._stray(focused):
+                card.setFocus()
+        elif focused is not action and action.isEnabled() and self._stray(focused):
+            action.setFocus()
+
+    def _focus_settled_call(self) -> None:
+        action = self.status_view.action_button
+        if action.isVisible() and action.isEnabled() and self.window().focusWidget() is self.status_view:
+            action.setFocus()
+
+    def _stray(self, focused: QWidget | None) -> bool:
+        """Focus on nothing the person chose: no widget, a hidden or disabled one, or a page."""
+        return (
             focused is None
+            or focused is self.status_view
             or not focused.isVisible()
             or not focused.isEnabled()
             or not focused.focusPolicy() & Qt.FocusPolicy.TabFocus
         )
-        if stray:
-            action.setFocus()
 
     def _show_recent(self, view: DialerView) -> None:
-        shown = [
-            (item.data(Qt.ItemDataRole.UserRole), item.text(), item.toolTip())
-            for item in map(self.recent.item, range(self.recent.count()))
-        ]
-        wanted = [(e.number, e.text, e.about or f"Call {e.display} again (Enter)") for e in view.recent]
-        if shown != wanted:
+        items = [self.recent.item(row) for row in range(self.recent.count())]
+        if [item.data(Qt.ItemDataRole.UserRole) for item in items] != [e.number for e in view.recent]:
             self.recent.clear()
-            for number, text, tooltip in wanted:
-                item = QListWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, number)
-                item.setToolTip(tooltip)
+            items = []
+            for entry in view.recent:
+                item = QListWidgetItem()
+                item.setData(Qt.ItemDataRole.UserRole, entry.number)
                 self.recent.addItem(item)
+                items.append(item)
+        # The same numbers with new words ("3 min ago"): changed in place, so the selection and
+        # the scroll position stay where the person left them.
+        for item, entry in zip(items, view.recent, strict=True):
+            if item.text() != entry.text:
+                item.setText(entry.text)
+            if item.toolTip() != entry.tooltip:
+                item.setToolTip(entry.tooltip)
         self.recent_empty.setVisible(not view.recent)
 
     # ------------------------------------------------------------------ input
@@ -490,13 +533,12 @@ class DialerWidget(QWidget):
         if not text:
             return False
         if self.pages.currentWidget() is self.status_page:
-            if not self._vm.call_vm.view.can_start_over:
+            if not self._vm.call_vm.view.final:
                 return False
             self._vm.start_over(text)
+            self.entry.setFocus()
         else:
-            self.entry.insert(text)
-            self._vm.set_text(self.entry.text())
-        self.entry.setFocus()
+            self._key(text)
         return True
 
     def _confirm_hang_up(self) -> None:

@@ -1,7 +1,7 @@
 """Help > Keyboard shortcuts: every key RingDesk answers to, in one list.
 
-Built from what the keys really are (the dialer's `DIALER_KEYS` and the menus' actions), so the
-list cannot drift from the program.
+The menus' part is read from their actions, so it is always what the menus do; the dialer's keys
+(`DIALER_KEYS`) are written beside the code that handles them, in `ringdesk.ui.widgets.dialer`.
 
     dialog = ShortcutsDialog([("Enter", "Call the number"), ("Ctrl+H", "Call history")], parent)
 """

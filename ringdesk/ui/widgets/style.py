@@ -1,11 +1,12 @@
-"""The look: Fusion with a calm stylesheet keyed on object names, light or dark from the palette.
+"""The look: Fusion with a calm stylesheet, light or dark from the palette.
 
-Only widgets that opt in by object name (`header`, `signedOutBanner`, `noticeBanner`, ...) are styled,
-so dialogs made by others keep the platform look; check boxes and radio buttons are the exception:
-the platform's indicators are all but invisible in a dark palette (about 1.2:1), so RingDesk draws
-them with a border of at least 3:1 against the window and its accent colour when chosen. Icons are
-SVG, sharp at any scale factor, and come from the package (`ringdesk.resources`), so an installed
-or frozen RingDesk finds them too.
+Windows opt in by object name (`header`, `signedOutBanner`, `noticeBanner`, ...) for their own
+parts. A few rules apply to every window, dialogs of others included, because the platform's
+defaults fall short there: push buttons get one look (the palette's colours, rounded, the default
+button in the accent colour with white text at 5:1) and no icons in button boxes; check boxes and
+radio buttons get a border of at least 3:1 against the window (the platform's are about 1.2:1 in
+a dark palette) and the accent when chosen. Icons are SVG, sharp at any scale factor, and come
+from the package (`ringdesk.resources`), so an installed or frozen RingDesk finds them too.
 """
 
 from __future__ import annotations
@@ -138,8 +139,8 @@ def _indicators(border: str, background: str, accent: str, disabled: str) -> str
     marks = ""
     if check is not None and dot is not None:
         marks = (
-            f"QCheckBox::indicator:checked {{ image: url({check.as_posix()}); }}\n"
-            f"QRadioButton::indicator:checked {{ image: url({dot.as_posix()}); }}\n"
+            f'QCheckBox::indicator:checked {{ image: url("{check.as_posix()}"); }}\n'
+            f'QRadioButton::indicator:checked {{ image: url("{dot.as_posix()}"); }}\n'
         )
     return (
         f"""

@@ -164,7 +164,7 @@ async def test_no_backend_keeps_tokens_in_memory_only(isolated_home: Path) -> No
     assert store.backend_name == "memory only"
     assert store.unavailable_reason is not None
     assert "sign in each time" in store.unavailable_reason
-    assert "Secret Service" in store.unavailable_reason
+    assert "install a keyring such as GNOME Keyring" in store.unavailable_reason  # what to do, no jargon
     assert await store.load_tokens() is None
 
     await store.save_tokens(tokens())
