@@ -41,7 +41,7 @@ from ringdesk.config import (
 )
 from ringdesk.desktop.integration import LinkHandlers
 from ringdesk.numbers import format_for_display
-from ringdesk.platforms.base import AccountPhones, CallerId, Identity, Phone
+from ringdesk.platforms.base import AccountPhones, CallerId, DefaultCallerId, Identity, Phone
 from ringdesk.platforms.registry import error_sentence
 from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.models import RingOutStatus
@@ -391,6 +391,7 @@ def dialer_states(shots: ShotTaker) -> None:
             CallerId("+16505550100", usage="main company number"),
             CallerId("+16505550101", usage="direct number"),
         ),
+        DefaultCallerId(number="+16505550101"),
     )
     picker = PhonePickerDialog(PhonePickerViewModel(None, MOBILE, phones=phones, spawn=_no_tasks))
     keep.append(picker)
