@@ -47,6 +47,7 @@ from ringdesk.platforms.ringcentral import PlatformClient
 from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.platforms.ringcentral.platform import RingCentralPlatform
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
+from ringdesk.qtasync import GuiThreadGarbageCollector
 from ringdesk.simulator import Scenario, Simulator
 from ringdesk.storage.history import INTERRUPTED_OUTCOME, CallHistory
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
@@ -599,6 +600,11 @@ def main(argv: list[str]) -> int:
     out_dir = Path(argv[1] if len(argv) > 1 else "artifacts/screenshots")
     app = QApplication(argv[:1])
     app.setQuitOnLastWindowClosed(False)
+    # As in the app: Python's cycle collector runs on this thread only. The history's worker runs
+    # Python too, and a collection there freed a closed sign-in window's web view off the GUI
+    # thread ("Cannot make QOpenGLContext current in a different thread", then an abort).
+    collector = GuiThreadGarbageCollector(parent=app)
+    collector.start()
     taken: list[Path] = []
     faint: list[tuple[str, ContrastProblem]] = []
     for palette, folder in ((app.palette(), "light"), (dark_palette(), "dark")):
