@@ -67,6 +67,9 @@ DIALER_KEYS = (
 _DIALABLE_KEYS = frozenset("0123456789+*#")
 #: How long after a call ends before Enter means "Call again".
 FOCUS_AFTER_END_MS = 700
+#: Dial keys' height: at least a finger's touch target, at most what a mouse needs.
+KEY_MIN_HEIGHT = 48
+KEY_MAX_HEIGHT = 64
 
 # The keys of a phone keypad in its order, with the letters printed under the digits (ITU E.161).
 _LETTERS = {
@@ -220,7 +223,9 @@ class DialPad(QWidget):
             button = QPushButton(text)
             button.setObjectName("dialKey")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumSize(64, 52)
+            # Big enough for a finger (48 px and more) and a mouse, never the whole window's height.
+            button.setMinimumSize(64, KEY_MIN_HEIGHT)
+            button.setMaximumHeight(KEY_MAX_HEIGHT)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             name = {"*": "Star", "#": "Pound"}.get(key, key)
             button.setAccessibleName(f"Key {name}")
@@ -228,6 +233,8 @@ class DialPad(QWidget):
             button.clicked.connect(lambda _checked=False, k=key: self.key_pressed.emit(k))
             grid.addWidget(button, index // 3, index % 3)
             self.keys[key] = button
+        # Four rows of keys at their tallest, and no more: spare height is not spread between rows.
+        self.setMaximumHeight(4 * KEY_MAX_HEIGHT + 3 * grid.spacing())
 
 
 class DialerWidget(QWidget):
@@ -358,6 +365,8 @@ class DialerWidget(QWidget):
         column.addWidget(self.preview)
         column.addWidget(self.pad, 1)
         column.addLayout(call_row)
+        # A taller window leaves the room below Call: the keys do not grow past a finger's size.
+        column.addStretch(0)
         return column
 
     def _build_recent(self) -> QVBoxLayout:

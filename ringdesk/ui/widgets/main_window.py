@@ -71,10 +71,10 @@ class MainWindow(QMainWindow):
         self._close_to_tray = False
         self.setWindowTitle("RingDesk")
         self.setWindowIcon(icon("ringdesk"))
-        # No fixed minimum: the layout's own keeps every control readable. The default height
-        # leaves room for a banner above the dial pad (wrapped banner text is not always counted
-        # in a window's minimum).
-        self.resize(560, 680)
+        # No fixed minimum: the layout's own keeps every control readable. The default height fits
+        # the dial pad's keys at their tallest, and a banner above them at their shortest (wrapped
+        # banner text is not always counted in a window's minimum).
+        self.resize(560, 640)
         # Styled here as well as app-wide, so a window rendered on its own (screenshots) looks the same.
         self.setStyleSheet(stylesheet(is_dark(self.palette())))
 
