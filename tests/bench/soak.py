@@ -76,6 +76,7 @@ FAULTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("1 s of extra latency", {"kind": "delay", "seconds": 1.0}),
 )
 TOKEN_EXPIRY = "access token expired (before that share of calls)"
+RINGOUT_PATH = "/restapi/v1.0/account/~/extension/~/ring-out"
 
 #: Outcomes that honestly say the call may or may not have happened.
 UNKNOWN_OUTCOMES = frozenset(
@@ -318,6 +319,11 @@ async def soak(
                 await asyncio.to_thread(
                     control.add_fault, **{"path": "/restapi/*", **fault, "chance": share, "seed": seed}
                 )
+            for _name, fault in FAULTS:
+                # And each kind at least once, whatever the dice say (a short run may roll none of
+                # one kind): on a call's status poll, which is asked again, so no call fails for it.
+                status_poll = {"path": f"{RINGOUT_PATH}/*", "method": "GET", "count": 1}
+                await asyncio.to_thread(control.add_fault, **{**fault, **status_poll})
             started = time.monotonic()
             queue: asyncio.Queue[int] = asyncio.Queue()
             for index in range(calls):
