@@ -76,7 +76,7 @@ from ringdesk.ui.viewmodels.call import CallView
 from ringdesk.ui.viewmodels.dialer import DialerViewModel
 from ringdesk.ui.viewmodels.incoming import IncomingRequestsViewModel
 from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
-from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
+from ringdesk.ui.viewmodels.session import SIGNING_IN, SessionView, SessionViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
 from ringdesk.ui.widgets.dialer import DialerWidget
 from ringdesk.ui.widgets.main_window import MainWindow
@@ -103,8 +103,6 @@ log = logging.getLogger("ringdesk.app")
 
 #: Seconds a start waits for the window's first frame before it opens the history and connects.
 FIRST_FRAME_WAIT = 1.0
-#: The status bar while a sign-in attempt runs.
-SIGNING_IN = "Signing in\N{HORIZONTAL ELLIPSIS}"
 
 
 def prepare_qt() -> bool:

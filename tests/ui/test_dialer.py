@@ -237,14 +237,20 @@ def test_countdown_while_the_heavy_budget_is_spent(qtbot: QtBot) -> None:
 # --------------------------------------------------------------------------- placing calls (qasync loop)
 
 
-async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot) -> None:
+def _call_typed(qtbot: QtBot, number: str) -> tuple[DialerWidget, DialerViewModel, FakeService]:
+    """A dialer on a fake service, `number` typed and Enter pressed: the call is being placed."""
     service = FakeService()
     vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True)
     w = DialerWidget(vm)
     qtbot.addWidget(w)
     w.show()
-    QTest.keyClicks(w.entry, "650 555 1234 x12")
+    QTest.keyClicks(w.entry, number)
     QTest.keyClick(w.entry, Qt.Key.Key_Return)
+    return w, vm, service
+
+
+async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot) -> None:
+    w, vm, service = _call_typed(qtbot, "650 555 1234 x12")
     assert w.pages.currentWidget() is w.status_page
     assert w.status_view.headline.text() == "Placing the call\N{HORIZONTAL ELLIPSIS}"
     assert not w.status_view.action_button.isEnabled()
@@ -481,13 +487,7 @@ def test_digits_typed_anywhere_in_the_dialer_go_into_the_entry(
 
 
 async def _connected_call(qtbot: QtBot) -> tuple[DialerWidget, DialerViewModel, FakeService]:
-    service = FakeService()
-    vm = DialerViewModel(parent=owner(), preferences=MOBILE, service=service, signed_in=True)
-    w = DialerWidget(vm)
-    qtbot.addWidget(w)
-    w.show()
-    QTest.keyClicks(w.entry, "6505551234")
-    QTest.keyClick(w.entry, Qt.Key.Key_Return)
+    w, vm, service = _call_typed(qtbot, "6505551234")
     await until(lambda: vm.call_vm.call is not None)
     service.calls[0].publish(connected())
     await until(lambda: w.status_view.action_button.text() == "Hang up")

@@ -32,6 +32,7 @@ from ringdesk.config import (
 from ringdesk.platforms.ringcentral.progress import KNOWN_RINGOUT_STATUSES, leg_from_ringout
 from ringdesk.qtasync import wait_signal
 from ringdesk.simulator import Simulator, SimulatorControl
+from ringdesk.ui.widgets.call_status import CallStatusView
 from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from tests.ui.test_app import jwt_settings_file, quit_like_a_person, until, visible
@@ -174,6 +175,17 @@ async def test_click_call_to_connected_to_ended(
     assert trouble() == []
 
 
+async def failed_call(app: RingDeskApp, number: str, sentence: str) -> CallStatusView:
+    """Dial `number` and press Enter; the card once the failure's `sentence` is painted on it."""
+    await ready_to_dial(app)
+    await dial(app, number)
+    QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
+    await until(lambda: phase(app) is Phase.FAILED, within=15, what="failed")
+    status = app.dialer.status_view
+    await until(lambda: status.headline.text() == sentence, what="painted")
+    return status
+
+
 @pytest.mark.usefixtures("stored_jwt", "calls_fast_enough")
 async def test_a_failure_outcome_shows_its_sentence(
     ringdesk_home: Path, jwt_settings: Path, sim_control: SimulatorControl
@@ -181,12 +193,7 @@ async def test_a_failure_outcome_shows_its_sentence(
     store_choice(jwt_settings)
     sim_control.set_next_outcome("callee", "Busy")
     async with running(options(jwt_settings)) as (app, task):
-        await ready_to_dial(app)
-        await dial(app, "+1 650 555 1234")
-        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
-        await until(lambda: phase(app) is Phase.FAILED, within=15, what="failed")
-        status = app.dialer.status_view
-        await until(lambda: status.headline.text() == "The number you called was busy.", what="painted")
+        status = await failed_call(app, "+1 650 555 1234", "The number you called was busy.")
         assert status.headline.property("tone") == "failed"
         assert status.action_button.text() == "Call again"
         # Enter means Call again only once the end has sunk in: the keyboard rests on the card first.
@@ -210,12 +217,7 @@ async def test_after_a_failure_enter_calls_again_and_typing_starts_the_next_numb
     store_choice(jwt_settings)
     sim_control.set_next_outcome("caller", "NoAnswer")
     async with running(options(jwt_settings)) as (app, task):
-        await ready_to_dial(app)
-        await dial(app, "650 555 1234 x12")
-        QTest.keyClick(app.dialer.entry, Qt.Key.Key_Return)
-        await until(lambda: phase(app) is Phase.FAILED, within=15, what="failed")
-        status = app.dialer.status_view
-        await until(lambda: status.headline.text() == "You did not answer your phone.", what="painted")
+        status = await failed_call(app, "650 555 1234 x12", "You did not answer your phone.")
         # The operator's own phone failed: another of their phones may do, so it is offered.
         assert status.change_phone_button.isVisible() and status.new_call_button.isVisible()
 

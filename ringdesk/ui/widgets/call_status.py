@@ -61,13 +61,13 @@ class CallStatusView(QFrame):
         legs = QGridLayout()
         legs.setHorizontalSpacing(12)
         legs.setVerticalSpacing(2)
-        self.your_phone, self.your_leg = self._leg(legs, 0, "Your phone")
+        self.your_phone, self.your_leg = self._leg(legs, 0, "Your phone", "Your phone")
         legs.setRowMinimumHeight(2, 8)
-        self.their_number, self.their_leg = self._leg(legs, 3, "Their phone")
+        self.their_number, self.their_leg = self._leg(legs, 3, "Their phone", "Their number")
         legs.setColumnStretch(0, 1)
         return legs
 
-    def _leg(self, legs: QGridLayout, row: int, name: str) -> tuple[QLabel, QLabel]:
+    def _leg(self, legs: QGridLayout, row: int, name: str, number_name: str) -> tuple[QLabel, QLabel]:
         title = QLabel(name)
         title.setObjectName("fieldLabel")
         state = QLabel()
@@ -75,7 +75,7 @@ class CallStatusView(QFrame):
         state.setAccessibleName(f"{name}'s state")
         number = QLabel()
         number.setWordWrap(True)
-        number.setAccessibleName("Their number" if name == "Their phone" else name)
+        number.setAccessibleName(number_name)
         legs.addWidget(title, row, 0)
         legs.addWidget(state, row, 1, Qt.AlignmentFlag.AlignRight)
         legs.addWidget(number, row + 1, 0, 1, 2)
