@@ -257,7 +257,7 @@ class RingDeskApp:
     # ------------------------------------------------------------------ building the windows
 
     def _build_main_window(self, settings_path: Path) -> None:
-        self.session_vm = SessionViewModel()
+        self.session_vm = SessionViewModel(starting=True)
         self.session_vm.sign_in_requested.connect(self.begin_sign_in)
         state_file = None
         if self.options.remember_windows:

@@ -6,7 +6,9 @@ Windows are built with their real view models put into each state; the sign-in w
 built-in simulator's real sign-in page. Needs a screen (scripts/screenshots provides Xvfb).
 
 Every screen's text and check boxes are measured against WCAG AA contrast as rendered
-(`tests.contrast`); the command lists what falls short and exits with status 1 if anything does.
+(`tests.contrast`), and its margins, gaps and text sizes are checked against the spacing grid and
+the type scale (`tests.design`); the command lists what falls short and exits with status 1 if
+anything does.
 """
 
 from __future__ import annotations
@@ -60,17 +62,19 @@ from ringdesk.ui.viewmodels.sign_in import SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
 from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
-from ringdesk.ui.widgets.dialer import DialerWidget
+from ringdesk.ui.widgets.dialer import DIALER_KEYS, DialerWidget
 from ringdesk.ui.widgets.history_window import HistoryWindow
 from ringdesk.ui.widgets.main_window import MainWindow
 from ringdesk.ui.widgets.phone_picker import PhonePickerDialog
 from ringdesk.ui.widgets.preferences import PreferencesDialog
+from ringdesk.ui.widgets.shortcuts import ShortcutsDialog
 from ringdesk.ui.widgets.sign_in_window import SignInWindow
 from ringdesk.ui.widgets.signed_out_prompt import SignedOutPrompt
 from ringdesk.ui.widgets.style import apply_style
 from ringdesk.ui.widgets.tray import TrayIcon
 from ringdesk.ui.widgets.unattended_sign_in import UnattendedSignInDialog
-from tests.contrast import ContrastProblem, contrast_problems
+from tests.contrast import contrast_problems
+from tests.design import design_problems
 
 REDIRECT_URI = "http://127.0.0.1:53682/oauth/callback"
 DANA = Identity(
@@ -84,7 +88,9 @@ class ShotTaker:
         self.out_dir = out_dir
         self.taken: list[Path] = []
         #: (screen, what is too faint on it), for every screen taken.
-        self.contrast: list[tuple[str, ContrastProblem]] = []
+        self.contrast: list[tuple[str, str]] = []
+        #: (screen, what is off the spacing grid or the type scale on it).
+        self.design: list[tuple[str, str]] = []
 
     def settle(self, ms: int = 300) -> None:
         loop = QEventLoop()
@@ -99,7 +105,8 @@ class ShotTaker:
         picture.save(str(path))
         self.taken.append(path)
         screen = f"{self.out_dir.name}/{name}"
-        self.contrast += [(screen, problem) for problem in contrast_problems(widget, picture.toImage())]
+        self.contrast += [(screen, str(problem)) for problem in contrast_problems(widget, picture.toImage())]
+        self.design += [(screen, str(problem)) for problem in design_problems(widget)]
 
 
 class _PreviewSecretStore:
@@ -169,6 +176,10 @@ def main_window_states(shots: ShotTaker) -> None:
     keep.append(window)
     shots.shoot(window, "main-window-history-trouble")
     window.close()
+
+    shortcuts = ShortcutsDialog([*DIALER_KEYS, *window.menu_shortcuts()])
+    shots.shoot(shortcuts, "keyboard-shortcuts")
+    shortcuts.close()
 
 
 def signed_out_prompts(shots: ShotTaker) -> None:
@@ -606,7 +617,8 @@ def main(argv: list[str]) -> int:
     collector = GuiThreadGarbageCollector(parent=app)
     collector.start()
     taken: list[Path] = []
-    faint: list[tuple[str, ContrastProblem]] = []
+    faint: list[tuple[str, str]] = []
+    off_grid: list[tuple[str, str]] = []
     for palette, folder in ((app.palette(), "light"), (dark_palette(), "dark")):
         # The palette a desktop in dark mode hands to Fusion (Xvfb has no desktop to ask).
         app.setPalette(palette)
@@ -617,17 +629,21 @@ def main(argv: list[str]) -> int:
             render(shots)
         taken += shots.taken
         faint += shots.contrast
+        off_grid += shots.design
     for path in taken:
         print(path)
     for screen, problem in faint:
         print(f"contrast too low on {screen}: {problem}", file=sys.stderr)
-    failing = len({screen for screen, _problem in faint})
-    print(
-        f"{len(taken)} screens; WCAG AA contrast fails on {failing} of them"
-        if faint
-        else f"{len(taken)} screens; WCAG AA contrast passes on all of them"
-    )
-    return 1 if faint else 0
+    for screen, problem in off_grid:
+        print(f"off the grid or the type scale on {screen}: {problem}", file=sys.stderr)
+    verdicts = (_verdict("WCAG AA contrast", faint), _verdict("the grid and type scale", off_grid))
+    print(f"{len(taken)} screens; " + "; ".join(verdicts))
+    return 1 if faint or off_grid else 0
+
+
+def _verdict(check: str, problems: list[tuple[str, str]]) -> str:
+    failing = len({screen for screen, _problem in problems})
+    return f"{check} fails on {failing} of them" if failing else f"{check} passes on all of them"
 
 
 if __name__ == "__main__":

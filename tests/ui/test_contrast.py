@@ -61,10 +61,11 @@ def test_a_check_box_whose_box_melts_into_the_window_is_found(qtbot: QtBot) -> N
 
 
 @pytest.mark.parametrize("palette_name", ["light", "dark"])
-def test_the_dialer_its_calls_the_history_and_the_dialogs_reach_wcag_aa(
+def test_the_dialer_its_calls_the_history_and_the_dialogs_reach_wcag_aa_on_the_grid(
     qtbot: QtBot, tmp_path: Path, palette_name: str
 ) -> None:
-    # The same screens `scripts/screenshots` renders and checks, so that CI catches a faint colour.
+    # The same screens `scripts/screenshots` renders and checks, so that CI catches a faint colour
+    # or a gap off the spacing grid.
     from tests import screenshots
 
     app = QApplication.instance()
@@ -85,6 +86,7 @@ def test_the_dialer_its_calls_the_history_and_the_dialogs_reach_wcag_aa(
             render(shots)
         assert len(shots.taken) > 20
         assert [f"{screen}: {problem}" for screen, problem in shots.contrast] == []
+        assert [f"{screen}: {problem}" for screen, problem in shots.design] == []
     finally:
         app.setStyle(saved[0])
         app.setPalette(saved[1])

@@ -81,6 +81,27 @@ def test_signed_out_banner_and_sign_in(window: MainWindow, vm: SessionViewModel,
         qtbot.mouseClick(window.signed_out_banner.button, Qt.MouseButton.LeftButton)
 
 
+def test_before_the_connection_is_made_the_window_says_starting_and_offers_no_sign_in(
+    qtbot: QtBot,
+) -> None:
+    # RingDesk has not yet looked for a stored sign-in: "Signed out" with a Sign in button would
+    # be wrong for most starts, and a click on it could not work yet.
+    vm = SessionViewModel(connection=CONNECTION, starting=True)
+    window = MainWindow(vm)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.header.headline.text() == "Starting\N{HORIZONTAL ELLIPSIS}"
+    assert not window.signed_out_banner.isVisible()
+    assert not window.sign_in_action.isEnabled()
+    with qtbot.assertNotEmitted(vm.sign_in_requested):
+        vm.sign_in()
+
+    vm.bind(FakeSession(signed_out()))
+    assert window.header.headline.text() == "Signed out"
+    assert window.signed_out_banner.isVisible()
+    assert window.sign_in_action.isEnabled()
+
+
 def test_a_lost_session_offers_sign_in_again_with_the_reason(
     window: MainWindow, vm: SessionViewModel, qtbot: QtBot
 ) -> None:

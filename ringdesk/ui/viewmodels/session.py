@@ -10,7 +10,9 @@ never see the session.
     vm.sign_out()           # revokes and clears the keyring through the session
 
 For screenshots and widget tests no session is needed: `SessionViewModel()` and then
-`vm.show_status(SessionStatus(...))` puts it in any state.
+`vm.show_status(SessionStatus(...))` puts it in any state. The app makes it with `starting=True`:
+until the first `bind`, RingDesk has not yet looked for a stored sign-in, so the window says
+"Starting..." rather than "Signed out" with a Sign in button that could not work yet.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ MEMORY_ONLY_NOTICE = (
 
 SIGNED_OUT = "Signed out"
 SIGNING_IN = "Signing in\N{HORIZONTAL ELLIPSIS}"
+STARTING = "Starting\N{HORIZONTAL ELLIPSIS}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class SessionView:
     signing_out: bool = False
     #: "Account 400131005008": what support asks for, kept off the screen (a tooltip).
     account: str = ""
+    #: RingDesk has not yet looked for a stored sign-in (before the connection is made).
+    starting: bool = False
 
     @property
     def signed_in(self) -> bool:
@@ -78,15 +83,15 @@ class SessionView:
 
     @property
     def signed_out(self) -> bool:
-        return self.state is SessionState.SIGNED_OUT
+        return self.state is SessionState.SIGNED_OUT and not self.starting
 
     @property
     def busy(self) -> bool:
-        return self.state is SessionState.SIGNING_IN or self.signing_out
+        return self.state is SessionState.SIGNING_IN or self.signing_out or self.starting
 
     @property
     def can_sign_in(self) -> bool:
-        return self.state is SessionState.SIGNED_OUT and not self.signing_out
+        return self.signed_out and not self.signing_out
 
     @property
     def can_sign_out(self) -> bool:
@@ -119,11 +124,13 @@ class SessionViewModel(ViewModel[SessionView]):
         session: _SessionLike | None = None,
         *,
         connection: ConnectionInfo | None = None,
+        starting: bool = False,
         spawn: Spawn | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._spawn = spawn or qt_spawn
+        self._starting = starting
         self._connection = connection or ConnectionInfo()
         self._session: _SessionLike | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -149,6 +156,7 @@ class SessionViewModel(ViewModel[SessionView]):
             self._unsubscribe = None
         self._session = session
         self._was_signed_in = False
+        self._starting = False
         if connection is not None:
             self._connection = connection
         if session is None:
@@ -176,7 +184,7 @@ class SessionViewModel(ViewModel[SessionView]):
 
     def sign_in(self) -> None:
         """Sign in... (also called "Get credentials"): the app opens the configured sign-in flow."""
-        if self._status.state is SessionState.SIGNED_IN:
+        if self._status.state is SessionState.SIGNED_IN or self._starting:
             return
         self.sign_in_requested.emit()
 
@@ -224,7 +232,7 @@ class SessionViewModel(ViewModel[SessionView]):
         lost = problem is not None or self._was_signed_in
         return SessionView(
             state=status.state,
-            headline=headline_for(status),
+            headline=STARTING if self._starting else headline_for(status),
             detail=_detail(identity, self._connection),
             problem=problem,
             storage_notice=None if status.tokens_persistent else MEMORY_ONLY_NOTICE,
@@ -233,6 +241,7 @@ class SessionViewModel(ViewModel[SessionView]):
             connection=self._connection,
             signing_out=self._signing_out,
             account=f"Account {identity.account_id}" if identity is not None and identity.account_id else "",
+            starting=self._starting,
         )
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
-from ringdesk.ui.widgets.style import heading_label
+from ringdesk.ui.widgets.style import RELATED, WIDE, heading_label, spaced
 
 __all__ = ["BrowserWaitWindow", "MessagePanel"]
 
@@ -41,17 +41,16 @@ class MessagePanel(QWidget):
         self.primary = QPushButton()
         self.primary.setDefault(True)
         self.secondary = QPushButton()
-        self.buttons = buttons = QHBoxLayout()
+        self.buttons = buttons = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         buttons.addStretch(1)
         buttons.addWidget(self.secondary)
         buttons.addWidget(self.primary)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
+        layout = spaced(QVBoxLayout(self), margin=WIDE, gap=RELATED)
         layout.addStretch(1)
         layout.addWidget(self.heading)
         layout.addWidget(self.sentence)
         layout.addWidget(self.activity)
-        layout.addSpacing(12)
+        layout.addSpacing(RELATED)
         layout.addLayout(buttons)
         layout.addStretch(2)
         self.setMinimumWidth(420)
@@ -104,8 +103,7 @@ class BrowserWaitWindow(QWidget):
         self.panel.buttons.insertWidget(0, self.reopen)
         self.panel.primary.clicked.connect(self._primary_clicked)
         self.panel.secondary.clicked.connect(self._secondary_clicked)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = spaced(QVBoxLayout(self), margin=0, gap=0)
         layout.addWidget(self.panel)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
         self.show_waiting()

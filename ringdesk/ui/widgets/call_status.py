@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ringdesk.ui.viewmodels.call import CallAction, CallView, CallViewModel
-from ringdesk.ui.widgets.style import repolish
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, TIGHT, repolish, spaced
 
 __all__ = ["CallStatusView"]
 
@@ -41,9 +41,7 @@ class CallStatusView(QFrame):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = self._build_action()
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 18)
-        layout.setSpacing(12)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addWidget(self.headline)
         layout.addWidget(self.destination)
         layout.addLayout(legs)
@@ -58,9 +56,8 @@ class CallStatusView(QFrame):
 
     def _build_legs(self) -> QGridLayout:
         """Each leg of the call, yours first: its name and state on one line, its number under."""
-        legs = QGridLayout()
-        legs.setHorizontalSpacing(12)
-        legs.setVerticalSpacing(2)
+        legs = spaced(QGridLayout(), margin=0, gap=TIGHT)
+        legs.setHorizontalSpacing(INSET)
         self.your_phone, self.your_leg = self._leg(legs, 0, "Your phone", "Your phone")
         legs.setRowMinimumHeight(2, 8)
         self.their_number, self.their_leg = self._leg(legs, 3, "Their phone", "Their number")
@@ -94,15 +91,11 @@ class CallStatusView(QFrame):
         self.action_button = QPushButton()
         self.action_button.setObjectName("callAction")
         self.action_button.setAutoDefault(True)
-        self.action_button.setMinimumHeight(44)
         self.action_button.clicked.connect(self._vm.act)
-        after_call = QHBoxLayout()
-        after_call.setSpacing(8)
+        after_call = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         for button in (self.change_phone_button, self.new_call_button):
-            button.setMinimumHeight(36)
             after_call.addWidget(button, 1)
-        buttons = QVBoxLayout()
-        buttons.setSpacing(8)
+        buttons = spaced(QVBoxLayout(), margin=0, gap=RELATED)
         buttons.addLayout(after_call)
         buttons.addWidget(self.action_button)
         return buttons

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ringdesk.config import LOCKED_NOTE, LoginMethod, ServerKind
 from ringdesk.ui.viewmodels.connection import ConnectionViewModel
-from ringdesk.ui.widgets.style import problem_style
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, TIGHT, problem_style, spaced
 
 __all__ = ["ConnectionSettingsDialog"]
 
@@ -48,9 +48,7 @@ class _Field(QWidget):
         self.problem.setObjectName("problem")
         self.note = _wrapping_label(_NOTE_STYLE)
         self.note.setObjectName("note")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout = spaced(QVBoxLayout(self), margin=0, gap=TIGHT)
         layout.addWidget(editor)
         layout.addWidget(self.problem)
         layout.addWidget(self.note)
@@ -106,7 +104,7 @@ class ConnectionSettingsDialog(QDialog):
         self.save_problem.hide()
         self.buttons = self._build_buttons()
 
-        layout = QVBoxLayout(self)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         # Qt's default constraint takes the minimum height at the narrowest width, where every
         # sentence wraps to many lines, leaving a tall empty dialog; `_fit_height` sets the floor
         # for the real width instead.
@@ -142,9 +140,7 @@ class ConnectionSettingsDialog(QDialog):
         self.custom_url.setAccessibleName("Custom server address")
         self.custom_url.setPlaceholderText("https://platform.example.com")
         server_box = QWidget()
-        server_layout = QVBoxLayout(server_box)
-        server_layout.setContentsMargins(0, 0, 0, 0)
-        server_layout.setSpacing(4)
+        server_layout = spaced(QVBoxLayout(server_box), margin=0, gap=TIGHT)
         server_layout.addWidget(self.server)
         server_layout.addWidget(self.custom_url)
         self.server_field = _Field(server_box)
@@ -164,9 +160,7 @@ class ConnectionSettingsDialog(QDialog):
         self.client_secret.setAccessibleName("Client secret")
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
         secret_box = QWidget()
-        secret_layout = QVBoxLayout(secret_box)
-        secret_layout.setContentsMargins(0, 0, 0, 0)
-        secret_layout.setSpacing(4)
+        secret_layout = spaced(QVBoxLayout(secret_box), margin=0, gap=TIGHT)
         secret_layout.addWidget(self.use_secret)
         secret_layout.addWidget(self.client_secret)
         self.secret_field = _Field(secret_box)
@@ -195,7 +189,7 @@ class ConnectionSettingsDialog(QDialog):
         self.allow_password_note.hide()
         self.advanced = QGroupBox()
         self.advanced.setObjectName("advanced")
-        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout = spaced(QVBoxLayout(self.advanced), margin=INSET, gap=RELATED)
         advanced_layout.addLayout(
             self._rows(
                 ("client_id", "&Client ID:", self.client_id_field, self.client_id),
@@ -225,7 +219,7 @@ class ConnectionSettingsDialog(QDialog):
 
     def _rows(self, *rows: tuple[str, str, QWidget, QWidget]) -> QFormLayout:
         """Fields in rows, each with its label (and the label's mnemonic)."""
-        form = QFormLayout()
+        form = spaced(QFormLayout(), margin=0, gap=RELATED)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

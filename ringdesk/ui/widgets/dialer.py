@@ -44,7 +44,19 @@ from PySide6.QtWidgets import (
 from ringdesk.ui.viewmodels.call import CallAction, CallView
 from ringdesk.ui.viewmodels.dialer import DialerView, DialerViewModel
 from ringdesk.ui.widgets.call_status import CallStatusView
-from ringdesk.ui.widgets.style import is_dark, repolish
+from ringdesk.ui.widgets.style import (
+    ACTION_HEIGHT,
+    DISPLAY,
+    GROUP,
+    INSET,
+    LARGE,
+    RELATED,
+    TITLE,
+    is_dark,
+    repolish,
+    spaced,
+    type_points,
+)
 
 __all__ = ["DIALER_KEYS", "DialPad", "DialerWidget", "NumberEntry", "dialer_stylesheet"]
 
@@ -105,24 +117,30 @@ def dialer_stylesheet(dark: bool) -> str:
         call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#196b3d", "#e3e6ea", "#5f6b7a"
         stop_bg, stop_hover = "#b3261e", "#c62f26"
         ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
+    # Heights are given here, not by setMinimumHeight, which a style sheet's box overrides: the
+    # min-height below is the text's box, inside the padding and the border.
     return f"""
-QLineEdit#numberEntry {{ font-size: {ENTRY_POINTS}pt; padding: 6px 8px; }}
-QLineEdit#numberEntry[long="true"] {{ font-size: {LONG_ENTRY_POINTS}pt; }}
+QLineEdit#numberEntry {{ font-size: {type_points(DISPLAY)}pt; padding: 4px 8px; }}
+QLineEdit#numberEntry[long="true"] {{ font-size: {type_points(LARGE)}pt; }}
 QLabel#preview {{ color: {secondary}; }}
 QLabel#preview[problem="true"] {{ color: {bad}; }}
 QLabel#preview[valid="true"] {{ color: {ok}; font-weight: 600; }}
 QLabel#phoneLine, QLabel#fieldLabel, QLabel#callDetail {{ color: {secondary}; }}
 QLabel#sectionTitle {{ font-weight: 600; }}
-QListWidget#recent::item {{ padding: 5px 4px; border-bottom: 1px solid {card_border}; }}
-QPushButton#dialKey {{
+QListWidget#recent::item {{ padding: 4px; border-bottom: 1px solid {card_border}; }}
+QPushButton#dialKey, QPushButton#eraseKey {{
     background: {key_bg}; border: 1px solid {key_border}; border-radius: 8px;
-    font-size: 13pt; padding: 2px;
+    font-size: {type_points(TITLE)}pt; padding: 4px;
 }}
-QPushButton#dialKey:hover {{ background: {key_hover}; }}
-QPushButton#dialKey:pressed {{ background: {key_border}; }}
+QPushButton#dialKey {{ min-height: {KEY_MIN_HEIGHT - 10}px; }}
+QPushButton#eraseKey {{ min-height: {ACTION_HEIGHT - 10}px; }}
+QPushButton#dialKey:hover, QPushButton#eraseKey:hover {{ background: {key_hover}; }}
+QPushButton#dialKey:pressed, QPushButton#eraseKey:pressed {{ background: {key_border}; }}
+QPushButton#redial, QPushButton#cancelCountdown {{ min-height: {ACTION_HEIGHT - 12}px; }}
 QPushButton#callButton, QPushButton#callAction {{
-    background: {call_bg}; color: white; border: none; border-radius: 8px;
-    font-size: 12pt; font-weight: 600; padding: 8px 16px;
+    background: {call_bg}; color: white; border: 2px solid transparent; border-radius: 8px;
+    font-size: {type_points(LARGE)}pt; font-weight: 600; padding: 8px 16px;
+    min-height: {ACTION_HEIGHT - 20}px;
 }}
 QPushButton#callButton:hover:enabled, QPushButton#callAction:hover:enabled {{ background: {call_hover}; }}
 QPushButton#callAction[kind="stop"]:enabled {{ background: {stop_bg}; }}
@@ -132,17 +150,13 @@ QPushButton#callButton:disabled, QPushButton#callAction:disabled {{
     background: {call_disabled}; color: {call_disabled_text};
 }}
 QFrame#callCard {{ background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px; }}
-QLabel#callHeadline {{ font-size: 16pt; font-weight: 600; }}
+QLabel#callHeadline {{ font-size: {type_points(DISPLAY)}pt; font-weight: 600; }}
 QLabel#callHeadline[tone="connected"] {{ color: {ok}; }}
-QLabel#callHeadline[tone="failed"] {{ color: {bad}; }}
+QLabel#callHeadline[tone="failed"] {{ color: {bad}; font-size: {type_points(TITLE)}pt; }}
 QLabel#callHeadline[tone="ended"] {{ color: {ended}; }}
-QLabel#callDestination {{ font-size: 15pt; }}
+QLabel#callDestination {{ font-size: {type_points(TITLE)}pt; }}
 QLabel#legState {{ font-weight: 600; }}
 """
-
-
-ENTRY_POINTS = 17
-LONG_ENTRY_POINTS = 12
 
 
 class NumberEntry(QLineEdit):
@@ -170,7 +184,7 @@ class NumberEntry(QLineEdit):
 
     def _fit_text(self) -> None:
         font = QFont(self.font())
-        font.setPointSizeF(ENTRY_POINTS)
+        font.setPointSizeF(type_points(DISPLAY))
         # Room for the padding and the clear button, which the text must not run under.
         room = self.width() - 16 - self.height()
         long = QFontMetrics(font).horizontalAdvance(self.text()) > room
@@ -213,9 +227,7 @@ class DialPad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(8)
+        grid = spaced(QGridLayout(self), margin=0, gap=RELATED)
         self.keys: dict[str, QPushButton] = {}
         for index, (key, letters) in enumerate(_LETTERS.items()):
             # Digits sit on the same line whether or not letters follow; * and # are centred.
@@ -223,8 +235,9 @@ class DialPad(QWidget):
             button = QPushButton(text)
             button.setObjectName("dialKey")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            # Big enough for a finger (48 px and more) and a mouse, never the whole window's height.
-            button.setMinimumSize(64, KEY_MIN_HEIGHT)
+            # Big enough for a finger (48 px and more: the style sheet) and a mouse, never the
+            # whole window's height.
+            button.setMinimumWidth(64)
             button.setMaximumHeight(KEY_MAX_HEIGHT)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             name = {"*": "Star", "#": "Pound"}.get(key, key)
@@ -256,21 +269,17 @@ class DialerWidget(QWidget):
         self.pages.addWidget(self.status_page)
         recent = QWidget()
         recent_column = self._build_recent()
-        recent_column.setContentsMargins(0, 0, 0, 0)
         recent.setLayout(recent_column)
         for column, narrowest in ((self.pages, 240), (recent, 170)):
             # The columns keep their shares whatever their texts say (a long Call label, an
             # empty Recent): the layout holds still between states.
             column.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             column.setMinimumWidth(narrowest)
-        body = QHBoxLayout()
-        body.setSpacing(16)
+        body = spaced(QHBoxLayout(), margin=0, gap=GROUP)
         body.addWidget(self.pages, 3)
         body.addWidget(recent, 2)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
+        layout = spaced(QVBoxLayout(self), margin=0, gap=INSET)
         layout.addLayout(phone_row)
         layout.addLayout(body, 1)
 
@@ -310,7 +319,7 @@ class DialerWidget(QWidget):
         self.phone_button.setAccessibleName("Choose your phone")
         self.phone_button.setToolTip("The phone RingDesk rings first, caller ID, press 1, default country")
         self.phone_button.clicked.connect(self._vm.open_phone_picker)
-        row = QHBoxLayout()
+        row = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         row.addWidget(self.phone_line, 1)
         row.addWidget(self.phone_button)
         return row
@@ -331,16 +340,15 @@ class DialerWidget(QWidget):
         self.pad = DialPad()
         self.pad.key_pressed.connect(self._key)
         self.backspace_button = QPushButton("\N{ERASE TO THE LEFT}")
-        self.backspace_button.setObjectName("dialKey")
+        self.backspace_button.setObjectName("eraseKey")
         self.backspace_button.setAccessibleName("Delete last digit")
         self.backspace_button.setToolTip("Delete the last digit (Backspace)")
         self.backspace_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.backspace_button.setMinimumSize(64, 44)
+        self.backspace_button.setMinimumWidth(64)
         self.backspace_button.clicked.connect(self._backspace)
         self.call_button = QPushButton()
         self.call_button.setObjectName("callButton")
         self.call_button.setAccessibleName("Call")
-        self.call_button.setMinimumHeight(44)
         self.call_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.call_button.clicked.connect(vm.call)
         # While an offered number counts down to its call, Cancel takes the backspace key's place:
@@ -348,25 +356,25 @@ class DialerWidget(QWidget):
         self.cancel_auto_button = QPushButton("Cancel")
         self.cancel_auto_button.setAccessibleName("Do not call this number")
         self.cancel_auto_button.setToolTip("Stop the countdown; the number stays in the entry (Esc)")
-        self.cancel_auto_button.setMinimumSize(64, 44)
+        self.cancel_auto_button.setObjectName("cancelCountdown")
+        self.cancel_auto_button.setMinimumWidth(64)
         self.cancel_auto_button.clicked.connect(vm.cancel_auto_call)
         self.end_key = QStackedWidget()
         self.end_key.addWidget(self.backspace_button)
         self.end_key.addWidget(self.cancel_auto_button)
         self.end_key.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        call_row = QHBoxLayout()
-        call_row.setSpacing(8)
+        call_row = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         call_row.addWidget(self.call_button, 1)
         call_row.addWidget(self.end_key)
 
-        column = QVBoxLayout()
-        column.setSpacing(8)
+        column = spaced(QVBoxLayout(), margin=0, gap=RELATED)
         column.addWidget(self.entry)
         column.addWidget(self.preview)
         column.addWidget(self.pad, 1)
-        column.addLayout(call_row)
-        # A taller window leaves the room below Call: the keys do not grow past a finger's size.
+        # A taller window leaves the room above Call: the keys do not grow past a finger's size,
+        # and Call stays level with Redial at the foot of the window.
         column.addStretch(0)
+        column.addLayout(call_row)
         return column
 
     def _build_recent(self) -> QVBoxLayout:
@@ -388,8 +396,8 @@ class DialerWidget(QWidget):
         self.redial_button.setAccessibleName("Redial the last number")
         self.redial_button.setToolTip("Call the most recent number again")
         self.redial_button.clicked.connect(self._redial_last)
-        column = QVBoxLayout()
-        column.setSpacing(8)
+        self.redial_button.setObjectName("redial")
+        column = spaced(QVBoxLayout(), margin=0, gap=RELATED)
         column.addWidget(recent_title)
         column.addWidget(self.recent, 1)
         column.addWidget(self.recent_empty)
@@ -398,7 +406,6 @@ class DialerWidget(QWidget):
 
     def _build_pad_page(self, entry_and_pad: QVBoxLayout) -> QWidget:
         page = QWidget()
-        entry_and_pad.setContentsMargins(0, 0, 0, 0)
         page.setLayout(entry_and_pad)
         return page
 
@@ -406,8 +413,7 @@ class DialerWidget(QWidget):
         """The live call's card, in the pad's place while a call is shown, as tall as the pad."""
         self.status_view = CallStatusView(self._vm.call_vm)
         page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = spaced(QVBoxLayout(page), margin=0, gap=0)
         layout.addWidget(self.status_view)
         return page
 

@@ -53,7 +53,17 @@ from ringdesk.ui.viewmodels.formatting import when_text
 from ringdesk.ui.viewmodels.history import HistoryRow, HistoryView, HistoryViewModel
 from ringdesk.ui.widgets.history_table import HistoryTableModel, Index
 from ringdesk.ui.widgets.placement import fit_to_screen
-from ringdesk.ui.widgets.style import icon, is_dark, repolish
+from ringdesk.ui.widgets.style import (
+    GROUP,
+    INSET,
+    LARGE,
+    RELATED,
+    icon,
+    is_dark,
+    repolish,
+    spaced,
+    type_points,
+)
 
 __all__ = ["HistoryWindow", "default_export_path", "history_stylesheet"]
 
@@ -69,7 +79,7 @@ def history_stylesheet(dark: bool) -> str:
         secondary, bad, border = "#5f6b7a", "#b3261e", "#d5dae0"
     return f"""
 QLabel#historyEmpty {{
-    color: {secondary}; font-size: 11pt; padding: 24px;
+    color: {secondary}; font-size: {type_points(LARGE)}pt; padding: 24px;
     background: palette(base); border: 1px solid {border}; border-radius: 6px;
 }}
 QLabel#historyEmpty[problem="true"] {{ color: {bad}; }}
@@ -160,9 +170,7 @@ class HistoryWindow(QWidget):
         buttons = self._build_buttons()
         self._build_menu_actions()
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.setSpacing(10)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addLayout(search_row)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.status)
@@ -196,8 +204,7 @@ class HistoryWindow(QWidget):
         self.search.returnPressed.connect(self._focus_table)
         self.search.down_pressed.connect(self._focus_table)
         search_label.setBuddy(self.search)
-        search_row = QHBoxLayout()
-        search_row.setSpacing(8)
+        search_row = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         search_row.addWidget(search_label)
         search_row.addWidget(self.search, 1)
         return search_row
@@ -284,8 +291,7 @@ class HistoryWindow(QWidget):
             "Save the selected calls, or all listed calls when none is selected, as a CSV file",
         )
         self.export_button.clicked.connect(self.ask_export)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(8)
+        buttons = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         buttons.addWidget(self.call_back_button)
         buttons.addWidget(self.copy_button)
         buttons.addStretch(1)

@@ -34,7 +34,7 @@ from ringdesk import __version__
 from ringdesk.paths import create_private_file, make_private_folder
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
 from ringdesk.ui.widgets.placement import fit_to_screen
-from ringdesk.ui.widgets.style import icon, is_dark, stylesheet
+from ringdesk.ui.widgets.style import GROUP, INSET, TIGHT, icon, is_dark, spaced, stylesheet
 
 __all__ = ["MainWindow"]
 
@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         # No fixed minimum: the layout's own keeps every control readable. The default height fits
         # the dial pad's keys at their tallest, and a banner above them at their shortest (wrapped
         # banner text is not always counted in a window's minimum).
-        self.resize(560, 640)
+        self.resize(560, 600)
         # Styled here as well as app-wide, so a window rendered on its own (screenshots) looks the same.
         self.setStyleSheet(stylesheet(is_dark(self.palette())))
 
@@ -270,9 +270,7 @@ class MainWindow(QMainWindow):
         self.content.setObjectName("content")
 
         body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(20, 16, 20, 20)
-        body_layout.setSpacing(12)
+        body_layout = spaced(QVBoxLayout(body), margin=(GROUP, INSET, GROUP, GROUP), gap=INSET)
         body_layout.addWidget(self.signed_out_banner)
         body_layout.addWidget(self.notice_banner)
         body_layout.addWidget(self.settings_banner)
@@ -280,9 +278,7 @@ class MainWindow(QMainWindow):
         body_layout.addWidget(self.content, 1)
 
         central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
+        layout = spaced(QVBoxLayout(central), margin=0, gap=0)
         layout.addWidget(self.header)
         layout.addWidget(body, 1)
         return central
@@ -360,13 +356,10 @@ class _Header(QFrame):
         self.detail = QLabel()
         self.detail.setObjectName("detail")
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        texts = QVBoxLayout()
-        texts.setSpacing(2)
+        texts = spaced(QVBoxLayout(), margin=0, gap=TIGHT)
         texts.addWidget(self.headline)
         texts.addWidget(self.detail)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 14)
-        layout.setSpacing(14)
+        layout = spaced(QHBoxLayout(self), margin=(GROUP, GROUP, GROUP, INSET), gap=INSET)
         layout.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(texts, 1)
 
@@ -408,13 +401,10 @@ class _Banner(QFrame):
         self.text.setObjectName("bannerText")
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        texts = QVBoxLayout()
-        texts.setSpacing(4)
+        texts = spaced(QVBoxLayout(), margin=0, gap=TIGHT)
         texts.addWidget(self.title)
         texts.addWidget(self.text)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 12)
-        layout.setSpacing(12)
+        layout = spaced(QHBoxLayout(self), margin=INSET, gap=INSET)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(texts, 1)
         # Parented at once: a parentless widget made visible is briefly a window of its own.

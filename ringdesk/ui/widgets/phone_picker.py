@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from ringdesk.config import LOCKED_NOTE
 from ringdesk.ui.viewmodels.phone_picker import OTHER_NUMBER, PhonePickerViewModel, PickerChoice, PickerView
 from ringdesk.ui.widgets.dialer import dialer_stylesheet
-from ringdesk.ui.widgets.style import is_dark, repolish
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, TIGHT, WIDE, is_dark, repolish, spaced
 
 __all__ = ["PhonePickerDialog"]
 
@@ -58,8 +58,7 @@ class PhonePickerDialog(QDialog):
         self.status.setProperty("problem", "true")
         self.buttons = self._build_buttons()
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addWidget(intro)
         layout.addWidget(self.phone_box)
         layout.addLayout(form)
@@ -72,7 +71,7 @@ class PhonePickerDialog(QDialog):
     def _build_phone_box(self) -> QGroupBox:
         """The account's phones (filled in by `show_view`), and "Another number..." with its entry."""
         box = QGroupBox("Ring this phone first")
-        self.phone_layout = QVBoxLayout(box)
+        self.phone_layout = spaced(QVBoxLayout(box), margin=INSET, gap=RELATED)
         self.phone_group = QButtonGroup(self)
         self.phone_group.setExclusive(True)
         self.phone_buttons: dict[str, QRadioButton] = {}
@@ -92,13 +91,12 @@ class PhonePickerDialog(QDialog):
         self.other_entry.textEdited.connect(self._other_edited)
         self.other_entry.textEdited.connect(self._select_other)
         self.other_radio.toggled.connect(self._other_toggled)
-        self.phone_list = QVBoxLayout()
-        self.phone_list.setSpacing(4)
+        self.phone_list = spaced(QVBoxLayout(), margin=0, gap=RELATED)
         self.phone_layout.addLayout(self.phone_list)
         self.phone_layout.addWidget(self.no_phones)
         self.phone_layout.addWidget(self.other_radio)
-        other_row = QVBoxLayout()
-        other_row.setContentsMargins(24, 0, 0, 0)
+        # Under its radio button's words, not its circle.
+        other_row = spaced(QVBoxLayout(), margin=(WIDE, 0, 0, 0), gap=TIGHT)
         other_row.addWidget(self.other_entry)
         other_row.addWidget(self.other_preview)
         self.phone_layout.addLayout(other_row)
@@ -121,7 +119,7 @@ class PhonePickerDialog(QDialog):
         for control in (self.play_prompt, self.country):
             control.setProperty("ownToolTip", control.toolTip())
         self.country.activated.connect(self._country_chosen)
-        form = QFormLayout()
+        form = spaced(QFormLayout(), margin=0, gap=RELATED)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         caller_label = QLabel("Caller &ID")
         caller_label.setBuddy(self.caller_id)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.ui.viewmodels.preferences import TRAY_OPTIONS, PreferencesView, PreferencesViewModel
-from ringdesk.ui.widgets.style import problem_style
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, problem_style, spaced
 
 __all__ = ["PreferencesDialog"]
 
@@ -63,8 +63,7 @@ class PreferencesDialog(QDialog):
         #: Under each switch, shown when the administrator locked it.
         self.locked_notes: dict[str, QLabel] = {}
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         self._build_switch_groups(layout)
         self.problem = _note()
         self.problem.setObjectName("problem")
@@ -87,7 +86,7 @@ class PreferencesDialog(QDialog):
         groups: dict[str, QVBoxLayout] = {}
         for title, options in _GROUPS:
             box = QGroupBox(title)
-            box_layout = QVBoxLayout(box)
+            box_layout = spaced(QVBoxLayout(box), margin=INSET, gap=RELATED)
             groups[title] = box_layout
             for option, label in options:
                 switch = QCheckBox(label)
@@ -124,7 +123,7 @@ class PreferencesDialog(QDialog):
         groups["Phone links"].addLayout(_row(self.links_line, self.make_default_button))
 
         shortcut_box = QGroupBox("Dial from anywhere")
-        shortcut_layout = QVBoxLayout(shortcut_box)
+        shortcut_layout = spaced(QVBoxLayout(shortcut_box), margin=INSET, gap=RELATED)
         self.shortcut_line = _note()
         self.shortcut_line.setObjectName("shortcutLine")
         # The command, to be copied into the desktop's keyboard settings: a read-only field
@@ -229,7 +228,7 @@ class PreferencesDialog(QDialog):
 def _row(note: QLabel, button: QPushButton) -> QVBoxLayout:
     """A sentence over the whole width, and the button that acts on it under it, on the left:
     a wrapped sentence beside a button would leave the sentence too narrow to read."""
-    row = QVBoxLayout()
+    row = spaced(QVBoxLayout(), margin=0, gap=RELATED)
     row.addWidget(note)
     row.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
     return row

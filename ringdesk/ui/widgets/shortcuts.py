@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -20,6 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ringdesk.ui.widgets.placement import fit_to_screen
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, TIGHT, spaced
 
 __all__ = ["ShortcutsDialog"]
 
@@ -38,16 +43,28 @@ class ShortcutsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)
         self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        # The header's words start where the rows' words do (Fusion adds 4 px inside a cell).
+        self.table.setStyleSheet(
+            f"QTableWidget::item {{ padding: {TIGHT}px; }}"
+            f"QHeaderView::section {{ padding: {TIGHT}px {RELATED}px; }}"
+        )
         for row, (keys, meaning) in enumerate(shortcuts):
             self.table.setItem(row, 0, QTableWidgetItem(keys))
             self.table.setItem(row, 1, QTableWidgetItem(meaning))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.resizeRowsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
+        # As tall as the list, so no empty table stands under it; a small screen scrolls it.
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.resize(620, 480)
+        self.table.resizeRowsToContents()
+        self.resize(620, self.sizeHint().height())
+        fit_to_screen(self)

@@ -40,7 +40,7 @@ from ringdesk.net import is_loopback
 from ringdesk.ui.viewmodels.sign_in import SignInStep, SignInView
 from ringdesk.ui.widgets.browser_wait_window import MessagePanel
 from ringdesk.ui.widgets.placement import fit_to_screen
-from ringdesk.ui.widgets.style import is_dark
+from ringdesk.ui.widgets.style import RELATED, is_dark, spaced
 
 __all__ = ["SignInWindow", "describe_address"]
 
@@ -122,11 +122,8 @@ class SignInWindow(QWidget):
         self._build_address_and_progress()
         self._build_pages_stack()
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        address_row = QHBoxLayout()
-        address_row.setContentsMargins(10, 6, 10, 6)
+        layout = spaced(QVBoxLayout(self), margin=0, gap=0)
+        address_row = spaced(QHBoxLayout(), margin=RELATED, gap=RELATED)
         address_row.addWidget(self.address, 1)
         layout.addLayout(address_row)
         layout.addWidget(self.progress)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.config import LOCKED_NOTE
-from ringdesk.ui.widgets.style import heading_label, icon
+from ringdesk.ui.widgets.style import GROUP, RELATED, WIDE, heading_label, icon, spaced
 
 __all__ = ["SignedOutPrompt"]
 
@@ -55,9 +55,7 @@ class SignedOutPrompt(QDialog):
             self.ask_again.setAccessibleDescription(LOCKED_NOTE)
         buttons = self._build_buttons()
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 16)
-        layout.setSpacing(16)
+        layout = spaced(QVBoxLayout(self), margin=WIDE, gap=GROUP)
         layout.addLayout(top)
         layout.addWidget(self.ask_again)
         layout.addWidget(buttons)
@@ -84,14 +82,12 @@ class SignedOutPrompt(QDialog):
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))
 
-        texts = QVBoxLayout()
-        texts.setSpacing(10)
+        texts = spaced(QVBoxLayout(), margin=0, gap=RELATED)
         texts.addWidget(self.heading)
         texts.addWidget(self.problem)
         texts.addWidget(self.explanation)
         texts.addWidget(self.note)
-        top = QHBoxLayout()
-        top.setSpacing(16)
+        top = spaced(QHBoxLayout(), margin=0, gap=GROUP)
         top.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(texts, 1)
         return top

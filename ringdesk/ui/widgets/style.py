@@ -11,22 +11,64 @@ from the package (`ringdesk.resources`), so an installed or frozen RingDesk find
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLayout, QWidget
 
 from ringdesk.resources import icon_file
 
 __all__ = [
+    "ACTION_HEIGHT",
+    "DISPLAY",
+    "GRID",
+    "GROUP",
+    "INSET",
+    "LARGE",
+    "RELATED",
     "SECONDARY_DARK",
     "SECONDARY_LIGHT",
+    "TIGHT",
+    "TITLE",
+    "TYPE_SCALE",
+    "WIDE",
     "apply_style",
     "heading_label",
     "icon",
     "is_dark",
     "problem_style",
     "repolish",
+    "spaced",
     "stylesheet",
+    "type_points",
 ]
+
+#: The spacing grid: every margin and gap in RingDesk's layouts is one of these multiples of 4 px.
+GRID = 4
+#: Lines that belong together: a label and the line under it.
+TIGHT = GRID
+#: Controls of one group: keys of the pad, buttons in a row.
+RELATED = 2 * GRID
+#: Inside a tinted box (banners), and between an icon or picture and its words.
+INSET = 3 * GRID
+#: Between groups, and the margins of windows, dialogs and cards.
+GROUP = 4 * GRID
+#: The margins of a window with one message and room to breathe.
+WIDE = 6 * GRID
+#: The height of a call's main actions (Call, Hang up, Call again, Redial): a finger's width.
+ACTION_HEIGHT = 11 * GRID
+
+#: The type scale: the platform's own text size times 1.25 per step (a major third), so that
+#: RingDesk follows the desktop's font setting. Steps by use:
+TYPE_SCALE = (1.0, 1.25, 1.25**2, 1.25**3)
+#: Section titles, banner titles, the call button's words.
+LARGE = 1
+#: A window's headline, the dial keys, the called number on the call card.
+TITLE = 2
+#: The number being typed and the call's state on its card.
+DISPLAY = 3
+
+Layout = TypeVar("Layout", bound=QLayout)
 
 #: Secondary text (details, hints, placeholders): 4.5:1 or more on the window and on fields.
 SECONDARY_LIGHT = "#5f6b7a"
@@ -39,13 +81,29 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path is not None else QIcon()
 
 
+def type_points(step: int) -> float:
+    """The text size of `step` on the type scale, in points, rounded to a tenth."""
+    app = QApplication.instance()
+    base = app.font().pointSizeF() if isinstance(app, QApplication) else -1.0
+    # A font sized in pixels has no point size (-1); 10 pt is the common desktop default.
+    return round((base if base > 0 else 10.0) * TYPE_SCALE[step], 1)
+
+
+def spaced(layout: Layout, *, margin: int | tuple[int, int, int, int], gap: int) -> Layout:
+    """`layout` with its margins (all sides, or left, top, right, bottom) and gap on the grid."""
+    sides = (margin,) * 4 if isinstance(margin, int) else margin
+    layout.setContentsMargins(*sides)
+    layout.setSpacing(gap)
+    return layout
+
+
 def heading_label(text: str = "") -> QLabel:
-    """A dialog's heading: a quarter larger than the text under it, bold, wrapped (`heading`)."""
+    """A dialog's heading: one step up the type scale, bold, wrapped (`heading`)."""
     label = QLabel(text)
     label.setObjectName("heading")
     label.setWordWrap(True)
     font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setPointSizeF(type_points(LARGE))
     font.setBold(True)
     label.setFont(font)
     return label
@@ -75,10 +133,11 @@ def stylesheet(dark: bool) -> str:
 QFrame#header {{
     border-bottom: 1px solid {card_border};
 }}
-QLabel#headline {{ font-size: 15pt; font-weight: 600; }}
+QLabel#headline {{ font-size: {type_points(TITLE)}pt; font-weight: 600; }}
 QLabel#detail, QLabel#secondary, QLabel#fieldLabel {{ color: {secondary}; }}
 QLabel#avatar {{
-    background: {avatar_bg}; color: white; border-radius: 22px; font-weight: 600; font-size: 13pt;
+    background: {avatar_bg}; color: white; border-radius: 22px;
+    font-weight: 600; font-size: {type_points(LARGE)}pt;
 }}
 QFrame#signedOutBanner {{
     background: {warn_bg}; border: 1px solid {warn_border}; border-radius: 8px;
@@ -88,7 +147,7 @@ QFrame#noticeBanner, QFrame#settingsBanner {{
     background: {info_bg}; border: 1px solid {info_border}; border-radius: 8px;
 }}
 QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; }}
-QLabel#bannerTitle {{ font-weight: 600; font-size: 11.5pt; }}
+QLabel#bannerTitle {{ font-weight: 600; font-size: {type_points(LARGE)}pt; }}
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 """
     )

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ringdesk.ui.viewmodels.sign_in import SignInViewModel
-from ringdesk.ui.widgets.style import problem_style
+from ringdesk.ui.widgets.style import GROUP, INSET, RELATED, problem_style, spaced
 
 __all__ = ["UnattendedSignInDialog"]
 
@@ -43,7 +43,7 @@ class UnattendedSignInDialog(QDialog):
         intro.setWordWrap(True)
         jwt_box = self._build_jwt_box()
 
-        layout = QVBoxLayout(self)
+        layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addWidget(intro)
         layout.addWidget(jwt_box)
 
@@ -82,7 +82,7 @@ class UnattendedSignInDialog(QDialog):
         self.sign_in_jwt.clicked.connect(self._submit_jwt)
         self.jwt.returnPressed.connect(self._submit_jwt)
         jwt_box = QGroupBox("JWT credential")
-        jwt_form = QFormLayout(jwt_box)
+        jwt_form = spaced(QFormLayout(jwt_box), margin=INSET, gap=RELATED)
         jwt_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         jwt_form.addRow(jwt_label, self.jwt)
         jwt_form.addRow(self.jwt_storage)
@@ -119,7 +119,7 @@ class UnattendedSignInDialog(QDialog):
         self.sign_in_password.setObjectName("sign_in_password")
         self.sign_in_password.clicked.connect(self._submit_password)
         self.password.returnPressed.connect(self._submit_password)
-        form = QFormLayout(box)
+        form = spaced(QFormLayout(box), margin=INSET, gap=RELATED)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(note)
         for text, field in (

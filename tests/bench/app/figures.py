@@ -149,7 +149,7 @@ BARE_WINDOW = (
     "app = QApplication([])\n"
     "window = QMainWindow()\n"
     f"window.setWindowTitle({BARE_TITLE!r})\n"
-    "window.resize(560, 640)\n"
+    "window.resize(560, 600)\n"
     "window.show()\n"
     "app.exec()\n"
 )
