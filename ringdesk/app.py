@@ -287,6 +287,7 @@ class RingDeskApp:
         self.main_window.set_content(self.dialer)
         self.main_window.phone_picker_requested.connect(self.open_phone_picker)
         self.session_vm.changed.connect(self._session_changed)
+        self._session_changed(self.session_vm.view)
         self.dialer_vm.call_vm.changed.connect(self._call_changed)
 
     def _build_tray(self) -> None:
@@ -604,7 +605,9 @@ class RingDeskApp:
             report(error, context="closing the call history", logger=log)
 
     def _session_changed(self, view: SessionView) -> None:
-        self.dialer_vm.set_signed_in(view.signed_in)
+        # While RingDesk starts, the dialer waits as it waits for the connection ("Getting ready"),
+        # not for a sign-in that may be restored a moment later.
+        self.dialer_vm.set_signed_in(view.signed_in or view.starting)
         connection = self.connection
         if not view.signed_in or connection is None:
             self.dialer_vm.set_service(None)

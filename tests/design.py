@@ -4,7 +4,9 @@ Every margin, gap and fixed space of the layouts RingDesk arranges (box, grid an
 its own widgets and of plain containers) is a multiple of `GRID` pixels: the style's defaults, 9
 and 6 px in Fusion, are off the grid, so each layout says its own. Every visible widget's text size
 is a step of the type scale (`ringdesk.ui.widgets.style.TYPE_SCALE` times the platform's text
-size). What Qt arranges inside its compound widgets (a combo box's popup, a button box, the status
+size). No text is cut off: a button, check box or one-line label is at least as wide as its
+words need, and no widget is squeezed below its own minimum height (a key whose letters lose their
+feet). What Qt arranges inside its compound widgets (a combo box's popup, a button box, the status
 bar, a stacked widget's pages) is left out.
 
     problems = design_problems(window)
@@ -16,13 +18,17 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QBoxLayout,
     QDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
+    QLabel,
     QLayout,
+    QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QWidget,
@@ -32,8 +38,8 @@ from ringdesk.ui.widgets.style import GRID, TYPE_SCALE, type_points
 
 __all__ = ["DesignProblem", "design_problems"]
 
-#: Qt's classes whose layouts RingDesk fills (any class of RingDesk's own counts too).
-CONTAINERS = (QWidget, QFrame, QGroupBox, QDialog, QStackedWidget, QScrollArea)
+#: Qt's classes whose layouts RingDesk fills (and push buttons: the dial keys carry labels).
+CONTAINERS = (QWidget, QFrame, QGroupBox, QDialog, QMainWindow, QStackedWidget, QScrollArea)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,22 @@ def design_problems(window: QWidget) -> list[DesignProblem]:
         points = round(widget.font().pointSizeF(), 1)
         if points not in sizes:
             problems.append(DesignProblem(_name(widget), f"text {points:g} pt is not on the scale {sizes}"))
+        problems += _cut_off(widget)
+    return problems
+
+
+def _cut_off(widget: QWidget) -> list[DesignProblem]:
+    """A control narrower than its words, or any widget lower than its own minimum height."""
+    problems = []
+    words = isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and not widget.wordWrap())
+    need = widget.minimumSizeHint()
+    if words and need.width() > widget.width():
+        problems.append(
+            DesignProblem(_name(widget), f"cut off: {widget.width()} px wide, needs {need.width()}")
+        )
+    floor = max(widget.minimumHeight(), need.height() if words else 0)
+    if widget.height() < floor:
+        problems.append(DesignProblem(_name(widget), f"squeezed: {widget.height()} px high, needs {floor}"))
     return problems
 
 
@@ -101,9 +123,11 @@ def _fixed_space(layout: QBoxLayout, index: int) -> int:
 
 
 def _arranged_by_ringdesk(widget: QWidget | None, window: QWidget) -> bool:
-    """Whether `widget` and its parents up to `window` are RingDesk's own or plain containers."""
+    """Whether `widget` and its parents up to `window` are plain containers (RingDesk's own
+    classes count by the Qt class they are made from: its number field is a line edit)."""
     while widget is not None:
-        if not (type(widget) in CONTAINERS or type(widget).__module__.startswith("ringdesk.")):
+        qt_class = next(kind for kind in type(widget).__mro__ if kind.__module__.startswith("PySide6"))
+        if qt_class not in CONTAINERS and not isinstance(widget, QPushButton):
             return False
         if widget is window:
             return True

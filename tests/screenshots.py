@@ -58,7 +58,7 @@ from ringdesk.ui.viewmodels.history import HistoryViewModel
 from ringdesk.ui.viewmodels.phone_picker import PhonePickerViewModel
 from ringdesk.ui.viewmodels.preferences import PreferencesViewModel
 from ringdesk.ui.viewmodels.session import SessionViewModel
-from ringdesk.ui.viewmodels.sign_in import SignInViewModel
+from ringdesk.ui.viewmodels.sign_in import STATE_MISMATCH, SignInViewModel
 from ringdesk.ui.viewmodels.tray import TrayViewModel
 from ringdesk.ui.widgets.browser_wait_window import BrowserWaitWindow
 from ringdesk.ui.widgets.connection_settings import ConnectionSettingsDialog
@@ -163,6 +163,12 @@ def main_window_states(shots: ShotTaker) -> None:
         keep.append(window)
         shots.shoot(window, name)
         window.close()
+    # Before the connection is made: no stored sign-in looked for yet.
+    window = MainWindow(SessionViewModel(None, connection=connection, starting=True))
+    window.set_content(DialerWidget(_dialer(signed_in=False)))
+    keep.append(window)
+    shots.shoot(window, "main-window-starting")
+    window.close()
     view_model = SessionViewModel(None, connection=connection)
     view_model.show_status(SessionStatus(SessionState.SIGNED_IN, DANA, None, True))
     window = MainWindow(view_model)
@@ -205,9 +211,7 @@ def sign_in_windows(shots: ShotTaker) -> None:
 
     waiting = BrowserWaitWindow()
     shots.shoot(waiting, "waiting-for-browser")
-    waiting.show_problem(
-        "The sign-in answer did not match this attempt, so it was ignored for your safety. Try again."
-    )
+    waiting.show_problem(STATE_MISMATCH)
     shots.shoot(waiting, "waiting-for-browser-problem")
     waiting.finish()
 

@@ -11,7 +11,7 @@ words: `ringdesk.platforms.ringcentral.progress`), and keeps each word in `Leg.w
 carries the three as `raw` and a failed leg's word as `error_code`, so the call history stores
 what the platform said. The legs become a phase in this order:
 
-1. An UNRECOGNISED failure on any leg -> FAILED, showing the platform's word (platforms add words).
+1. An UNRECOGNISED failure on any leg -> FAILED, keeping the platform's word (platforms add words).
 2. A failure on the operator's leg -> FAILED, "Your phone ..."; then a failure on the destination's
    leg -> FAILED, "The number you called ..."; then a failure only on the call -> FAILED with a
    sentence about the call. The legs come first because they say whose phone it was.
@@ -60,6 +60,7 @@ __all__ = [
     "CONNECTION_TROUBLE",
     "ENDED_BEFORE_CONNECT",
     "OUTCOME_UNKNOWN",
+    "UNRECOGNISED_FAILURE",
     "CallState",
     "Phase",
     "failure_sentence",
@@ -248,15 +249,19 @@ def next_state(
     return candidate
 
 
-def failure_sentence(leg: str, failure: Failure, word: str = "", *, previous: Phase | None = None) -> str:
+#: An UNRECOGNISED failure's sentence; the platform's own word for it is the state's `error_code`,
+#: which the call's card shows on a details line and the history keeps.
+UNRECOGNISED_FAILURE = "The call did not go through, for a reason RingDesk does not know."
+
+
+def failure_sentence(leg: str, failure: Failure, *, previous: Phase | None = None) -> str:
     """The one sentence for `failure` on `leg` ("caller", "callee" or "call").
 
-    `word` is the platform's own word, which only an UNRECOGNISED failure shows (it has no sentence
-    of its own). `previous` is the phase the call was in: the operator's phone not answering while
-    RingDesk waited for "press 1" means nobody pressed 1 in time.
+    `previous` is the phase the call was in: the operator's phone not answering while RingDesk
+    waited for "press 1" means nobody pressed 1 in time.
     """
     if failure is Failure.UNRECOGNISED:
-        return f"The call failed with a status RingDesk does not know: {word}"
+        return UNRECOGNISED_FAILURE
     words = _FAILURES[failure]
     if leg == "caller":
         if failure is Failure.NO_ANSWER and previous is Phase.WAITING_FOR_PRESS_1:
@@ -399,7 +404,7 @@ def _leg_word(leg: Leg | None) -> str:
     if failure is None:
         return _PROGRESS_WORDS[leg.status]
     if failure is Failure.UNRECOGNISED:
-        return leg.word
+        return "Failed"
     return _FAILURES[failure].word
 
 
@@ -410,7 +415,7 @@ def _state_for(
     connected_at = previous.connected_at
 
     def failed(leg_name: str, leg: Leg, failure: Failure) -> CallState:
-        outcome = failure_sentence(leg_name, failure, leg.word, previous=previous.phase)
+        outcome = failure_sentence(leg_name, failure, previous=previous.phase)
         state = _make(
             Phase.FAILED,
             destination,

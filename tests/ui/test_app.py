@@ -392,6 +392,28 @@ async def test_saved_connection_settings_connect_again_one_save_at_a_time(
     assert trouble() == []
 
 
+async def test_until_the_connection_is_made_the_window_says_starting_not_signed_out(
+    ringdesk_home: Path, trouble: Callable[[], list[str]]
+) -> None:
+    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
+    options = AppOptions(
+        settings_path=settings_file(ringdesk_home, settings), remember_windows=False, scenario=fast_scenario()
+    )
+    async with running(options) as (app, task):
+        assert app.connector is None
+        window = app.main_window
+        assert window.header.headline.text() == "Starting\N{HORIZONTAL ELLIPSIS}"
+        assert not window.sign_in_action.isEnabled()
+        assert app.dialer.call_button.text() == "Getting ready\N{HORIZONTAL ELLIPSIS}"
+        await until(lambda: app.connection is not None, what="the start's connection")
+        # No stored sign-in: now it is known that the operator is signed out.
+        await until(lambda: window.header.headline.text() == "Signed out", what="signed out shown")
+        assert window.sign_in_action.isEnabled()
+        assert app.dialer.call_button.text() == "Sign in to call"
+        assert await quit_like_a_person(app, task) == 0
+    assert trouble() == []
+
+
 async def test_connection_settings_saved_while_starting_are_the_ones_it_connects_with(
     ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:

@@ -307,7 +307,7 @@ async def test_the_call_button_counts_down_when_the_heavy_budget_is_spent(
         app.dialer_vm.escape()  # New call
         # The second call is refused before anything is sent: the button counts down instead.
         app.dialer_vm.call()
-        pattern = re.compile(r"Next call possible in (\d+) s")
+        pattern = re.compile(r"Next call in (\d+) s")
         await until(lambda: pattern.fullmatch(dialer.call_button.text()) is not None, what="the countdown")
         assert not dialer.call_button.isEnabled()
         first = int(pattern.fullmatch(dialer.call_button.text()).group(1))  # type: ignore[union-attr]
@@ -424,7 +424,7 @@ async def test_every_failure_outcome_shows_its_sentence_and_is_in_the_history(
             await until(lambda: phase(app) is Phase.FAILED, within=15, what=f"{leg} {outcome} to fail")
             failure = leg_from_ringout(outcome).failure
             assert failure is not None
-            expected = failure_sentence(leg, failure, outcome)
+            expected = failure_sentence(leg, failure)
             painted = f"{expected!r} painted"
             await until(lambda e=expected: status.headline.text() == e, within=2, what=painted)
             assert status.headline.property("tone") == "failed"

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ringdesk.calls.state import OUTCOME_UNKNOWN, CallState, Phase, placing_state
+from ringdesk.calls.state import OUTCOME_UNKNOWN, UNRECOGNISED_FAILURE, CallState, Phase, placing_state
 from ringdesk.errors import report
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.ui.viewmodels.base import ViewModel
@@ -324,6 +324,10 @@ class CallViewModel(ViewModel[CallView]):
             details.append(UNKNOWN_OUTCOME_DETAIL)
         elif phase in (Phase.CANCELLED, Phase.FAILED) and state.outcome and state.outcome != state.headline:
             details.append(state.outcome)
+        if phase is Phase.FAILED and state.outcome == UNRECOGNISED_FAILURE and state.error_code:
+            # The platform's own word, for whoever looks into it; not the headline.
+            word = f"\N{LEFT DOUBLE QUOTATION MARK}{state.error_code}\N{RIGHT DOUBLE QUOTATION MARK}"
+            details.append(f"The phone system said {word}.")
         if phase is Phase.CONNECTED and not state.can_hang_up and state.hang_up_unavailable_reason:
             # Said in words, not only in the disabled button's tooltip, which many never hover.
             details.append(state.hang_up_unavailable_reason)

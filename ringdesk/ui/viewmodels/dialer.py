@@ -521,7 +521,7 @@ class DialerViewModel(ViewModel[DialerView]):
         elif not self._prefs.chosen:
             label, tooltip, enabled = "Choose a phone", "Choose the phone to ring first (Ctrl+P).", False
         elif seconds > 0:
-            label = f"Next call possible in {seconds} s"
+            label = f"Next call in {seconds} s"
             tooltip = "RingCentral allows only a few calls a minute; the button counts down."
             enabled = False
         elif busy:

@@ -59,7 +59,7 @@ class SessionView:
     state: SessionState
     #: "Signed in as Dana Operator (ext. 101)", "Signing in...", "Signed out".
     headline: str
-    #: A second line when signed in: extension and server.
+    #: The second line: the server (the headline names the extension).
     detail: str
     #: Why the session ended or failed, as one sentence; None after a sign-out the person chose.
     problem: str | None
@@ -233,7 +233,7 @@ class SessionViewModel(ViewModel[SessionView]):
         return SessionView(
             state=status.state,
             headline=STARTING if self._starting else headline_for(status),
-            detail=_detail(identity, self._connection),
+            detail=self._connection.server_label,
             problem=problem,
             storage_notice=None if status.tokens_persistent else MEMORY_ONLY_NOTICE,
             sign_in_label="Sign in again" if lost else "Sign in",
@@ -262,15 +262,6 @@ def headline_for(status: SessionStatus) -> str:
     if status.state is SessionState.SIGNED_IN:
         return "Signed in"
     return SIGNED_OUT
-
-
-def _detail(identity: Identity | None, connection: ConnectionInfo) -> str:
-    parts: list[str] = []
-    if identity is not None and identity.extension_number:
-        parts.append(f"Extension {identity.extension_number}")
-    if connection.server_label:
-        parts.append(connection.server_label)
-    return " \N{MIDDLE DOT} ".join(parts)
 
 
 def _initials(identity: Identity | None) -> str:

@@ -57,7 +57,8 @@ _log = logging.getLogger("ringdesk.ui.sign_in")
 DENIED = "You chose not to allow RingDesk to sign in."
 CANCELLED = "Sign-in was cancelled."
 STATE_MISMATCH = (
-    "The sign-in answer did not match this attempt, so it was ignored for your safety. Try again."
+    "The browser finished a different sign-in than the one RingDesk started (an older tab, perhaps), "
+    "so RingDesk ignored it to keep your account safe. Try again."
 )
 NO_BROWSER = "RingDesk could not open your web browser. Open it yourself and try again."
 _FINISHING = "Finishing sign-in with RingCentral\N{HORIZONTAL ELLIPSIS}"

@@ -175,7 +175,7 @@ class ConnectionSettingsDialog(QDialog):
 
         self.login_method = QComboBox()
         self.login_method.setObjectName("login_method")
-        self.login_method.setAccessibleName("Login method")
+        self.login_method.setAccessibleName("Sign-in method")
         self.login_field = _Field(self.login_method)
 
     def _build_advanced(self) -> QGroupBox:
@@ -214,7 +214,7 @@ class ConnectionSettingsDialog(QDialog):
         """What an operator chooses: the server and the way to sign in."""
         return self._rows(
             ("server", "Se&rver:", self.server_field, self.server),
-            ("login_method", "&Login method:", self.login_field, self.login_method),
+            ("login_method", "Sign-in &method:", self.login_field, self.login_method),
         )
 
     def _rows(self, *rows: tuple[str, str, QWidget, QWidget]) -> QFormLayout:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from ringdesk import __version__
 from ringdesk.paths import create_private_file, make_private_folder
 from ringdesk.ui.viewmodels.session import SessionView, SessionViewModel
-from ringdesk.ui.widgets.placement import fit_to_screen
+from ringdesk.ui.widgets.placement import HeightFloor, fit_to_screen
 from ringdesk.ui.widgets.style import GROUP, INSET, TIGHT, icon, is_dark, spaced, stylesheet
 
 __all__ = ["MainWindow"]
@@ -80,7 +80,9 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
-        self.setCentralWidget(self._build_central())
+        central = self._build_central()
+        self.setCentralWidget(central)
+        HeightFloor(self, central)
         self.statusBar().setSizeGripEnabled(False)
 
         self._restore_geometry()
@@ -297,7 +299,11 @@ class MainWindow(QMainWindow):
         self.settings_banner.button.clicked.connect(self.settings_banner.hide)
         self.settings_banner.hide()
         self.history_banner = _Banner(
-            "historyBanner", "info", "Call history", button_text="Dismiss", flat_button=True
+            "historyBanner",
+            "warning",
+            "The call history needs attention",
+            button_text="Dismiss",
+            flat_button=True,
         )
         self.history_banner.button.clicked.connect(self.history_banner.hide)
         self.history_banner.hide()

@@ -20,6 +20,7 @@ from ringdesk.resources import icon_file
 
 __all__ = [
     "ACTION_HEIGHT",
+    "BODY",
     "DISPLAY",
     "GRID",
     "GROUP",
@@ -61,6 +62,8 @@ ACTION_HEIGHT = 11 * GRID
 #: The type scale: the platform's own text size times 1.25 per step (a major third), so that
 #: RingDesk follows the desktop's font setting. Steps by use:
 TYPE_SCALE = (1.0, 1.25, 1.25**2, 1.25**3)
+#: Text: labels, fields, lists, the letters under the dial keys.
+BODY = 0
 #: Section titles, banner titles, the call button's words.
 LARGE = 1
 #: A window's headline, the dial keys, the called number on the call card.
@@ -139,10 +142,10 @@ QLabel#avatar {{
     background: {avatar_bg}; color: white; border-radius: 22px;
     font-weight: 600; font-size: {type_points(LARGE)}pt;
 }}
-QFrame#signedOutBanner {{
+QFrame#signedOutBanner, QFrame#historyBanner {{
     background: {warn_bg}; border: 1px solid {warn_border}; border-radius: 8px;
 }}
-QFrame#signedOutBanner QLabel {{ color: {warn_text}; }}
+QFrame#signedOutBanner QLabel, QFrame#historyBanner QLabel {{ color: {warn_text}; }}
 QFrame#noticeBanner, QFrame#settingsBanner {{
     background: {info_bg}; border: 1px solid {info_border}; border-radius: 8px;
 }}
@@ -188,6 +191,7 @@ QPushButton:pressed {{ background: palette(mid); }}
 QPushButton:focus {{ border: 2px solid {accent}; padding: 4px 13px; }}
 QPushButton:default {{ background: {accent}; border-color: {accent}; color: white; }}
 QPushButton:default:hover {{ background: {accent_hover}; }}
+QPushButton:default:disabled {{ background: palette(button); border-color: palette(mid); }}
 QPushButton:disabled {{ color: palette(placeholder-text); }}
 """
 

@@ -105,7 +105,7 @@ async def test_each_failure_on_each_leg(
     assert final.phase is Phase.FAILED
     failure = leg_from_ringout(status).failure
     assert failure is not None
-    assert final.outcome == failure_sentence(leg, failure, status)
+    assert final.outcome == failure_sentence(leg, failure)
     assert final.headline == final.outcome
     row = await history.row(call.record_id)
     assert row["state"] == "failed"

@@ -20,7 +20,7 @@ import pytest
 
 from ringdesk.calls import CallActionUnavailable, CallService, Phase, failure_sentence
 from ringdesk.calls.service import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
-from ringdesk.calls.state import CALL_CONTROL_MISSING, OUTCOME_UNKNOWN
+from ringdesk.calls.state import CALL_CONTROL_MISSING, OUTCOME_UNKNOWN, UNRECOGNISED_FAILURE
 from ringdesk.errors import NetworkError, NotFound, RateLimited
 from ringdesk.platforms.base import (
     CallAlreadyConnected,
@@ -291,20 +291,21 @@ async def test_a_failure_on_a_leg_fails_the_call(
     final = await call.wait_finished()
 
     assert final.phase is Phase.FAILED
-    assert final.outcome == final.headline == failure_sentence(leg, failure, word)
+    assert final.outcome == final.headline == failure_sentence(leg, failure)
     row = await rig.history.row(call.record_id)
     assert (row["state"], row["outcome"], row["error_code"]) == ("failed", final.outcome, word)
     assert row[f"{leg}_status"] == word
 
 
-async def test_an_unknown_status_word_fails_with_its_raw_text(rig: Rig) -> None:
+async def test_an_unknown_status_word_fails_in_plain_words_and_keeps_the_word(rig: Rig) -> None:
     rig.fail_next("callee", "SomeNewStatus", Failure.UNRECOGNISED)
     call = await place(rig.service())
     final = await call.wait_finished()
 
     assert final.phase is Phase.FAILED
-    assert final.outcome == failure_sentence("callee", Failure.UNRECOGNISED, "SomeNewStatus")
-    assert "SomeNewStatus" in final.headline
+    assert final.outcome == final.headline == UNRECOGNISED_FAILURE
+    assert "SomeNewStatus" not in final.headline
+    assert final.error_code == "SomeNewStatus"
     assert (await rig.history.row(call.record_id))["error_code"] == "SomeNewStatus"
 
 
