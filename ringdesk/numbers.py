@@ -79,7 +79,7 @@ class DialTarget:
             return self.display
         text = f"{self.display}, {self.region_name}"
         if self.extension:
-            text += f"; after connecting, key {self.extension}"
+            text += f"; key in extension {self.extension} once connected"
         return text
 
 

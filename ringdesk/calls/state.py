@@ -151,7 +151,7 @@ class CallState:
     hang_up_unavailable_reason: str | None = None
     """Why Hang up is disabled while connected (a tooltip); None when it is enabled or moot."""
     destination: str = ""
-    """The number as the person reads it ("+1 650-555-1234"), for the headlines."""
+    """The number as the person reads it ("+1 650-555-1234"), for the card and the history."""
     notice: str | None = None
     """A passing remark that does not change the phase ("Connection trouble; still trying")."""
     your_phone_failed: bool = False
@@ -505,17 +505,17 @@ def _gone_state(previous: CallState, now: float, *, call_control: bool, cancelle
     )
 
 
-def _headline(phase: Phase, destination: str, outcome: str | None) -> str:
-    number = destination or "the number"
+def _headline(phase: Phase, outcome: str | None) -> str:
+    # The state in words; the number is shown beside it, large, so it is not repeated here.
     if phase is Phase.FAILED:
         return outcome or "The call failed."
     return {
         Phase.IDLE: "Ready",
         Phase.PLACING: f"Placing the call{_ELLIPSIS}",
         Phase.CALLING_YOU: f"Calling your phone{_ELLIPSIS}",
-        Phase.YOU_ANSWERED: f"Answered: calling {number}{_ELLIPSIS}",
+        Phase.YOU_ANSWERED: f"You answered: calling them{_ELLIPSIS}",
         Phase.WAITING_FOR_PRESS_1: "Answered: press 1 on your phone",
-        Phase.CALLING_DESTINATION: f"Calling {number}{_ELLIPSIS}",
+        Phase.CALLING_DESTINATION: f"Calling them{_ELLIPSIS}",
         Phase.CONNECTED: "Connected",
         Phase.ENDED: "Ended",
         Phase.CANCELLED: "Cancelled",
@@ -554,7 +554,7 @@ def _make(
     default_yours, default_theirs = _LEGS[phase]
     state = CallState(
         phase=phase,
-        headline=_headline(phase, destination, outcome),
+        headline=_headline(phase, outcome),
         your_leg=your_leg if your_leg is not None else default_yours,
         their_leg=their_leg if their_leg is not None else default_theirs,
         outcome=outcome,

@@ -182,7 +182,7 @@ def _login_form(
         user = ctx.sim.scenario.account.users[0]
         hint = (
             '<div class="hint" id="demo-hint"><strong>Demo account</strong><br>'
-            f"Login <code>{e(user.login)}</code>, extension <code>{e(user.extension_number)}</code>, "
+            f"Phone number <code>{e(user.login)}</code>, extension <code>{e(user.extension_number)}</code>, "
             f"password <code>{e(user.password)}</code></div>"
         )
     body = f"""

@@ -160,7 +160,7 @@ def test_extensions_in_every_form(raw: str) -> None:
     target = parse_dial_input(raw, "US")
     assert target.e164 == "+16505551234"  # RingOut gets the number without the extension
     assert target.extension == "12"
-    assert target.preview == "+1 650-555-1234, United States; after connecting, key 12"
+    assert target.preview == "+1 650-555-1234, United States; key in extension 12 once connected"
 
 
 def test_non_geographic_number() -> None:
@@ -240,7 +240,7 @@ def test_preview_without_and_with_extension() -> None:
     plain = DialTarget("+16505551234", "+1 650-555-1234", "US", "United States", None)
     assert plain.preview == "+1 650-555-1234, United States"
     with_extension = DialTarget("+16505551234", "+1 650-555-1234", "US", "United States", "4321")
-    assert with_extension.preview == "+1 650-555-1234, United States; after connecting, key 4321"
+    assert with_extension.preview == "+1 650-555-1234, United States; key in extension 4321 once connected"
 
 
 def test_invalid_number_is_a_ringdesk_error() -> None:

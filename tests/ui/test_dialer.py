@@ -112,8 +112,8 @@ def test_typing_shows_a_live_preview_and_enables_call(widget: DialerWidget) -> N
 @pytest.mark.parametrize(
     ("text", "preview"),
     [
-        ("(650) 555-1234 ext. 12", f"{DEST}; after connecting, key 12"),
-        ("+1 650 555 1234;ext=7", f"{DEST}; after connecting, key 7"),
+        ("(650) 555-1234 ext. 12", f"{DEST}; key in extension 12 once connected"),
+        ("+1 650 555 1234;ext=7", f"{DEST}; key in extension 7 once connected"),
         ("1-800-FLOWERS", "+1 800-356-9377, United States"),
         ("+44 20 7946 0000", "+44 20 7946 0000, United Kingdom"),
         ("*67", "Codes with * or # work only when keyed on a phone; RingOut can call phone numbers only."),
@@ -270,7 +270,7 @@ async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot
     await asyncio.sleep(0.1)
     assert len(changes) == 1
     assert w.status_view.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}"
-    assert w.status_view.detail.text() == "After the call connects, key 12 on your phone."
+    assert w.status_view.detail.text() == "Once connected, key in extension 12 on your phone."
     assert w.status_view.action_button.text() == "Cancel"
 
     QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)

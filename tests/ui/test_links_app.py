@@ -241,7 +241,7 @@ async def test_dial_selection_reads_what_another_app_highlighted(sim: Simulator,
             assert result.returncode == 0, result.stderr
             assert result.stdout == "RingDesk has +49 30 1234567 ready to call.\n"
             await until(lambda: app.dialer.entry.text() == "+49301234567x89", what="the number shown")
-            assert app.dialer.preview.text() == "+49 30 1234567, Germany; after connecting, key 89"
+            assert app.dialer.preview.text() == "+49 30 1234567, Germany; key in extension 89 once connected"
             assert await quit_like_a_person(app, task) == 0
     finally:
         highlighter.kill()

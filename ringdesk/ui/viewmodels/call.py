@@ -332,7 +332,7 @@ class CallViewModel(ViewModel[CallView]):
             # Said in words, not only in the disabled button's tooltip, which many never hover.
             details.append(state.hang_up_unavailable_reason)
         if self._extension and not phase.final:
-            details.append(f"After the call connects, key {self._extension} on your phone.")
+            details.append(f"Once connected, key in extension {self._extension} on your phone.")
         if state.notice:
             details.append(state.notice + ELLIPSIS if not state.notice.endswith(ELLIPSIS) else state.notice)
         if self._action_problem:

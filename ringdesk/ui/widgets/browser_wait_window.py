@@ -10,10 +10,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -25,9 +28,13 @@ __all__ = ["BrowserWaitWindow", "MessagePanel"]
 
 
 class MessagePanel(QWidget):
-    """A heading, one sentence and up to two buttons: the "problem" and "working" states of a window."""
+    """A heading, one sentence and up to two buttons: the "problem" and "working" states of a window.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With `card`, they sit on a card near the top of the window, where a sign-in page's card was
+    (the sign-in window shows the panel in the page's place); without, they fill their window.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, card: bool = False) -> None:
         super().__init__(parent)
         self.heading = heading_label()
         self.sentence = QLabel()
@@ -43,16 +50,33 @@ class MessagePanel(QWidget):
         self.secondary = QPushButton()
         self.buttons = buttons = spaced(QHBoxLayout(), margin=0, gap=RELATED)
         buttons.addStretch(1)
-        buttons.addWidget(self.secondary)
-        buttons.addWidget(self.primary)
-        layout = spaced(QVBoxLayout(self), margin=WIDE, gap=RELATED)
-        layout.addStretch(1)
+        # In the order the desktop's dialogs put them (as QDialogButtonBox does): the main answer
+        # last on GNOME and macOS, first on Windows and KDE.
+        layout_hint = self.style().styleHint(QStyle.StyleHint.SH_DialogButtonLayout)
+        main_last = layout_hint in (
+            QDialogButtonBox.ButtonLayout.GnomeLayout.value,
+            QDialogButtonBox.ButtonLayout.MacLayout.value,
+        )
+        for button in (self.secondary, self.primary) if main_last else (self.primary, self.secondary):
+            buttons.addWidget(button)
+        content: QWidget = self
+        if card:
+            content = QFrame(self)
+            content.setObjectName("messageCard")
+        layout = spaced(QVBoxLayout(content), margin=WIDE, gap=RELATED)
+        if not card:
+            layout.addStretch(1)
         layout.addWidget(self.heading)
         layout.addWidget(self.sentence)
         layout.addWidget(self.activity)
         layout.addSpacing(RELATED)
         layout.addLayout(buttons)
-        layout.addStretch(2)
+        if card:
+            outer = spaced(QVBoxLayout(self), margin=(2 * WIDE, 2 * WIDE, 2 * WIDE, WIDE), gap=0)
+            outer.addWidget(content)
+            outer.addStretch(1)
+        else:
+            layout.addStretch(2)
         self.setMinimumWidth(420)
 
     def present(

@@ -33,6 +33,9 @@ class CallStatusView(QFrame):
         self.destination.setWordWrap(True)
         self.destination.setAccessibleName("Number called")
         self.destination.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.region = QLabel()
+        self.region.setObjectName("callRegion")
+        self.region.setAccessibleName("Country called")
         legs = self._build_legs()
         self.detail = QLabel()
         self.detail.setObjectName("callDetail")
@@ -43,7 +46,11 @@ class CallStatusView(QFrame):
 
         layout = spaced(QVBoxLayout(self), margin=GROUP, gap=INSET)
         layout.addWidget(self.headline)
-        layout.addWidget(self.destination)
+        # The number large, its country under it: "United States" never breaks the number's line.
+        destination = spaced(QVBoxLayout(), margin=0, gap=TIGHT)
+        destination.addWidget(self.destination)
+        destination.addWidget(self.region)
+        layout.addLayout(destination)
         layout.addLayout(legs)
         layout.addWidget(self.detail)
         # The card is as tall as the pad it replaces; its actions sit at the bottom, where the
@@ -105,10 +112,13 @@ class CallStatusView(QFrame):
         if self.headline.property("tone") != view.tone.value:
             self.headline.setProperty("tone", view.tone.value)
             repolish(self.headline)
-        self.destination.setText(view.destination)
+        number, _comma, region = view.destination.partition(", ")
+        self.destination.setText(number)
+        self.region.setText(region)
+        self.region.setVisible(bool(region))
         self.your_phone.setText(view.your_phone or "\N{EM DASH}")
         self.your_leg.setText(view.your_leg)
-        self.their_number.setText(view.destination.split(",")[0] if view.destination else "\N{EM DASH}")
+        self.their_number.setText(number or "\N{EM DASH}")
         self.their_leg.setText(view.their_leg)
         self.detail.setText(view.detail)
         self.detail.setVisible(bool(view.detail))

@@ -76,7 +76,6 @@ DIALER_KEYS = (
     ("Backspace", "Delete the last digit (in the number field)"),
     ("Alt+R", "Redial the most recent number"),
     ("Alt+N", "After a call: a new call"),
-    ("Alt+P", "Choose the phone RingDesk rings first"),
 )
 # What typed anywhere in the dialer goes into the entry.
 _DIALABLE_KEYS = frozenset("0123456789+*#")
@@ -112,6 +111,8 @@ def dialer_stylesheet(dark: bool) -> str:
         card_bg, card_border, secondary = "#262a30", "#3a3f47", "#a8afb8"
         key_bg, key_border, key_hover = "#2d3238", "#444b54", "#373d45"
         letters = secondary
+        # Fields' edges: the platform's own vanish against a dark window.
+        field_border, accent = "#5a6069", "#4d8fe0"
         call_bg, call_hover, call_disabled, call_disabled_text = "#23804b", "#1c6e40", "#3a3f47", "#a8afb8"
         stop_bg, stop_hover = "#c0392b", "#a93226"
         ok, bad, ended = "#7fd3a0", "#ff9a8f", "#a8afb8"
@@ -120,13 +121,19 @@ def dialer_stylesheet(dark: bool) -> str:
         key_bg, key_border, key_hover = "#f6f7f9", "#d5dae0", "#eceff3"
         # The letters on a key: secondary, and dark enough for 4.5:1 on a hovered key.
         letters = "#4f5a67"
+        field_border, accent = "#a9b0b8", "#2f6fc4"
         call_bg, call_hover, call_disabled, call_disabled_text = "#1f7a46", "#196b3d", "#e3e6ea", "#5f6b7a"
         stop_bg, stop_hover = "#b3261e", "#c62f26"
         ok, bad, ended = "#1f7a46", "#b3261e", "#5f6b7a"
     # Heights are given here, not by setMinimumHeight, which a style sheet's box overrides: the
     # min-height below is the text's box, inside the padding and the border.
     return f"""
-QLineEdit#numberEntry {{ font-size: {type_points(DISPLAY)}pt; padding: 4px 8px; }}
+QLineEdit#numberEntry {{
+    font-size: {type_points(DISPLAY)}pt; padding: 4px 8px;
+    border: 1px solid {field_border}; border-radius: 6px; background: palette(base);
+}}
+QLineEdit#numberEntry:focus {{ border-color: {accent}; }}
+QListWidget#recent {{ border: 1px solid {field_border}; border-radius: 6px; background: palette(base); }}
 QLineEdit#numberEntry[long="true"] {{ font-size: {type_points(LARGE)}pt; }}
 QLabel#preview {{ color: {secondary}; }}
 QLabel#preview[problem="true"] {{ color: {bad}; }}
@@ -158,11 +165,12 @@ QPushButton#callButton:disabled, QPushButton#callAction:disabled {{
     background: {call_disabled}; color: {call_disabled_text};
 }}
 QFrame#callCard {{ background: {card_bg}; border: 1px solid {card_border}; border-radius: 10px; }}
-QLabel#callHeadline {{ font-size: {type_points(DISPLAY)}pt; font-weight: 600; }}
+QLabel#callHeadline {{ font-size: {type_points(TITLE)}pt; font-weight: 600; }}
 QLabel#callHeadline[tone="connected"] {{ color: {ok}; }}
-QLabel#callHeadline[tone="failed"] {{ color: {bad}; font-size: {type_points(TITLE)}pt; }}
+QLabel#callHeadline[tone="failed"] {{ color: {bad}; }}
 QLabel#callHeadline[tone="ended"] {{ color: {ended}; }}
-QLabel#callDestination {{ font-size: {type_points(TITLE)}pt; }}
+QLabel#callDestination {{ font-size: {type_points(DISPLAY)}pt; }}
+QLabel#callRegion {{ color: {secondary}; }}
 QLabel#legState {{ font-weight: 600; }}
 """
 

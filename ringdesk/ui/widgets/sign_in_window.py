@@ -153,7 +153,7 @@ class SignInWindow(QWidget):
     def _build_pages_stack(self) -> None:
         """The browser views (the page and its pop-ups) and, in their place when needed, the panel."""
         self._browsers = QStackedWidget()
-        self.panel = MessagePanel()
+        self.panel = MessagePanel(card=True)
         self.panel.primary.clicked.connect(self._primary_clicked)
         self.panel.secondary.clicked.connect(self.close)
         self._pages_stack = QStackedWidget()

@@ -66,9 +66,9 @@ TYPE_SCALE = (1.0, 1.25, 1.25**2, 1.25**3)
 BODY = 0
 #: Section titles, banner titles, the call button's words.
 LARGE = 1
-#: A window's headline, the dial keys, the called number on the call card.
+#: A window's headline, the dial keys' digits, the call's state on its card.
 TITLE = 2
-#: The number being typed and the call's state on its card.
+#: The number being typed, and the number called on the call's card.
 DISPLAY = 3
 
 Layout = TypeVar("Layout", bound=QLayout)
@@ -150,6 +150,9 @@ QFrame#noticeBanner, QFrame#settingsBanner {{
     background: {info_bg}; border: 1px solid {info_border}; border-radius: 8px;
 }}
 QFrame#noticeBanner QLabel, QFrame#settingsBanner QLabel {{ color: {info_text}; }}
+QFrame#messageCard {{
+    background: palette(base); border: 1px solid {card_border}; border-radius: 10px;
+}}
 QLabel#bannerTitle {{ font-weight: 600; font-size: {type_points(LARGE)}pt; }}
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 """

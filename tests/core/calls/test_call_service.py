@@ -16,7 +16,7 @@ import pytest
 
 from ringdesk.calls import CallActionUnavailable, CallService, Phase, failure_sentence
 from ringdesk.calls.service import LOST_WHILE_PLACING, UNREACHABLE_WHILE_PLACING
-from ringdesk.calls.state import CALL_CONTROL_MISSING, CONNECTION_TROUBLE
+from ringdesk.calls.state import CALL_CONTROL_MISSING, CONNECTION_TROUBLE, UNRECOGNISED_FAILURE
 from ringdesk.errors import InvalidRequest, NetworkError, NotFound, RateLimited
 from ringdesk.platforms.base import Phone
 from ringdesk.platforms.ringcentral import PlatformClient
@@ -114,14 +114,15 @@ async def test_each_failure_on_each_leg(
     assert row[f"{leg}_status"] == status
 
 
-async def test_an_unknown_status_fails_with_its_raw_text(
+async def test_an_unknown_status_fails_in_plain_words_keeping_its_raw_text(
     roomy: SimulatorControl, make_service: Factory, history: OrderedHistory
 ) -> None:
     roomy.set_next_outcome("callee", "SomeNewStatus")
     call = await place(make_service())
     final = await call.wait_finished()
     assert final.phase is Phase.FAILED
-    assert "SomeNewStatus" in final.headline
+    assert final.headline == UNRECOGNISED_FAILURE
+    assert final.error_code == "SomeNewStatus"
     assert (await history.row(call.record_id))["error_code"] == "SomeNewStatus"
 
 

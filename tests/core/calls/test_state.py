@@ -98,7 +98,7 @@ def run(*triples: tuple[str, str, str], play_prompt: bool = False) -> list[CallS
     [
         (("InProgress",) * 3, False, Phase.CALLING_YOU, "Calling your phone…", "Ringing",
          "Rings after you answer"),
-        (("InProgress", "Success", "InProgress"), False, Phase.CALLING_DESTINATION, f"Calling {DEST}…",
+        (("InProgress", "Success", "InProgress"), False, Phase.CALLING_DESTINATION, "Calling them…",
          "Answered", "Ringing"),
         (("InProgress", "Success", "InProgress"), True, Phase.WAITING_FOR_PRESS_1,
          "Answered: press 1 on your phone", "Answered: press 1", "Rings after you press 1"),
