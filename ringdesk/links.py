@@ -194,7 +194,7 @@ def _decode(text: str) -> str:
 
 
 def _names_a_person(scheme: str, name: str) -> str:
-    return f"That {scheme}: link names a person ({_shown(name)}), not a phone number."
+    return f"That link is for {_shown(name)}, not a phone number; RingDesk can call phone numbers only."
 
 
 def _shown(text: str) -> str:

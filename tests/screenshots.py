@@ -350,7 +350,9 @@ def dialer_states(shots: ShotTaker) -> None:
         window.close()
     window = _dialer_window(_dialer("+1 650 555 1234"))
     keep.append(window)
-    window.show_message("That sip: link names a person (alice), not a phone number.", 60000)
+    window.show_message(
+        "That link is for alice, not a phone number; RingDesk can call phone numbers only.", 60000
+    )
     shots.shoot(window, "dialer-link-refused")
     window.close()
 

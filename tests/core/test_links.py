@@ -223,37 +223,37 @@ REFUSED_PHONE_LINKS = [
     pytest.param("tel:+1-650-555-1234;ext=123456789", LONG_EXTENSION, id="ext-too-long"),
     pytest.param(
         "sip:alice@example.com",
-        "That sip: link names a person (alice), not a phone number.",
+        "That link is for alice, not a phone number; RingDesk can call phone numbers only.",
         id="sip-person",
     ),
     pytest.param(
         "sip:alice:secretword@atlanta.com;transport=tcp",
-        "That sip: link names a person (alice), not a phone number.",
+        "That link is for alice, not a phone number; RingDesk can call phone numbers only.",
         id="rfc3261-password-never-shown",
     ),
     pytest.param(
         "sip:alice;day=tuesday@atlanta.com",
-        "That sip: link names a person (alice), not a phone number.",
+        "That link is for alice, not a phone number; RingDesk can call phone numbers only.",
         id="rfc3261-user-params",
     ),
     pytest.param(
         "sips:bob2@biloxi.example.com",
-        "That sips: link names a person (bob2), not a phone number.",
+        "That link is for bob2, not a phone number; RingDesk can call phone numbers only.",
         id="sips-person-with-digit",
     ),
     pytest.param(
         "callto://echo123",
-        "That callto: link names a person (echo123), not a phone number.",
+        "That link is for echo123, not a phone number; RingDesk can call phone numbers only.",
         id="callto-skype-name",
     ),
     pytest.param(
         "callto:john.doe?call",
-        "That callto: link names a person (john.doe), not a phone number.",
+        "That link is for john.doe, not a phone number; RingDesk can call phone numbers only.",
         id="callto-skype-name-query",
     ),
     pytest.param(
         "sip:" + "a" * 100 + "@example.com",
-        "That sip: link names a person (" + "a" * 39 + "…), not a phone number.",
+        "That link is for " + "a" * 39 + "…, not a phone number; RingDesk can call phone numbers only.",
         id="long-name-cut",
     ),
 ]

@@ -218,7 +218,10 @@ async def test_call_at_once_with_the_window_hidden_says_so_in_a_notification(qtb
     [
         ("tel:", "That link holds no phone number."),
         ("mailto:dana@example.com", "RingDesk opens tel:, callto: and sip: links only."),
-        ("sip:alice@example.com", "That sip: link names a person (alice), not a phone number."),
+        (
+            "sip:alice@example.com",
+            "That link is for alice, not a phone number; RingDesk can call phone numbers only.",
+        ),
     ],
 )
 async def test_a_link_without_a_number_is_refused_and_nothing_is_dialled(

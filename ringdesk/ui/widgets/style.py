@@ -131,7 +131,7 @@ def stylesheet(dark: bool) -> str:
         control, control_bg, accent, control_off = "#6b7480", "#ffffff", "#2f6fc4", "#b8bec6"
     return (
         _indicators(control, control_bg, accent, control_off)
-        + _buttons()
+        + _buttons(dark)
         + f"""
 QFrame#header {{
     border-bottom: 1px solid {card_border};
@@ -180,10 +180,12 @@ def problem_style(palette: QPalette) -> str:
     return "color: #ff8a80;" if is_dark(palette) else "color: #b00020;"
 
 
-def _buttons() -> str:
+def _buttons(dark: bool) -> str:
     """One look for every push button: the palette's own colours with rounded corners, and the
-    default button (Enter presses it) in the accent colour, its white text at 5:1."""
+    default button (Enter presses it) in the accent colour, its white text at 5:1. A disabled
+    button's words are faint (WCAG exempts inactive controls), so it does not pass for enabled."""
     accent, accent_hover = "#2f6fc4", "#2a63ae"
+    disabled = "#7a8089" if dark else "#9aa1a9"
     return f"""
 QPushButton {{
     background: palette(button); color: palette(button-text); border: 1px solid palette(mid);
@@ -195,7 +197,7 @@ QPushButton:focus {{ border: 2px solid {accent}; padding: 4px 13px; }}
 QPushButton:default {{ background: {accent}; border-color: {accent}; color: white; }}
 QPushButton:default:hover {{ background: {accent_hover}; }}
 QPushButton:default:disabled {{ background: palette(button); border-color: palette(mid); }}
-QPushButton:disabled {{ color: palette(placeholder-text); }}
+QPushButton:disabled {{ color: {disabled}; }}
 """
 
 
