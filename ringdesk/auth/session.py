@@ -13,6 +13,12 @@ Why it is built this way (the platform's refresh tokens rotate and are single-us
 - **Trouble is not an expiry.** Network errors and 5xx during a refresh keep the session and retry
   with backoff (2 s doubling, capped at 60 s); a 429 waits as long as the Auth budget says. Only a
   refresh the server refuses (400/`invalid_grant`) ends the session, with a sentence saying so.
+- **A lost answer is asked for again.** The platform keeps the refresh token a refresh used alive
+  for a grace period (up to 60 min while the new access token is unused, about 10 s after its
+  first use) and answers it with that refresh's tokens again. So a retry after an answer lost on
+  the way, or a start after RingDesk died between the refresh and storing its answer (the stored
+  access token is then refused, and the 401 renews with the stored refresh token), keeps the
+  sign-in: both retry with the tokens on record, never with anything guessed.
 - **Sleep-proof timer.** `asyncio.sleep` runs on the monotonic clock, which stops while the machine
   is suspended. The timer therefore sleeps in steps of at most `TIMER_STEP`, tracks each deadline on
   both the wall clock and the monotonic clock (whichever passes first counts), and treats a

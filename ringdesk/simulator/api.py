@@ -207,7 +207,7 @@ async def create_ringout(request: Request, ctx: RequestContext) -> Response:
     try:
         body = json.loads(await request.body() or b"null")
     except (ValueError, UnicodeDecodeError):
-        return api_error(400, "CMN-101", "Request body is not valid JSON")
+        return api_error(400, "CMN-103", "JSON can't be parsed.")
     if not isinstance(body, dict):
         return api_error(400, "CMN-101", "Request body must be a JSON object")
 
@@ -318,6 +318,7 @@ async def cancel_ringout(request: Request, ctx: RequestContext) -> Response:
     now = calls.now()
     phase = call.state(now).phase
     if phase is Phase.CONNECTED:
+        # RNG-109 is the simulator's code: the platform documents none for a cancel after connect.
         return api_error(
             409,
             "RNG-109",

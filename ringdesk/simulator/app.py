@@ -10,7 +10,8 @@ Order of work for every platform request (control requests under `/_sim/` skip a
 3. the body is read within the limits of `ringdesk.simulator.limits` (413 for one too large, 400 for JSON
    nested too deep), before any route parses it; the platform's gateway refuses such bodies, so they
    neither need a valid token nor use up rate-limit budget either;
-4. the bearer token is checked (401 `CMN-405` without one, `OAU-213` unknown/revoked, `OAU-128` expired);
+4. the bearer token is checked (401 `CMN-405` without one, `OAU-129` for one that cannot be a token,
+   `OAU-149` for one unknown, revoked or replaced by a refresh, `OAU-128` expired);
 5. the request is counted against its rate-limit group per (user, app) (429 `CMN-301`);
 6. the app's permission for the route is checked (403 `CMN-401`);
 7. the handler runs, and the `X-Rate-Limit-*` headers are added to its response.
@@ -51,7 +52,7 @@ from ringdesk.simulator.limits import (
 from ringdesk.simulator.ratelimit import RateDecision
 from ringdesk.simulator.responses import api_error, oauth_error
 from ringdesk.simulator.scenario import ClientApp, Scenario, User
-from ringdesk.simulator.state import Fault, LogEntry, OAuthSession, SimState
+from ringdesk.simulator.state import Fault, LogEntry, OAuthSession, SimState, looks_like_token
 
 log = logging.getLogger("ringdesk.simulator")
 
@@ -146,18 +147,21 @@ def _authenticate(request: Request, ctx: RequestContext) -> Response | None:
         token = request.query_params.get("access_token", "")
     if not token:
         return api_error(401, "CMN-405", "Login required: the request carries no access token")
+    if not looks_like_token(token):
+        return api_error(401, "OAU-129", "Access token corrupted")
     session = ctx.sim.oauth.by_access(token)
     if session is None:
-        return api_error(401, "OAU-213", "Token not found")
+        return api_error(401, "OAU-149", "Invalid token")
     ctx.entry.client_id = session.client_id
     ctx.entry.owner = session.owner
     if ctx.sim.oauth.access_expired(session):
         return api_error(401, "OAU-128", "Access token expired")
     ctx.session = session
+    ctx.sim.oauth.note_access_used(session)
     ctx._user = ctx.sim.user(session.owner)
     ctx.client = ctx.sim.scenario.client(session.client_id)
     if ctx._user is None:
-        return api_error(401, "OAU-213", "Token not found")
+        return api_error(401, "OAU-149", "Invalid token")
     return None
 
 
@@ -353,7 +357,8 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    return api_error(405, "CMN-103", f"Method {request.method} is not allowed for {request.url.path}")
+    # SIM-405 is the simulator's code, named so: the platform documents none for a wrong method.
+    return api_error(405, "SIM-405", f"Method {request.method} is not allowed for {request.url.path}")
 
 
 def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:

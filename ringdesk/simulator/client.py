@@ -122,8 +122,16 @@ class SimulatorControl:
         access_token: float | None = None,
         refresh_token: float | None = None,
         auth_code: float | None = None,
+        refresh_grace_unused: float | None = None,
+        refresh_grace_after_use: float | None = None,
     ) -> dict[str, Any]:
-        body = {"accessToken": access_token, "refreshToken": refresh_token, "authCode": auth_code}
+        body = {
+            "accessToken": access_token,
+            "refreshToken": refresh_token,
+            "authCode": auth_code,
+            "refreshGraceUnused": refresh_grace_unused,
+            "refreshGraceAfterUse": refresh_grace_after_use,
+        }
         return self._call("POST", "/lifetimes", {k: v for k, v in body.items() if v is not None})
 
     def set_password_grant(self, enabled: bool) -> None:

@@ -256,10 +256,17 @@ async def revoke_tokens(request: Request) -> Response:
 
 @_handles_bad_requests
 async def set_lifetimes(request: Request) -> Response:
-    """`{"accessToken": s, "refreshToken": s, "authCode": s}`; for tokens and codes issued from now on."""
+    """`{"accessToken": s, "refreshToken": s, "authCode": s, "refreshGraceUnused": s,
+    "refreshGraceAfterUse": s}`; for tokens and codes issued (and refreshes made) from now on."""
     data = await _body(request)
     lifetimes = _sim(request).scenario.lifetimes
-    for key in ("access_token", "refresh_token", "auth_code"):
+    for key in (
+        "access_token",
+        "refresh_token",
+        "auth_code",
+        "refresh_grace_unused",
+        "refresh_grace_after_use",
+    ):
         value = _number(data, key)
         if value is not None:
             setattr(lifetimes, key, value)

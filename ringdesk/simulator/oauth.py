@@ -383,6 +383,14 @@ def _grant_refresh(ctx: RequestContext, client: ClientApp, form: dict[str, str])
     if oauth.refresh_expired(session):
         oauth.revoke(session)
         return oauth_error("invalid_grant", "OAU-210", "Token expired")
+    if value != session.refresh_token:
+        # The token the last refresh used: within its grace the answer is that refresh's, again
+        # (its answer may have been lost); after it, the token is dead like any used one.
+        lifetimes = ctx.sim.scenario.lifetimes
+        grace = (lifetimes.refresh_grace_unused, lifetimes.refresh_grace_after_use)
+        if not oauth.in_grace(session, value, unused=grace[0], after_use=grace[1]):
+            return oauth_error("invalid_grant", "OAU-211", "Token is revoked")
+        return session
     access_ttl, refresh_ttl = _ttls(ctx, form)
     return oauth.rotate(session, access_ttl, refresh_ttl)
 

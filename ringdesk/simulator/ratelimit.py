@@ -22,7 +22,8 @@ class RateDecision:
 
     def headers(self) -> dict[str, str]:
         headers = {
-            "X-Rate-Limit-Group": self.group,
+            # Spelled as the platform sends it: "light", "heavy", "auth".
+            "X-Rate-Limit-Group": self.group.lower(),
             "X-Rate-Limit-Limit": str(self.limit),
             "X-Rate-Limit-Remaining": str(self.remaining),
             "X-Rate-Limit-Window": str(math.ceil(self.window)),

@@ -200,6 +200,12 @@ class Lifetimes:
     access_token: float = 3600.0
     refresh_token: float = 604800.0
     auth_code: float = 60.0
+    #: After a refresh, the refresh token it used still works while the new access token has not
+    #: been used, for up to this long (the platform's grace period for a lost answer)...
+    refresh_grace_unused: float = 3600.0
+    #: ...and for this long after the new access token's first use. Within the grace, refreshing
+    #: again answers with the same new tokens.
+    refresh_grace_after_use: float = 10.0
 
 
 @dataclass

@@ -10,6 +10,7 @@ import copy
 import fnmatch
 import hashlib
 import random
+import re
 import secrets
 import time
 from collections import Counter, deque
@@ -70,10 +71,16 @@ class OAuthSession:
     access_expires_at: float
     refresh_token: str
     refresh_expires_at: float
+    #: The refresh token the last refresh used, still accepted during its grace (`OAuthStore.in_grace`).
+    previous_refresh: str | None = None
+    rotated_at: float = 0.0
+    #: When the current access token first authenticated a request; None while it has not.
+    access_first_used_at: float | None = None
 
 
 class OAuthStore:
-    """Authorization codes and sessions. A session holds exactly one live access and refresh token.
+    """Authorization codes and sessions. A session holds one live access and refresh token, and
+    after a refresh the refresh token that refresh used, for its grace period.
 
     `on_revoke` hears of every session that ends (its push sockets close with it).
     """
@@ -121,9 +128,16 @@ class OAuthStore:
         return session
 
     def rotate(self, session: OAuthSession, access_ttl: float, refresh_ttl: float) -> OAuthSession:
-        """Refresh: the old access AND refresh token die at once; the session gets a new pair."""
+        """Refresh: the old access token dies at once; the old refresh token goes into its grace
+        (replacing the one before, which dies now); the session gets a new pair."""
+        previous = session.refresh_token
         self._forget_tokens(session)
+        self._dead_refresh.discard(previous)
+        self._by_refresh[previous] = session.id
+        session.previous_refresh = previous
         now = self._clock()
+        session.rotated_at = now
+        session.access_first_used_at = None
         session.access_token = _token()
         session.refresh_token = _token()
         session.access_expires_at = now + access_ttl
@@ -143,8 +157,26 @@ class OAuthStore:
         return self.sessions.get(session_id) if session_id else None
 
     def by_refresh(self, token: str) -> OAuthSession | None:
+        """The session whose live refresh token, or whose refresh token in its grace, this is."""
         session_id = self._by_refresh.get(token)
         return self.sessions.get(session_id) if session_id else None
+
+    def in_grace(self, session: OAuthSession, token: str, *, unused: float, after_use: float) -> bool:
+        """Whether `token` is `session`'s previous refresh token and still within its grace: up to
+        `unused` seconds after the refresh while the new access token has not been used, and up to
+        `after_use` seconds after its first use. A token past its grace dies for good."""
+        if token != session.previous_refresh:
+            return False
+        now = self._clock()
+        used = session.access_first_used_at
+        alive = now - session.rotated_at <= unused if used is None else now - used <= after_use
+        if not alive:
+            self._end_grace(session)
+        return alive
+
+    def note_access_used(self, session: OAuthSession) -> None:
+        if session.access_first_used_at is None:
+            session.access_first_used_at = self._clock()
 
     def refresh_was_known(self, token: str) -> bool:
         return token in self._dead_refresh
@@ -179,11 +211,24 @@ class OAuthStore:
         self._by_access.pop(session.access_token, None)
         self._by_refresh.pop(session.refresh_token, None)
         self._dead_refresh.add(session.refresh_token)
+        self._end_grace(session)
+
+    def _end_grace(self, session: OAuthSession) -> None:
+        if session.previous_refresh is not None:
+            self._by_refresh.pop(session.previous_refresh, None)
+            self._dead_refresh.add(session.previous_refresh)
+            session.previous_refresh = None
 
 
 def _token() -> str:
     # Opaque, long and URL-safe like the platform's; deliberately not a JWT so nobody parses it.
     return secrets.token_urlsafe(48)
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` could be a token the platform issued (long, of token characters); one that
+    cannot is refused as corrupted rather than looked up."""
+    return re.fullmatch(r"[A-Za-z0-9._~+/=-]{32,}", value) is not None
 
 
 def subject_of(secret: str) -> str:

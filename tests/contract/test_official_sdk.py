@@ -118,11 +118,11 @@ def test_official_sdk_session(sim: Simulator, sdk: Any, checker: ContractChecker
     platform.refresh()
     second_token = platform.auth().access_token()
     assert second_token != first_token
-    assert refused(sim, first_token) == "OAU-213"
+    assert refused(sim, first_token) == "OAU-149"
     assert platform.get(f"{EXT}").json_dict()["extensionNumber"] == "101"
 
     platform.logout()
-    assert refused(sim, second_token) == "OAU-213"
+    assert refused(sim, second_token) == "OAU-149"
     # Signed out, the SDK has no token to send and cannot refresh its way back in.
     assert not platform.logged_in()
     with pytest.raises(Exception, match="Refresh token has expired"):

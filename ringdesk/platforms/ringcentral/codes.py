@@ -36,6 +36,7 @@ _CODE_SENTENCES: Mapping[str, str] = {
     "CMN-405": "You are not signed in. Please sign in.",
     "OAU-128": "Your sign-in has expired. Please sign in again.",
     "OAU-129": "Your sign-in is not valid. Please sign in again.",
+    "OAU-149": "Your sign-in is no longer valid. Please sign in again.",
     "OAU-213": "Your sign-in is no longer valid. Please sign in again.",
     "OAU-211": "Your sign-in is no longer valid. Please sign in again.",
 }

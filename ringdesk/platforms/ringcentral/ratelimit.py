@@ -137,6 +137,13 @@ class RateLimitLedger:
         self._expire(state, now)
         state.sent.append(now)
 
+    def _known_spelling(self, named: str) -> str:
+        """The platform spells groups in lower case ("light"); the ledger's name for the same group."""
+        for group in (*self._default_limits, *self._groups):
+            if group.casefold() == named.casefold():
+                return group
+        return named
+
     def observe(self, operation: str, sent_as: str, headers: Mapping[str, str]) -> str:
         """Learn from a response's `X-Rate-Limit-*` headers; returns the group the server named.
 
@@ -144,7 +151,7 @@ class RateLimitLedger:
         are expected to use the canonical spelling.
         """
         now = self._clock()
-        named = (headers.get("X-Rate-Limit-Group") or "").strip()
+        named = self._known_spelling((headers.get("X-Rate-Limit-Group") or "").strip())
         group = sent_as
         if named and named != sent_as:
             group = named

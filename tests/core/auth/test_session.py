@@ -407,6 +407,59 @@ async def test_network_trouble_keeps_the_session_and_retries_later(
     assert await rig.session.access_token() != old
 
 
+# ---------------------------------------------------------------------- the refresh token's grace
+
+
+async def test_a_refresh_whose_answer_is_lost_is_asked_again_and_keeps_the_sign_in(
+    rig: Rig, jwt: str, sim: Simulator, sim_control: Any, token_requests: Requests
+) -> None:
+    old = await signed_in(rig, jwt)
+    (platform_session,) = sim.state.oauth.sessions.values()
+    # The platform refreshes, and its answer never arrives: RingDesk still holds the old pair.
+    sim_control.add_fault("lost", path=TOKEN_PATH)
+    sim_control.clear_requests()
+
+    await rig.time.advance(DUE + 0.001)
+    await until(lambda: len(token_requests()) == 1 and rig.time.sleeping == 1)
+    assert rig.session.status.state is SessionState.SIGNED_IN
+    assert platform_session.access_token != old  # the platform did rotate
+
+    await rig.time.advance(2.0)  # the backoff: asked again with the refresh token it has
+    await until(lambda: rig.session.refresh_count == 1)
+    assert len(token_requests()) == 2
+    new = await rig.session.access_token()
+    # The second answer is the lost one's, given again within the grace; the same platform session.
+    assert new == platform_session.access_token
+    saved = await stored(rig)
+    assert saved is not None and saved.access_token == new
+    await rig.client.get_extension()
+    assert rig.session.status.state is SessionState.SIGNED_IN
+    assert list(sim.state.oauth.sessions.values()) == [platform_session]
+
+
+async def test_a_crash_between_the_refresh_and_storing_its_answer_keeps_the_sign_in(
+    rig: Rig, jwt: str, sim: Simulator, sim_control: Any, token_requests: Requests
+) -> None:
+    identity = await rig.session.sign_in_with_jwt(jwt)
+    before = await stored(rig)
+    assert before is not None and before.refresh_token
+    await rig.session.aclose()
+    # RingDesk's refresh reached the platform, and RingDesk died before the keyring had the answer.
+    lost = await rig.client.refresh_tokens(before.refresh_token)
+    assert lost.access_token != before.access_token
+    sim_control.clear_requests()
+
+    session, client, store = rig.new_session()
+    assert await session.restore() is True
+    # The stored access token died with that refresh: the platform refuses it, and RingDesk renews
+    # with the stored refresh token, which is within its grace, and gets the lost answer.
+    assert (await client.get_extension()).id == identity.extension_id
+    assert session.status.state is SessionState.SIGNED_IN
+    assert [r["status"] for r in token_requests()] == [200]
+    saved = await store.load_tokens()
+    assert saved is not None and saved.access_token == lost.access_token
+
+
 async def test_backoff_doubles_and_never_loops(
     rig: Rig, jwt: str, sim_control: Any, token_requests: Requests
 ) -> None:

@@ -102,6 +102,16 @@ def test_server_regroups_an_operation(ledger: RateLimitLedger) -> None:
     assert ledger.state("Medium").used == 1
 
 
+def test_the_platforms_lower_case_group_names_are_the_same_groups(ledger: RateLimitLedger) -> None:
+    ledger.record_sent("Light")
+    group = ledger.observe(
+        "ringout_status", "Light", {"X-Rate-Limit-Group": "light", "X-Rate-Limit-Limit": "40"}
+    )
+    assert group == "Light"
+    assert ledger.group_of("ringout_status", "Light") == "Light"
+    assert (ledger.state("Light").used, ledger.state("Light").limit) == (1, 40)
+
+
 def test_penalty_with_retry_after(ledger: RateLimitLedger, clock: FakeClock) -> None:
     assert ledger.penalize("Heavy", 12.0) == 12.0
     assert ledger.next_send_in("Heavy") == pytest.approx(12.0)

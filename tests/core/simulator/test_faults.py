@@ -194,7 +194,7 @@ def test_reset_forgets_everything(sim: Simulator, sim_control: SimulatorControl,
     assert sim_control.faults() == []
     assert sim_control.requests() == []
     assert sim_control.info()["passwordGrantEnabled"] is True
-    assert error_code(api(sim, "GET", EXT, access)) == "OAU-213"
+    assert error_code(api(sim, "GET", EXT, access)) == "OAU-149"
 
 
 def test_bad_control_requests_are_400(sim: Simulator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -166,14 +167,14 @@ def test_confidential_client_code_flow(sim: Simulator) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_refresh_rotates_and_kills_the_old_pair(sim: Simulator, sim_login) -> None:
+def _refresh(sim: Simulator, refresh_token: str) -> dict:
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "ringdesk-demo"}
+    return token(sim, data)
+
+
+def test_refresh_rotates_and_the_old_access_token_dies_at_once(sim: Simulator, sim_login) -> None:
     first = sim_login()
-    data = {
-        "grant_type": "refresh_token",
-        "refresh_token": first["refresh_token"],
-        "client_id": "ringdesk-demo",
-    }
-    second = token(sim, data)
+    second = _refresh(sim, first["refresh_token"])
     assert second.status_code == 200, second.text
     new = second.json()
     assert new["access_token"] != first["access_token"]
@@ -182,11 +183,54 @@ def test_refresh_rotates_and_kills_the_old_pair(sim: Simulator, sim_login) -> No
 
     old_access = api(sim, "GET", EXT, first["access_token"])
     assert old_access.status_code == 401
-    assert error_code(old_access) == "OAU-213"
-    replay = token(sim, data)
-    assert replay.status_code == 400
-    assert replay.json()["error"] == "invalid_grant"
-    assert error_code(replay) == "OAU-211"
+    assert error_code(old_access) == "OAU-149"
+
+
+def test_an_answer_lost_after_a_refresh_is_given_again_while_the_new_token_is_unused(
+    sim: Simulator, sim_login
+) -> None:
+    # The platform's grace: the refresh's answer never arrived, so the client asks again with the
+    # token it still has, and gets the same new pair (not a third one), as often as it asks.
+    first = sim_login()
+    new = _refresh(sim, first["refresh_token"]).json()
+    again = _refresh(sim, first["refresh_token"])
+    assert again.status_code == 200, again.text
+    assert (again.json()["access_token"], again.json()["refresh_token"]) == (
+        new["access_token"],
+        new["refresh_token"],
+    )
+    assert _refresh(sim, first["refresh_token"]).json()["access_token"] == new["access_token"]
+    # The new pair is the live one; refreshing with it rotates as usual and ends the old grace.
+    third = _refresh(sim, new["refresh_token"]).json()
+    assert third["access_token"] != new["access_token"]
+    replay = _refresh(sim, first["refresh_token"])
+    assert (replay.status_code, error_code(replay)) == (400, "OAU-211")
+
+
+def test_the_grace_ends_soon_after_the_new_access_token_is_used(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    sim_control.set_lifetimes(refresh_grace_after_use=0.2)
+    first = sim_login()
+    new = _refresh(sim, first["refresh_token"]).json()
+    assert api(sim, "GET", EXT, new["access_token"]).status_code == 200
+    assert _refresh(sim, first["refresh_token"]).json()["access_token"] == new["access_token"]
+    time.sleep(0.3)
+    late = _refresh(sim, first["refresh_token"])
+    assert late.status_code == 400
+    assert (late.json()["error"], error_code(late)) == ("invalid_grant", "OAU-211")
+    # The new pair is untouched by the refused replay.
+    assert api(sim, "GET", EXT, new["access_token"]).status_code == 200
+
+
+def test_the_grace_of_an_unused_refresh_ends_too(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    sim_control.set_lifetimes(refresh_grace_unused=0.2)
+    first = sim_login()
+    _refresh(sim, first["refresh_token"])
+    time.sleep(0.3)
+    assert error_code(_refresh(sim, first["refresh_token"])) == "OAU-211"
 
 
 def test_unknown_refresh_token(sim: Simulator) -> None:
@@ -296,16 +340,18 @@ def test_control_can_expire_and_revoke_tokens(
         },
     ).json()
     assert sim_control.revoke_tokens() == 1
-    assert error_code(api(sim, "GET", EXT, refreshed["access_token"])) == "OAU-213"
+    assert error_code(api(sim, "GET", EXT, refreshed["access_token"])) == "OAU-149"
 
 
 def test_missing_or_unknown_bearer_token(sim: Simulator) -> None:
     missing = http.get(sim.base_url + EXT)
     assert missing.status_code == 401
     assert error_code(missing) == "CMN-405"
-    unknown = api(sim, "GET", EXT, "made-up")
-    assert unknown.status_code == 401
-    assert error_code(unknown) == "OAU-213"
+    # One that cannot be a token is corrupted; one that could be but is not known is invalid.
+    corrupted = api(sim, "GET", EXT, "made-up")
+    assert (corrupted.status_code, error_code(corrupted)) == (401, "OAU-129")
+    unknown = api(sim, "GET", EXT, "U0pDMTFQMDFQQVMwMHxBQUFWaFpfX2dhZ2dhZ2dhZ2dhZ2dhZw")
+    assert (unknown.status_code, error_code(unknown)) == (401, "OAU-149")
 
 
 def test_sign_in_with_wrong_extension_gives_no_code(sim: Simulator) -> None:
