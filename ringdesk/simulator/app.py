@@ -370,6 +370,7 @@ def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
     extension = account + "/extension/{extensionId}"
     routes = [
         Route("/restapi/oauth/authorize", oauth.authorize, methods=["GET", "POST"]),
+        Route(oauth.LOGIN_PATH, oauth.login_page, methods=["GET", "POST"]),
         Route("/restapi/oauth/token", oauth.token, methods=["POST"]),
         Route("/restapi/oauth/revoke", oauth.revoke, methods=["POST"]),
         Route("/restapi/oauth/wstoken", oauth.wstoken, methods=["POST"]),

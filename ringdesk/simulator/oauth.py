@@ -26,6 +26,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,15 +42,59 @@ from ringdesk.simulator.state import AuthCode, OAuthSession, subject_of
 log = logging.getLogger("ringdesk.simulator")
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-_MIN_TTL = 0.0
+#: The lifetimes a client may ask for (`access_token_ttl`, `refresh_token_ttl`), in the official
+#: description's ranges: an access token lives 600 to 3600 s, a refresh token at most 30 days.
+#: A request outside is brought into the range; shorter lifetimes, for tests, are set through
+#: `/_sim/lifetimes` only.
+ACCESS_TTL_RANGE = (600, 3600)
+REFRESH_TTL_MAX = 2592000
 
 
 # --- the sign-in page -----------------------------------------------------------------------------------
 
 
+#: The sign-in page, where `/restapi/oauth/authorize` sends the browser (the platform's is on a
+#: host of its own); its form posts back here.
+LOGIN_PATH = "/login/"
+#: What the sign-in page carries through from the authorization request to its form.
+_CARRIED = ("client_id", "redirect_uri", "response_type", "state", "code_challenge", "code_challenge_method")
+
+
 async def authorize(request: Request) -> Response:
+    """The authorization endpoint, by GET or POST: a request that can go on is redirected (302) to
+    the sign-in page, as the platform does; one that cannot gets 400, or goes back to the app's
+    redirect URI with an error once that URI is known to be the app's."""
     ctx = _ctx(request)
     params = dict(request.query_params) if request.method == "GET" else await read_form(request)
+
+    async def answer() -> Response:
+        checked = _check_authorize(ctx, params)
+        if isinstance(checked, Response):
+            return checked
+        page = {key: params[key] for key in (*_CARRIED, "login_hint") if key in params}
+        return RedirectResponse(f"{LOGIN_PATH}?{urlencode(page)}", status_code=302)
+
+    return await _within_auth_limit(ctx, params, answer)
+
+
+async def login_page(request: Request) -> Response:
+    """The sign-in page (GET) and its form (POST): a code for the redirect URI, a Deny, or the page
+    again with what went wrong."""
+    ctx = _ctx(request)
+    params = dict(request.query_params) if request.method == "GET" else await read_form(request)
+
+    async def answer() -> Response:
+        return await (
+            _authorize_get(ctx, params) if request.method == "GET" else _authorize_post(ctx, params)
+        )
+
+    return await _within_auth_limit(ctx, params, answer)
+
+
+async def _within_auth_limit(
+    ctx: RequestContext, params: dict[str, str], answer: Callable[[], Awaitable[Response]]
+) -> Response:
+    """`answer()`, counted in the Auth group per app and address; 429 when that is spent."""
     client_id = params.get("client_id", "")
     ctx.entry.client_id = client_id or None
     decision = ctx.sim.limiter.check(("authorize", client_id, ctx.remote), "Auth")
@@ -63,9 +108,7 @@ async def authorize(request: Request) -> Response:
                 status=429,
                 headers=decision.headers(),
             )
-    response = await (
-        _authorize_get(ctx, params) if request.method == "GET" else _authorize_post(ctx, params)
-    )
+    response = await answer()
     if decision is not None:
         response.headers.update(decision.headers())
     return response
@@ -165,16 +208,8 @@ def _login_form(
     e = html.escape
     client = ctx.sim.scenario.client(params.get("client_id", ""))
     app_name = client.name if client else params.get("client_id", "")
-    hidden_keys = (
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "state",
-        "code_challenge",
-        "code_challenge_method",
-    )
     hidden = "\n".join(
-        f'<input type="hidden" name="{k}" value="{e(params[k])}">' for k in hidden_keys if k in params
+        f'<input type="hidden" name="{k}" value="{e(params[k])}">' for k in _CARRIED if k in params
     )
     error_html = f'<p class="error" id="error" role="alert">{e(error)}</p>' if error else ""
     hint = ""
@@ -189,7 +224,7 @@ def _login_form(
 <p class="app">Sign in to allow <strong>{e(app_name)}</strong> to use your account.</p>
 {hint}
 {error_html}
-<form method="post" action="/restapi/oauth/authorize" id="signin-form" autocomplete="off">
+<form method="post" action="{LOGIN_PATH}" id="signin-form" autocomplete="off">
 {hidden}
 <label for="login">Phone number or email</label>
 <input type="text" id="login" name="login" value="{e(login)}" required autofocus>
@@ -324,6 +359,9 @@ async def token(request: Request) -> Response:
     if grant not in client.grant_types or (grant == "password" and not sim.scenario.password_grant_enabled):
         return oauth_error("unauthorized_client", "OAU-251", "Unauthorized for this grant type")
 
+    refused = _refuse_lifetimes(form)
+    if refused is not None:
+        return refused
     if grant == "authorization_code":
         result = _grant_code(ctx, client, form)
     elif grant == "refresh_token":
@@ -436,20 +474,26 @@ def _issue(ctx: RequestContext, client: ClientApp, owner: int, form: dict[str, s
     return ctx.sim.oauth.issue(client.client_id, owner, " ".join(client.permissions), access_ttl, refresh_ttl)
 
 
+def _refuse_lifetimes(form: dict[str, str]) -> Response | None:
+    """A lifetime asked for that is not a whole number of seconds above 0 is refused, not ignored."""
+    for key in ("access_token_ttl", "refresh_token_ttl"):
+        if key in form and not (form[key].strip().isdigit() and int(form[key]) > 0):
+            return oauth_error(
+                "invalid_request", "OAU-101", f"Parameter [{key}] value is invalid", parameter=key
+            )
+    return None
+
+
 def _ttls(ctx: RequestContext, form: dict[str, str]) -> tuple[float, float]:
-    # Clients may ask for shorter lifetimes (the SDKs send access_token_ttl/refresh_token_ttl); never longer.
+    """The lifetimes of tokens issued now: the app's (the scenario's), or shorter where the client
+    asks (the SDKs send access_token_ttl/refresh_token_ttl), brought into the published ranges."""
     lifetimes = ctx.sim.scenario.lifetimes
     access, refresh = lifetimes.access_token, lifetimes.refresh_token
-    for key, current in (("access_token_ttl", access), ("refresh_token_ttl", refresh)):
-        try:
-            asked = float(form[key])
-        except (KeyError, ValueError):
-            continue
-        if asked > _MIN_TTL:
-            if key == "access_token_ttl":
-                access = min(current, asked)
-            else:
-                refresh = min(current, asked)
+    if "access_token_ttl" in form:
+        low, high = ACCESS_TTL_RANGE
+        access = min(access, max(low, min(high, int(form["access_token_ttl"]))))
+    if "refresh_token_ttl" in form:
+        refresh = min(refresh, REFRESH_TTL_MAX, int(form["refresh_token_ttl"]))
     return access, refresh
 
 

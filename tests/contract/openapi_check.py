@@ -16,14 +16,16 @@ module works around it narrowly; every such place says why:
 - The description's global security is OAuth2, which openapi-core does not check at all (it only warns); the
   platform takes an OAuth2 access token as ``Authorization: Bearer``, so that is what is checked.
 - ``/restapi/oauth/authorize`` inherits that OAuth2 requirement in the description, but a browser calls it
-  before any token exists; it is treated as unauthenticated. The platform answers it with a redirect to its
-  sign-in pages; a stand-in that serves its sign-in page in place (200 text/html) is accepted there only.
+  before any token exists; it is treated as unauthenticated. Its answers are the description's: a redirect
+  (302) to the sign-in page, or 400.
 - Form-encoded request bodies are checked here rather than by openapi-core, whose form decoder drops every
   field of a nested ``allOf``/``anyOf`` branch without a ``type`` (the token request is built that way), so
   every valid token request would be reported as missing ``grant_type``.
 - The legacy ``password`` grant was removed from the description but the platform still accepts it from old
   apps; it is checked against the request shape the platform documented for it, not reported as unknown.
-- Requests under ``/_sim/`` are the simulator's control API, not part of the contract: skipped and counted.
+- Requests under ``/_sim/`` are the simulator's control API, and ``/login/`` its sign-in page (the
+  platform's is on a login host of its own, outside the description): not part of the contract, skipped
+  and counted.
 - Only the path of a URL is compared: the simulator's ``http://127.0.0.1:PORT`` stands for the description's
   ``https://platform.ringcentral.com``.
 """
@@ -75,7 +77,7 @@ __all__ = [
 SPEC_PATH = Path(__file__).with_name("rc-openapi-subset.yml")
 # Requests are checked as if sent to the description's first server, whatever host they really went to.
 SPEC_SERVER = "https://platform.ringcentral.com"
-NOT_IN_CONTRACT_PREFIXES = ("/_sim/",)
+NOT_IN_CONTRACT_PREFIXES = ("/_sim/", "/login/")
 
 AUTHORIZE_PATH = "/restapi/oauth/authorize"
 TOKEN_PATH = "/restapi/oauth/token"
@@ -592,14 +594,6 @@ def _augment(source: dict[str, Any]) -> dict[str, Any]:
                 )
             if template == AUTHORIZE_PATH:
                 operation["security"] = [{}]
-                declared.setdefault(
-                    "200",
-                    {
-                        "description": "The sign-in page",
-                        "content": {"text/html": {"schema": {"type": "string"}}},
-                    },
-                )
-                notes.setdefault("200", "sign-in page served in place of the redirect to it")
     # Referenced by the token and revoke operations but missing from the description's securitySchemes.
     spec["components"].setdefault("securitySchemes", {}).setdefault(
         "OauthBasicScheme", {"type": "http", "scheme": "basic"}

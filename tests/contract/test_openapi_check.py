@@ -263,14 +263,15 @@ def test_unknown_operation_is_caught() -> None:
 # --- the authorize endpoint, the base URL, the simulator's control paths ---------------------------
 
 
-def test_authorize_page_and_redirect_are_accepted_but_checked() -> None:
+def test_authorize_must_redirect_and_is_checked() -> None:
     query = "?response_type=code&client_id=abc&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb&state=s"
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    assert _problems("GET", "/restapi/oauth/authorize" + query, {}, None, 200, b"<html></html>", html) == ""
-    redirect = {"Location": "http://127.0.0.1:5000/cb?code=c&state=s"}
+    redirect = {"Location": "http://127.0.0.1:5000/login/?client_id=abc"}
     assert _problems("GET", "/restapi/oauth/authorize" + query, {}, None, 302, b"", redirect) == ""
+    # A sign-in page served in place of the redirect is not what the description allows.
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    assert _problems("GET", "/restapi/oauth/authorize" + query, {}, None, 200, b"<html></html>", html) != ""
     bad = query.replace("response_type=code", "response_type=token")
-    report = _problems("GET", "/restapi/oauth/authorize" + bad, {}, None, 200, b"<html></html>", html)
+    report = _problems("GET", "/restapi/oauth/authorize" + bad, {}, None, 302, b"", redirect)
     assert "query parameter 'response_type'" in report
 
 

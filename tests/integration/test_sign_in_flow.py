@@ -340,7 +340,7 @@ def test_the_system_browser_signs_in_through_the_loopback_listener(run) -> None:
         # What a person's browser does: show the page, submit the form, follow the redirect home.
         user = user_of(rig)
         async with httpx.AsyncClient(timeout=10) as http:
-            page = await http.get(url)
+            page = await http.get(url, follow_redirects=True)  # authorize sends it to the sign-in page
             assert page.status_code == 200
             form = _FormReader()
             form.feed(page.text)
@@ -351,7 +351,7 @@ def test_the_system_browser_signs_in_through_the_loopback_listener(run) -> None:
                 "extension": user.extension_number,
                 "action": "signin",
             }
-            answer = await http.post(urljoin(url, form.action), data=fields)
+            answer = await http.post(urljoin(str(page.url), form.action), data=fields)
             assert answer.status_code == 302
             location = answer.headers["location"]
             assert location.startswith(REDIRECT_URI)

@@ -224,7 +224,7 @@ async def test_after_a_failure_enter_calls_again_and_typing_starts_the_next_numb
         # Enter on the card calls the same number again, extension included.
         QTest.keyClick(status.action_button, Qt.Key.Key_Return)
         assert app.dialer_vm.view.text == "+16505551234x12"
-        assert "key 12" in status.detail.text()
+        assert "key in extension 12" in status.detail.text()
         await until(lambda: len(sim_control.calls()) == 2, within=15, what="the second RingOut")
         first, again = sim_control.calls()
         assert again["to"] == first["to"] == "+16505551234"

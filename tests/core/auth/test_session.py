@@ -111,7 +111,7 @@ async def test_code_sign_in_through_the_simulator_page(rig: Rig, sim: Simulator)
     form = dict(parse_qsl(urlsplit(authorize).query))
     form.update(login=user.login, extension=user.extension_number, password=user.password, action="signin")
     async with httpx.AsyncClient() as browser:
-        answer = await browser.post(f"{sim.base_url}/restapi/oauth/authorize", data=form)
+        answer = await browser.post(f"{sim.base_url}/login/", data=form)
     assert answer.status_code == 302
     code = read_redirect(answer.headers["location"], attempt)
     identity = await rig.session.sign_in_with_code(code, attempt)

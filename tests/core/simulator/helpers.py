@@ -55,7 +55,7 @@ def sign_in(
         "password": user.password if password is None else password,
         "action": "signin",
     }
-    return http.post(f"{sim.base_url}/restapi/oauth/authorize", data=form, follow_redirects=False)
+    return http.post(f"{sim.base_url}/login/", data=form, follow_redirects=False)
 
 
 def code_from(response: httpx.Response) -> str:

@@ -11,6 +11,7 @@ from ringdesk.simulator import Simulator
 from .helpers import REDIRECT, authorize_params, http, pkce_pair, sign_in
 
 AUTHORIZE = "/restapi/oauth/authorize"
+LOGIN = "/login/"
 
 
 def redirect_query(response: httpx.Response) -> dict[str, list[str]]:
@@ -20,9 +21,26 @@ def redirect_query(response: httpx.Response) -> dict[str, list[str]]:
     return parse_qs(urlsplit(location).query)
 
 
+def test_the_authorization_endpoint_redirects_to_the_sign_in_page(sim: Simulator) -> None:
+    # As the platform does: 302 to its sign-in page (the description allows 302 or 400, never 200),
+    # with what the page needs to carry on; by POST as by GET.
+    _, challenge = pkce_pair()
+    params = authorize_params(challenge=challenge, login_hint="+16505550100")
+    for response in (
+        http.get(sim.base_url + AUTHORIZE, params=params),
+        http.post(sim.base_url + AUTHORIZE, data=params),
+    ):
+        assert response.status_code == 302, response.text
+        location = urlsplit(response.headers["location"])
+        assert location.path == LOGIN
+        assert {key: values[0] for key, values in parse_qs(location.query).items()} == params
+
+
 def test_get_renders_the_form(sim: Simulator) -> None:
     _, challenge = pkce_pair()
-    response = http.get(sim.base_url + AUTHORIZE, params=authorize_params(challenge=challenge))
+    response = http.get(
+        sim.base_url + AUTHORIZE, params=authorize_params(challenge=challenge), follow_redirects=True
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
@@ -43,7 +61,9 @@ def test_get_renders_the_form(sim: Simulator) -> None:
 def test_no_demo_hint_outside_demo_mode(make_sim) -> None:
     sim = make_sim(demo_mode=False)
     _, challenge = pkce_pair()
-    page = http.get(sim.base_url + AUTHORIZE, params=authorize_params(challenge=challenge)).text
+    page = http.get(
+        sim.base_url + AUTHORIZE, params=authorize_params(challenge=challenge), follow_redirects=True
+    ).text
     assert 'id="demo-hint"' not in page
     assert sim.scenario.account.users[0].password not in page
 
@@ -52,7 +72,7 @@ def test_everything_is_html_escaped(sim: Simulator) -> None:
     _, challenge = pkce_pair()
     nasty = '"><script>alert(1)</script>'
     params = authorize_params(challenge=challenge, state=nasty, login_hint=nasty)
-    page = http.get(sim.base_url + AUTHORIZE, params=params).text
+    page = http.get(sim.base_url + AUTHORIZE, params=params, follow_redirects=True).text
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
 
@@ -77,7 +97,7 @@ def test_wrong_password_shows_an_error_and_keeps_the_login(sim: Simulator) -> No
 def test_deny_redirects_with_access_denied(sim: Simulator) -> None:
     _, challenge = pkce_pair()
     form = {**authorize_params(challenge=challenge), "action": "deny"}
-    query = redirect_query(http.post(sim.base_url + AUTHORIZE, data=form))
+    query = redirect_query(http.post(sim.base_url + LOGIN, data=form))
     assert query["error"] == ["access_denied"]
     assert query["state"] == ["st-123"]
     assert "code" not in query

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 
+import httpx
 import pytest
 
 from ringdesk.simulator import Lifetimes, Simulator, SimulatorControl
@@ -258,6 +259,53 @@ def test_jwt_grant(sim: Simulator, sim_login) -> None:
     assert tokens["owner_id"] == str(sim.scenario.account.users[1].extension_id)
 
 
+def _jwt_login(sim: Simulator, **extra: str) -> httpx.Response:
+    user = sim.scenario.account.users[0]
+    data = {"grant_type": JWT_GRANT, "assertion": user.jwt_credential or "", "client_id": "ringdesk-demo"}
+    return token(sim, {**data, **extra})
+
+
+@pytest.mark.parametrize(
+    ("asked", "access", "refresh"),
+    [
+        ({"access_token_ttl": "1200", "refresh_token_ttl": "86400"}, 1200, 86400),
+        # Outside the published range (600 to 3600 s): brought to its edge, never shorter.
+        ({"access_token_ttl": "5"}, 600, 604800),
+        ({"access_token_ttl": "7200"}, 3600, 604800),
+        # Longer than the app's own lifetime: the app's.
+        ({"refresh_token_ttl": "2592000"}, 3600, 604800),
+    ],
+)
+def test_lifetimes_asked_for_are_kept_within_the_published_ranges(
+    sim: Simulator, asked: dict[str, str], access: int, refresh: int
+) -> None:
+    response = _jwt_login(sim, **asked)
+    assert response.status_code == 200, response.text
+    tokens = response.json()
+    # The simulator floors what is left when it answers: 3600 s is said as 3599.
+    assert access - 1 <= tokens["expires_in"] <= access
+    assert refresh - 1 <= tokens["refresh_token_expires_in"] <= refresh
+
+
+@pytest.mark.parametrize("value", ["0", "-60", "soon", "1.5", ""])
+@pytest.mark.parametrize("key", ["access_token_ttl", "refresh_token_ttl"])
+def test_a_lifetime_that_is_no_whole_number_of_seconds_is_refused_not_ignored(
+    sim: Simulator, key: str, value: str
+) -> None:
+    response = _jwt_login(sim, **{key: value})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert error_code(response) == "OAU-101"
+
+
+def test_short_lifetimes_for_tests_come_from_the_control_api_only(
+    sim: Simulator, sim_control: SimulatorControl
+) -> None:
+    sim_control.set_lifetimes(access_token=2.5)
+    tokens = _jwt_login(sim, access_token_ttl="600").json()
+    assert tokens["expires_in"] <= 2
+
+
 @pytest.mark.parametrize("mangle", ["garbage", "tampered", "unsigned"])
 def test_bad_jwt_is_refused(sim: Simulator, mangle: str) -> None:
     good = sim.scenario.account.users[0].jwt_credential or ""
@@ -371,7 +419,7 @@ def test_second_user_signs_in_with_extension(sim: Simulator) -> None:
         "password": user.password,
         "action": "signin",
     }
-    code = code_from(http.post(sim.base_url + "/restapi/oauth/authorize", data=form))
+    code = code_from(http.post(sim.base_url + "/login/", data=form))
     data = {
         "grant_type": "authorization_code",
         "code": code,
