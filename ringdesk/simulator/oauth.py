@@ -471,7 +471,14 @@ def _user_for_assertion(ctx: RequestContext, assertion: str) -> User | None:
 
 def _issue(ctx: RequestContext, client: ClientApp, owner: int, form: dict[str, str]) -> OAuthSession:
     access_ttl, refresh_ttl = _ttls(ctx, form)
-    return ctx.sim.oauth.issue(client.client_id, owner, " ".join(client.permissions), access_ttl, refresh_ttl)
+    return ctx.sim.oauth.issue(
+        client.client_id,
+        owner,
+        " ".join(client.permissions),
+        access_ttl,
+        refresh_ttl,
+        cap=ctx.sim.scenario.sessions_per_app_and_user,
+    )
 
 
 def _refuse_lifetimes(form: dict[str, str]) -> Response | None:

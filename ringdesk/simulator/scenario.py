@@ -234,6 +234,8 @@ class Scenario:
     timings: Timings = field(default_factory=Timings)
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    #: Active sessions one user may have in one app; a sign-in beyond it ends the oldest.
+    sessions_per_app_and_user: int = 5
     #: Demo mode shows the demo credentials on the sign-in page.
     demo_mode: bool = True
     password_grant_enabled: bool = True

@@ -73,6 +73,7 @@ class OAuthSession:
     refresh_expires_at: float
     #: The refresh token the last refresh used, still accepted during its grace (`OAuthStore.in_grace`).
     previous_refresh: str | None = None
+    created_at: float = 0.0
     rotated_at: float = 0.0
     #: When the current access token first authenticated a request; None while it has not.
     access_first_used_at: float | None = None
@@ -108,8 +109,16 @@ class OAuthStore:
         return value
 
     def issue(
-        self, client_id: str, owner: int, scope: str, access_ttl: float, refresh_ttl: float
+        self,
+        client_id: str,
+        owner: int,
+        scope: str,
+        access_ttl: float,
+        refresh_ttl: float,
+        *,
+        cap: int | None = None,
     ) -> OAuthSession:
+        """A new session; beyond `cap` active sessions of this user in this app, the oldest end."""
         now = self._clock()
         session = OAuthSession(
             id=secrets.token_hex(8),
@@ -121,7 +130,15 @@ class OAuthStore:
             access_expires_at=now + access_ttl,
             refresh_token=_token(),
             refresh_expires_at=now + refresh_ttl,
+            created_at=now,
         )
+        if cap is not None:
+            same = sorted(
+                (s for s in self.sessions.values() if (s.client_id, s.owner) == (client_id, owner)),
+                key=lambda s: s.created_at,
+            )
+            for oldest in same[: max(0, len(same) - cap + 1)]:
+                self.revoke(oldest)
         self.sessions[session.id] = session
         self._by_access[session.access_token] = session.id
         self._by_refresh[session.refresh_token] = session.id

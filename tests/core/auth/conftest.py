@@ -60,9 +60,10 @@ class Rig:
         self.sessions: list[Session] = []
         self.session, self.client, self.store = self.new_session()
 
-    def new_session(self) -> tuple[Session, PlatformClient, TokenStore]:
+    def new_session(self, keyring: MemoryKeyring | None = None) -> tuple[Session, PlatformClient, TokenStore]:
+        """Another session on this keyring (a restart), or on a keyring of its own (another install)."""
         client = PlatformClient(self.sim.base_url, CLIENT_ID, clock=self.time, wall_clock=self.time.wall)
-        store = TokenStore(self.sim.base_url, CLIENT_ID, backend=self.keyring)
+        store = TokenStore(self.sim.base_url, CLIENT_ID, backend=keyring or self.keyring)
         session = Session(
             RingCentralPlatform(client),
             store,

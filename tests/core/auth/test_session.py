@@ -26,7 +26,7 @@ from ringdesk.auth import (
 from ringdesk.errors import AuthenticationError, NetworkError, OAuthError, PermissionDenied
 from ringdesk.platforms.ringcentral import TokenSet
 from ringdesk.simulator import Simulator
-from tests.fakes import settle, until
+from tests.fakes import MemoryKeyring, settle, until
 
 from .conftest import Rig
 
@@ -597,6 +597,38 @@ async def test_sign_out_revokes_and_clears(rig: Rig, jwt: str, sim: Simulator, s
     sim_control.clear_requests()
     await rig.time.advance(DUE * 2)
     assert sim_control.requests() == []
+
+
+async def test_signing_in_and_out_again_and_again_never_reaches_the_session_cap(
+    rig: Rig, jwt: str, sim: Simulator, sim_control: Any
+) -> None:
+    # The platform allows five active sessions per user and app: each sign-out ends its own.
+    sim_control.set_rate_limits(enabled=False)
+    for _ in range(7):
+        await rig.session.sign_in_with_jwt(jwt)
+        await rig.session.sign_out()
+        await rig.time.advance(30.0)  # within RingDesk's own Auth budget (five a minute)
+    assert sim.state.oauth.sessions == {}
+
+
+async def test_a_sixth_install_ends_the_first_ones_session_which_says_so(
+    rig: Rig, jwt: str, sim_control: Any
+) -> None:
+    sim_control.set_rate_limits(enabled=False)
+    first_identity = await rig.session.sign_in_with_jwt(jwt)
+    installs = [rig.new_session(MemoryKeyring()) for _ in range(5)]
+    for session, _client, _store in installs:
+        await session.sign_in_with_jwt(jwt)
+
+    # The platform ended the oldest session: the first install learns it at its next request.
+    with pytest.raises(AuthenticationError):
+        await rig.client.get_extension()
+    assert rig.session.status.state is SessionState.SIGNED_OUT
+    assert rig.session.status.problem == EXPIRED_PROBLEM
+    assert await stored(rig) is None
+    for session, client, _store in installs:
+        assert (await client.get_extension()).id == first_identity.extension_id
+        assert session.status.state is SessionState.SIGNED_IN
 
 
 @pytest.mark.parametrize("fault", ["status", "drop"])

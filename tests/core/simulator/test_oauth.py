@@ -391,6 +391,27 @@ def test_control_can_expire_and_revoke_tokens(
     assert error_code(api(sim, "GET", EXT, refreshed["access_token"])) == "OAU-149"
 
 
+def test_a_sixth_session_of_one_user_in_one_app_ends_the_oldest(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    sim_control.set_rate_limits(enabled=False)  # six sign-ins in a moment are more than Auth allows
+    first, *others = [sim_login() for _ in range(6)]
+    refused = api(sim, "GET", EXT, first["access_token"])
+    assert (refused.status_code, error_code(refused)) == (401, "OAU-149")
+    assert error_code(_refresh(sim, first["refresh_token"])) == "OAU-211"
+    for tokens in others:
+        assert api(sim, "GET", EXT, tokens["access_token"]).status_code == 200
+    # Another app, or another user, has sessions of its own.
+    confidential = sim_login(client_id="ringdesk-confidential")
+    second_user = sim_login(user_index=1)
+    for tokens in (others[0], confidential, second_user):
+        assert api(sim, "GET", EXT, tokens["access_token"]).status_code == 200
+    # A refresh keeps its session (and its place), it does not start another.
+    refreshed = _refresh(sim, others[0]["refresh_token"]).json()
+    assert api(sim, "GET", EXT, refreshed["access_token"]).status_code == 200
+    assert len([s for s in sim.state.oauth.sessions.values() if s.client_id == "ringdesk-demo"]) == 6
+
+
 def test_missing_or_unknown_bearer_token(sim: Simulator) -> None:
     missing = http.get(sim.base_url + EXT)
     assert missing.status_code == 401
