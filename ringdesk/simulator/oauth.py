@@ -481,10 +481,20 @@ def _issue(ctx: RequestContext, client: ClientApp, owner: int, form: dict[str, s
     )
 
 
+def _asked_lifetime(form: dict[str, str], key: str) -> str | None:
+    # The JavaScript SDK sends both fields empty when its caller asks for nothing: not asked.
+    value = form.get(key, "").strip()
+    return value or None
+
+
 def _refuse_lifetimes(form: dict[str, str]) -> Response | None:
-    """A lifetime asked for that is not a whole number of seconds above 0 is refused, not ignored."""
+    """A lifetime asked for that is no whole number of seconds is refused, not ignored; so is a
+    refresh token lifetime of 0 or less. An access token lifetime of 0 or less is brought up to the
+    shortest (the JavaScript SDK asks for -1 when it renews after a 401, and the platform serves it)."""
     for key in ("access_token_ttl", "refresh_token_ttl"):
-        if key in form and not (form[key].strip().isdigit() and int(form[key]) > 0):
+        asked = _asked_lifetime(form, key)
+        whole = asked is not None and re.fullmatch(r"-?[0-9]+", asked) is not None
+        if asked is not None and not (whole and (key == "access_token_ttl" or int(asked) > 0)):
             return oauth_error(
                 "invalid_request", "OAU-101", f"Parameter [{key}] value is invalid", parameter=key
             )
@@ -496,11 +506,15 @@ def _ttls(ctx: RequestContext, form: dict[str, str]) -> tuple[float, float]:
     asks (the SDKs send access_token_ttl/refresh_token_ttl), brought into the published ranges."""
     lifetimes = ctx.sim.scenario.lifetimes
     access, refresh = lifetimes.access_token, lifetimes.refresh_token
-    if "access_token_ttl" in form:
+    asked_access, asked_refresh = (
+        _asked_lifetime(form, "access_token_ttl"),
+        _asked_lifetime(form, "refresh_token_ttl"),
+    )
+    if asked_access is not None:
         low, high = ACCESS_TTL_RANGE
-        access = min(access, max(low, min(high, int(form["access_token_ttl"]))))
-    if "refresh_token_ttl" in form:
-        refresh = min(refresh, REFRESH_TTL_MAX, int(form["refresh_token_ttl"]))
+        access = min(access, max(low, min(high, int(asked_access))))
+    if asked_refresh is not None:
+        refresh = min(refresh, REFRESH_TTL_MAX, int(asked_refresh))
     return access, refresh
 
 
