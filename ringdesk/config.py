@@ -726,7 +726,7 @@ def apply_env_overrides(
             used.append(ENV_LOGIN_METHOD)
         except ValueError:
             problems.append(
-                f"{ENV_LOGIN_METHOD} is {method!r}, which is not a login method; use one of "
+                f"{ENV_LOGIN_METHOD} is {method!r}, which is not a sign-in method; use one of "
                 + ", ".join(m.value for m in LoginMethod)
                 + "."
             )
@@ -748,7 +748,7 @@ _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "custom_server_url": "custom server address",
         "client_id": "client ID",
         "redirect_uri": "redirect URI",
-        "login_method": "login method",
+        "login_method": "sign-in method",
         "use_client_secret": '"use a client secret" switch',
         "allow_password_grant": '"allow password sign-in" switch',
         "ask_to_sign_in_at_start": '"ask to sign in at start" switch',

@@ -74,11 +74,15 @@ class DialTarget:
     internal: bool = False
 
     @property
+    def called(self) -> str:
+        """The number and its country ("+1 650-555-1234, United States"): what the call's card shows."""
+        return self.display if self.internal else f"{self.display}, {self.region_name}"
+
+    @property
     def preview(self) -> str:
-        if self.internal:
-            return self.display
-        text = f"{self.display}, {self.region_name}"
-        if self.extension:
+        """What the dialer shows under the entry: the number, its country, and the extension to key."""
+        text = self.called
+        if self.extension and not self.internal:
             text += f"; key in extension {self.extension} once connected"
         return text
 

@@ -52,7 +52,8 @@ class DesignProblem:
 
 
 def design_problems(window: QWidget) -> list[DesignProblem]:
-    """Every off-grid margin or gap, and every text size off the type scale, in `window`."""
+    """Every off-grid margin or gap, text size off the type scale, text cut off and widget
+    squeezed below its minimum, in `window`."""
     problems: list[DesignProblem] = []
     for layout in window.findChildren(QLayout):
         if isinstance(layout, QBoxLayout | QGridLayout | QFormLayout) and _arranged_by_ringdesk(

@@ -165,7 +165,10 @@ def main_window_states(shots: ShotTaker) -> None:
         window.close()
     # Before the connection is made: no stored sign-in looked for yet.
     window = MainWindow(SessionViewModel(None, connection=connection, starting=True))
-    window.set_content(DialerWidget(_dialer(signed_in=False)))
+    # As in the app: the dialer waits as for its connection ("Getting ready").
+    starting = _dialer(signed_in=True)
+    starting.set_service(None)
+    window.set_content(DialerWidget(starting))
     keep.append(window)
     shots.shoot(window, "main-window-starting")
     window.close()

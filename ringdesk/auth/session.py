@@ -2,9 +2,10 @@
 
 Why it is built this way (the platform's refresh tokens rotate and are single-use):
 
-- **One refresh at a time.** A refresh kills the old access *and* refresh token at once, so two
-  refreshes racing sign the person out. Every path that wants new tokens (the timer, a request
-  finding its token due, a 401) joins the one refresh in flight instead of starting another.
+- **One refresh at a time.** A refresh kills the old access token at once and starts the old
+  refresh token's short grace; a second refresh after the new token was used, or racing with one
+  in flight, would be refused and sign the person out. Every path that wants new tokens (the
+  timer, a request finding its token due, a 401) joins the one refresh in flight instead.
 - **Ahead of expiry.** The timer renews at `refresh_delay(expires_in)` after issue (80% of the
   lifetime, earlier for mid-length lifetimes so that 60 s are left; see `refresh_delay`), so
   requests normally never meet an expired token and never wait for a refresh.

@@ -187,7 +187,10 @@ class SimulatorMiddleware:
             if not is_loopback_address(remote):
                 log.warning("control request from non-loopback address %s refused", remote)
                 await _send_json(
-                    send, 403, _error_body("CMN-419", "The simulator's control API is loopback-only")
+                    # CMN-419 is the simulator's code, for its own control API.
+                    send,
+                    403,
+                    _error_body("CMN-419", "The simulator's control API is loopback-only"),
                 )
                 return
             checked_receive = await _within_body_limits(scope, receive, send)

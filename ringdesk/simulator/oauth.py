@@ -26,7 +26,6 @@ import logging
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
@@ -63,38 +62,10 @@ _CARRIED = ("client_id", "redirect_uri", "response_type", "state", "code_challen
 async def authorize(request: Request) -> Response:
     """The authorization endpoint, by GET or POST: a request that can go on is redirected (302) to
     the sign-in page, as the platform does; one that cannot gets 400, or goes back to the app's
-    redirect URI with an error once that URI is known to be the app's."""
+    redirect URI with an error once that URI is known to be the app's. Counted in the Auth group
+    per app and address; 429 when that is spent."""
     ctx = _ctx(request)
     params = dict(request.query_params) if request.method == "GET" else await read_form(request)
-
-    async def answer() -> Response:
-        checked = _check_authorize(ctx, params)
-        if isinstance(checked, Response):
-            return checked
-        page = {key: params[key] for key in (*_CARRIED, "login_hint") if key in params}
-        return RedirectResponse(f"{LOGIN_PATH}?{urlencode(page)}", status_code=302)
-
-    return await _within_auth_limit(ctx, params, answer)
-
-
-async def login_page(request: Request) -> Response:
-    """The sign-in page (GET) and its form (POST): a code for the redirect URI, a Deny, or the page
-    again with what went wrong."""
-    ctx = _ctx(request)
-    params = dict(request.query_params) if request.method == "GET" else await read_form(request)
-
-    async def answer() -> Response:
-        return await (
-            _authorize_get(ctx, params) if request.method == "GET" else _authorize_post(ctx, params)
-        )
-
-    return await _within_auth_limit(ctx, params, answer)
-
-
-async def _within_auth_limit(
-    ctx: RequestContext, params: dict[str, str], answer: Callable[[], Awaitable[Response]]
-) -> Response:
-    """`answer()`, counted in the Auth group per app and address; 429 when that is spent."""
     client_id = params.get("client_id", "")
     ctx.entry.client_id = client_id or None
     decision = ctx.sim.limiter.check(("authorize", client_id, ctx.remote), "Auth")
@@ -108,10 +79,27 @@ async def _within_auth_limit(
                 status=429,
                 headers=decision.headers(),
             )
-    response = await answer()
+    checked = _check_authorize(ctx, params)
+    if isinstance(checked, Response):
+        response = checked
+    else:
+        page = {key: params[key] for key in (*_CARRIED, "login_hint") if key in params}
+        response = RedirectResponse(f"{LOGIN_PATH}?{urlencode(page)}", status_code=302)
     if decision is not None:
         response.headers.update(decision.headers())
     return response
+
+
+async def login_page(request: Request) -> Response:
+    """The sign-in page (GET) and its form (POST): a code for the redirect URI, a Deny, or the page
+    again with what went wrong."""
+    ctx = _ctx(request)
+    params = dict(request.query_params) if request.method == "GET" else await read_form(request)
+
+    # Not counted again: the authorization request that led here was (the platform's sign-in page is
+    # on a host of its own, outside the API's rate groups).
+    ctx.entry.client_id = params.get("client_id") or None
+    return await (_authorize_get(ctx, params) if request.method == "GET" else _authorize_post(ctx, params))
 
 
 async def _authorize_get(ctx: RequestContext, params: dict[str, str]) -> Response:
@@ -493,7 +481,7 @@ def _refuse_lifetimes(form: dict[str, str]) -> Response | None:
     shortest (the JavaScript SDK asks for -1 when it renews after a 401, and the platform serves it)."""
     for key in ("access_token_ttl", "refresh_token_ttl"):
         asked = _asked_lifetime(form, key)
-        whole = asked is not None and re.fullmatch(r"-?[0-9]+", asked) is not None
+        whole = asked is not None and re.fullmatch(r"-?[0-9]{1,10}", asked) is not None
         if asked is not None and not (whole and (key == "access_token_ttl" or int(asked) > 0)):
             return oauth_error(
                 "invalid_request", "OAU-101", f"Parameter [{key}] value is invalid", parameter=key

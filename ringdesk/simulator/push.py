@@ -600,7 +600,7 @@ def _subscription_api(
     hub, now = sim.push, sim.push.now()
     if path == SUBSCRIPTION_PATH:
         if method != "POST":
-            return 405, _error("CMN-103", f"Method {method} is not allowed for {path}")
+            return 405, _error("SIM-405", f"Method {method} is not allowed for {path}")
         if _subscribed(channel, now):
             return 409, _error("SUB-409", "This connection already has a subscription (one per connection)")
         filters = _check_request(body, channel, sim, require_delivery=True)
@@ -620,7 +620,7 @@ def _subscription_api(
         )
     if action == "renew":
         if method != "POST":
-            return 405, _error("CMN-103", f"Method {method} is not allowed for {path}")
+            return 405, _error("SIM-405", f"Method {method} is not allowed for {path}")
         subscription.renew(hub.settings.subscription_ttl, now)
         return 200, subscription.info(base_url, now)
     if method == "GET":
@@ -635,7 +635,7 @@ def _subscription_api(
         subscription.filters = filters
         subscription.renew(hub.settings.subscription_ttl, now)
         return 200, subscription.info(base_url, now)
-    return 405, _error("CMN-103", f"Method {method} is not allowed for {path}")
+    return 405, _error("SIM-405", f"Method {method} is not allowed for {path}")
 
 
 def _check_request(

@@ -133,6 +133,9 @@ class OAuthStore:
             created_at=now,
         )
         if cap is not None:
+            # Only active sessions count: one whose refresh token has expired is over, and goes now.
+            for ended in [s for s in self.sessions.values() if self.refresh_expired(s)]:
+                self.revoke(ended)
             same = sorted(
                 (s for s in self.sessions.values() if (s.client_id, s.owner) == (client_id, owner)),
                 key=lambda s: s.created_at,

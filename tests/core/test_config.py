@@ -224,7 +224,7 @@ def test_an_unknown_login_method_override_is_a_sentence(path: Path) -> None:
     result = load_settings(path, environ={ENV_LOGIN_METHOD: "carrier-pigeon"})
     assert result.settings.connection.login_method is LoginMethod.EMBEDDED
     assert result.problems == [
-        "RINGDESK_LOGIN_METHOD is 'carrier-pigeon', which is not a login method; use one of "
+        "RINGDESK_LOGIN_METHOD is 'carrier-pigeon', which is not a sign-in method; use one of "
         "embedded, system_browser, jwt, password."
     ]
 

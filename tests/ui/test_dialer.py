@@ -271,6 +271,11 @@ async def test_enter_places_the_call_and_the_status_view_follows_it(qtbot: QtBot
     assert len(changes) == 1
     assert w.status_view.headline.text() == "Calling your phone\N{HORIZONTAL ELLIPSIS}"
     assert w.status_view.detail.text() == "Once connected, key in extension 12 on your phone."
+    # The number large, its country under it, and the extension said once, on the details line.
+    assert (w.status_view.destination.text(), w.status_view.region.text()) == (
+        "+1 650-555-1234",
+        "United States",
+    )
     assert w.status_view.action_button.text() == "Cancel"
 
     QTest.keyClick(w.status_view.action_button, Qt.Key.Key_Escape)

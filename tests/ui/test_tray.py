@@ -169,6 +169,16 @@ def test_signed_out_signing_in_and_ready(qtbot: QtBot) -> None:
 
 
 @pytest.mark.viewmodels
+def test_while_ringdesk_starts_the_tray_says_so_not_signed_out(qtbot: QtBot) -> None:
+    parent = owner()
+    session = SessionViewModel(starting=True, parent=parent)
+    dialer = DialerViewModel(parent=parent, preferences=MOBILE, spawn=no_spawn)
+    vm = TrayViewModel(session, dialer, GeneralSettings(), window_active=lambda: False, parent=parent)
+    assert vm.view.tooltip == "RingDesk: starting\N{HORIZONTAL ELLIPSIS}"
+    assert not vm.view.can_sign_in
+
+
+@pytest.mark.viewmodels
 async def test_in_a_call_the_state_and_tooltip_name_the_number(qtbot: QtBot) -> None:
     s = Setup()
     call = await s.place()

@@ -15,8 +15,9 @@ whose repetition cannot do anything twice qualify:
   one of the ten per minute that placing calls also needs. It is re-sent, because a person who
   pressed Cancel needs the phone to stop ringing, and the ledger still guards the budget.
 - Never: placing a RingOut (a duplicate call is worse than an error), and anything on the token
-  endpoint (refresh tokens are single-use: re-sending a refresh whose answer was lost would
-  present a token the server has already rotated, and sign the person out).
+  endpoint: the session alone decides when to renew (one refresh at a time), and asks again
+  after its back-off when an answer was lost, which the platform's grace period answers with the
+  same new tokens.
 """
 
 from __future__ import annotations

@@ -327,7 +327,7 @@ class DialerViewModel(ViewModel[DialerView]):
         self._auto_call_at = None
         self._placing = True
         _shown, self._last_called = with_extension(target.display, target.e164, target.extension)
-        self.call_vm.begin(target.preview, your_phone=self._phone_text(), extension=target.extension)
+        self.call_vm.begin(target.called, your_phone=self._phone_text(), extension=target.extension)
         self._publish()
         self._place_task = self._spawn(self._run_place(service, target, prefs), name="place a call")
         return True

@@ -245,7 +245,9 @@ class TrayViewModel(ViewModel[TrayView]):
             state, tooltip = TrayState.READY, "RingDesk: ready"
         else:
             state = TrayState.SIGNED_OUT
-            if session.state is SessionState.SIGNING_IN:
+            if session.starting:
+                tooltip = f"RingDesk: starting{ELLIPSIS}"
+            elif session.state is SessionState.SIGNING_IN:
                 tooltip = f"RingDesk: signing in{ELLIPSIS}"
             else:
                 tooltip = "RingDesk: signed out"

@@ -296,7 +296,7 @@ class ConnectionSettingsDialog(QDialog):
                 self._show_advanced(True)
             self._advanced_problem = advanced_problem
             secret_note = vm.secret_storage_note if draft.use_client_secret else ""
-            redirect_note = "" if vm.uses_redirect_uri else "Not used by this login method."
+            redirect_note = "" if vm.uses_redirect_uri else "Not used by this sign-in method."
             for name, shown, control, note in (
                 ("server", self.server_field, self.server, notes.get("server", "")),
                 ("client_id", self.client_id_field, self.client_id, notes.get("client_id", "")),

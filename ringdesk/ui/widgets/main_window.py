@@ -71,9 +71,8 @@ class MainWindow(QMainWindow):
         self._close_to_tray = False
         self.setWindowTitle("RingDesk")
         self.setWindowIcon(icon("ringdesk"))
-        # No fixed minimum: the layout's own keeps every control readable. The default height fits
-        # the dial pad's keys at their tallest, and a banner above them at their shortest (wrapped
-        # banner text is not always counted in a window's minimum).
+        # The default height fits the dial pad's keys at their tallest; a banner's wrapped sentence
+        # raises the minimum height as far as it needs (`HeightFloor`), so nothing is cut off.
         self.resize(560, 600)
         # Styled here as well as app-wide, so a window rendered on its own (screenshots) looks the same.
         self.setStyleSheet(stylesheet(is_dark(self.palette())))
@@ -211,7 +210,7 @@ class MainWindow(QMainWindow):
         self.sign_out_action.triggered.connect(self._session.sign_out)
 
         self.settings_action = QAction("&Connection settings\N{HORIZONTAL ELLIPSIS}", self)
-        self.settings_action.setStatusTip("Server, app client ID, redirect URI and login method")
+        self.settings_action.setStatusTip("Server, sign-in method, and the app's client ID and redirect URI")
         self.settings_action.triggered.connect(self.connection_settings_requested)
 
         self.preferences_action = QAction("&Preferences\N{HORIZONTAL ELLIPSIS}", self)

@@ -54,6 +54,8 @@ class HeightFloor(QObject):
 
     def _raise_floor(self) -> None:
         window, content = self._window, self._content
+        if not content.isVisible():
+            return  # not laid out yet: its height says nothing about what it needs
         content_layout, window_layout = content.layout(), window.layout()
         if content_layout is None or window_layout is None:
             return

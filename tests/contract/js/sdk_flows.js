@@ -7,6 +7,8 @@
 'use strict';
 
 const { SDK } = require('@ringcentral/sdk');
+// The SDK's own HTTP library, so the browser's part runs on any Node the SDK runs on.
+const fetch = require('node-fetch');
 
 const env = (name) => {
   const value = process.env[name];

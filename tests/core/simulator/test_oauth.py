@@ -298,6 +298,7 @@ def test_lifetimes_asked_for_are_kept_within_the_published_ranges(
         ("refresh_token_ttl", "soon"),
         ("refresh_token_ttl", "0"),
         ("refresh_token_ttl", "-60"),
+        ("access_token_ttl", "9" * 5000),
     ],
 )
 def test_a_lifetime_that_is_no_whole_number_of_seconds_is_refused_not_ignored(
@@ -427,6 +428,22 @@ def test_a_sixth_session_of_one_user_in_one_app_ends_the_oldest(
     refreshed = _refresh(sim, others[0]["refresh_token"]).json()
     assert api(sim, "GET", EXT, refreshed["access_token"]).status_code == 200
     assert len([s for s in sim.state.oauth.sessions.values() if s.client_id == "ringdesk-demo"]) == 6
+
+
+def test_only_active_sessions_count_towards_the_cap(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    sim_control.set_rate_limits(enabled=False)
+    live = sim_login()
+    sim_control.set_lifetimes(refresh_token=0.2)
+    over = [sim_login() for _ in range(4)]  # their sessions end with their refresh tokens
+    time.sleep(0.3)
+    sim_control.set_lifetimes(refresh_token=604800)
+    for _ in range(4):
+        sim_login()
+    # Five active sessions: the first is still one of them, the four that ended do not count.
+    assert api(sim, "GET", EXT, live["access_token"]).status_code == 200
+    assert error_code(_refresh(sim, over[0]["refresh_token"])) in ("OAU-211", "OAU-213")
 
 
 def test_missing_or_unknown_bearer_token(sim: Simulator) -> None:
