@@ -392,14 +392,18 @@ async def test_saved_connection_settings_connect_again_one_save_at_a_time(
     assert trouble() == []
 
 
+def _demo_app_on_the_simulator(home: Path) -> AppOptions:
+    """A start with the demo app on the built-in simulator and nothing stored: it will be signed out."""
+    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
+    return AppOptions(
+        settings_path=settings_file(home, settings), remember_windows=False, scenario=fast_scenario()
+    )
+
+
 async def test_until_the_connection_is_made_the_window_says_starting_not_signed_out(
     ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:
-    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
-    options = AppOptions(
-        settings_path=settings_file(ringdesk_home, settings), remember_windows=False, scenario=fast_scenario()
-    )
-    async with running(options) as (app, task):
+    async with running(_demo_app_on_the_simulator(ringdesk_home)) as (app, task):
         assert app.connector is None
         window = app.main_window
         assert window.header.headline.text() == "Starting\N{HORIZONTAL ELLIPSIS}"
@@ -417,11 +421,7 @@ async def test_until_the_connection_is_made_the_window_says_starting_not_signed_
 async def test_connection_settings_saved_while_starting_are_the_ones_it_connects_with(
     ringdesk_home: Path, trouble: Callable[[], list[str]]
 ) -> None:
-    settings = ConnectionSettings(server=ServerKind.SIMULATOR, client_id="ringdesk-demo")
-    options = AppOptions(
-        settings_path=settings_file(ringdesk_home, settings), remember_windows=False, scenario=fast_scenario()
-    )
-    async with running(options) as (app, task):
+    async with running(_demo_app_on_the_simulator(ringdesk_home)) as (app, task):
         # Before the start has reached its first connection (the window is not even shown yet).
         assert app.connector is None
         confidential = ConnectionSettings(

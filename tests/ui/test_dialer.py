@@ -43,24 +43,30 @@ MOBILE = DialerSettings(forwarding_number_id="733152008", phone_number="+1650555
 DEST = "+1 650-555-1234, United States"
 
 
-def ringing(play_prompt: bool = False) -> CallState:
+def after(
+    previous: CallState,
+    statuses: tuple[str, str, str],
+    *,
+    play_prompt: bool = False,
+    now: float | None = None,
+    call_control: bool = True,
+) -> CallState:
+    """`previous` moved on by a RingOut status (call, caller, callee)."""
     return next_state(
-        placing_state("+1 650-555-1234"),
-        progress_from_ringout(RingOutStatus("1", "InProgress", "InProgress", "InProgress")),
+        previous,
+        progress_from_ringout(RingOutStatus("1", *statuses)),
         play_prompt=play_prompt,
-        now=1000.0,
-        call_control=True,
+        now=time.time() if now is None else now,
+        call_control=call_control,
     )
+
+
+def ringing(play_prompt: bool = False) -> CallState:
+    return after(placing_state("+1 650-555-1234"), ("InProgress",) * 3, play_prompt=play_prompt, now=1000.0)
 
 
 def connected(call_control: bool = True, at: float = 1000.0) -> CallState:
-    return next_state(
-        ringing(),
-        progress_from_ringout(RingOutStatus("1", "Success", "Success", "Success")),
-        play_prompt=False,
-        now=at,
-        call_control=call_control,
-    )
+    return after(ringing(), ("Success",) * 3, now=at, call_control=call_control)
 
 
 @pytest.fixture
@@ -349,13 +355,7 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
     cvm.show_state(state, destination=DEST)
     assert cvm.view.headline == "Answered: press 1 on your phone"
     assert cvm.view.your_leg == "Answered: press 1"
-    ended = next_state(
-        connected(at=time.time() - 65),
-        progress_from_ringout(RingOutStatus("1", "Finished", "Finished", "Finished")),
-        play_prompt=False,
-        now=time.time(),
-        call_control=True,
-    )
+    ended = after(connected(at=time.time() - 65), ("Finished",) * 3)
     cvm.show_state(ended, destination=DEST)
     assert cvm.view.headline == "Ended"
     assert cvm.view.detail == "The call lasted 01:05."
@@ -370,13 +370,7 @@ def test_press_1_and_ended_views(qtbot: QtBot) -> None:
 @pytest.mark.viewmodels
 def test_a_status_ringdesk_does_not_know_is_plain_words_with_the_platforms_word_under_it() -> None:
     cvm = CallViewModel(parent=owner(), spawn=no_spawn)
-    failed = next_state(
-        ringing(False),
-        progress_from_ringout(RingOutStatus("1", "InProgress", "Success", "SomeNewStatus")),
-        play_prompt=False,
-        now=time.time(),
-        call_control=True,
-    )
+    failed = after(ringing(False), ("InProgress", "Success", "SomeNewStatus"))
     cvm.show_state(failed, destination=DEST)
     assert cvm.view.headline == "The call did not go through, for a reason RingDesk does not know."
     assert (
