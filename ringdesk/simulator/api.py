@@ -434,6 +434,53 @@ async def read_call_log(request: Request, ctx: RequestContext) -> Response:
     return _paged(request, ctx, records)
 
 
+@api_endpoint("Medium", "ReadAccounts")
+async def list_directory(request: Request, ctx: RequestContext) -> Response:
+    """The company directory, paged (`page`, `perPage` up to 1000, or `all`), by `type` and `siteId`."""
+    account_error = _check_account(request, ctx)
+    if account_error is not None:
+        return account_error
+    params = request.query_params
+    account = ctx.sim.scenario.account
+    entries = [
+        entry
+        for entry in ctx.sim.directory
+        if params.get("type") in (None, entry.type) and params.get("siteId") in (None, entry.site.id)
+    ]
+    per_page_raw, page_raw = params.get("perPage", "1000"), params.get("page", "1")
+    if per_page_raw in ("all", "max"):
+        per_page_raw = str(max(len(entries), 1)) if per_page_raw == "all" else "1000"
+    for name, raw in (("perPage", per_page_raw), ("page", page_raw)):
+        if not (raw.isdigit() and 1 <= int(raw) <= 1000):
+            # The directory has error codes of its own (ADG-), as the official description lists them.
+            return api_error(400, "ADG-121", f"Parameter [{name}] is invalid.", parameter=name)
+    page, per_page = int(page_raw), int(per_page_raw)
+    start = (page - 1) * per_page
+    chunk = entries[start : start + per_page]
+    paging: dict[str, int] = {
+        "page": page,
+        "perPage": per_page,
+        "totalPages": math.ceil(len(entries) / per_page),
+        "totalElements": len(entries),
+    }
+    if chunk:
+        paging["pageStart"] = start
+        paging["pageEnd"] = start + len(chunk) - 1
+    return JSONResponse({"records": [entry.record(account) for entry in chunk], "paging": paging})
+
+
+@api_endpoint("Medium", "ReadAccounts")
+async def read_directory_entry(request: Request, ctx: RequestContext) -> Response:
+    account_error = _check_account(request, ctx)
+    if account_error is not None:
+        return account_error
+    wanted = request.path_params["entryId"]
+    entry = next((e for e in ctx.sim.directory if e.id == wanted), None)
+    if entry is None:
+        return api_error(404, "ADG-122", "Contact not found.")
+    return JSONResponse(entry.record(ctx.sim.scenario.account))
+
+
 def _check_account(request: Request, ctx: RequestContext) -> Response | None:
     account_id = request.path_params.get("accountId", "~")
     if account_id not in ("~", str(ctx.sim.scenario.account.id)):

@@ -385,6 +385,8 @@ def build_app(scenario: Scenario) -> tuple[ASGIApp, SimState]:
         Route(extension + "/device", api.list_devices, methods=["GET"]),
         Route(extension + "/presence", api.read_presence, methods=["GET"]),
         Route(extension + "/call-log", api.read_call_log, methods=["GET"]),
+        Route(account + "/directory/entries", api.list_directory, methods=["GET"]),
+        Route(account + "/directory/entries/{entryId}", api.read_directory_entry, methods=["GET"]),
         Route(extension + "/ring-out", api.create_ringout, methods=["POST"]),
         Route(extension + "/ring-out/{ringoutId}", api.read_ringout, methods=["GET"]),
         Route(extension + "/ring-out/{ringoutId}", api.cancel_ringout, methods=["DELETE"]),

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ringdesk.simulator.calls import CallBook
+from ringdesk.simulator.directory import DirectoryEntry, company_directory
 from ringdesk.simulator.push import PushHub
 from ringdesk.simulator.ratelimit import RateLimiter
 from ringdesk.simulator.scenario import Scenario, User
@@ -408,10 +409,13 @@ class SimState:
     log: RequestLog = field(default_factory=RequestLog)
     push: PushHub = field(default_factory=PushHub)
     limiter: RateLimiter = field(init=False)
+    #: The account's company directory (`ringdesk.simulator.directory`), made from the scenario.
+    directory: list[DirectoryEntry] = field(init=False)
 
     def __post_init__(self) -> None:
         self.original = copy.deepcopy(self.scenario)
         self.limiter = RateLimiter(self.scenario.rate_limits)
+        self.directory = company_directory(self.scenario.account)
         self.calls.on_change = self.push.call_changed
         self.calls.name_of = lambda owner: user.name if (user := self.user(owner)) else ""
         self.push.presence_of = self.presence
@@ -421,6 +425,7 @@ class SimState:
         """Back to the scenario as loaded: no sessions, calls, faults, counters or log."""
         self.scenario = copy.deepcopy(self.original)
         self.limiter = RateLimiter(self.scenario.rate_limits)
+        self.directory = company_directory(self.scenario.account)
         self.oauth.reset()
         self.calls.reset()
         self.faults.reset()

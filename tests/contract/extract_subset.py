@@ -30,7 +30,7 @@ _EXTENSION = _ACCOUNT + "/extension/{extensionId}"
 # Every operation RingDesk calls, in the order a reader meets them in the app.
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/restapi/oauth/authorize"),
-    # The sign-in page's form posts back to the authorize endpoint.
+    # The authorization request by POST, which the platform answers as it answers a GET.
     ("post", "/restapi/oauth/authorize"),
     ("post", "/restapi/oauth/token"),
     ("post", "/restapi/oauth/revoke"),
@@ -51,6 +51,9 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", _EXTENSION + "/call-log"),
     # Push notifications subscribe through this operation.
     ("post", "/restapi/v1.0/subscription"),
+    # The company directory: people, queues and shared lines, by name and number.
+    ("get", _ACCOUNT + "/directory/entries"),
+    ("get", _ACCOUNT + "/directory/entries/{entryId}"),
 )
 
 # Components every response may fall back to: the platform answers any operation with these error bodies

@@ -28,6 +28,9 @@ module works around it narrowly; every such place says why:
   and counted.
 - Only the path of a URL is compared: the simulator's ``http://127.0.0.1:PORT`` stands for the description's
   ``https://platform.ringcentral.com``.
+- The directory's error codes (``ADGError.errorCode``) are listed in the description as the text of a Java
+  object, ``ErrorCode{code='ADG-122', httpStatus=404, ...}``; the platform sends the code, ``ADG-122``, and
+  that is what is checked.
 """
 
 from __future__ import annotations
@@ -594,6 +597,11 @@ def _augment(source: dict[str, Any]) -> dict[str, Any]:
                 )
             if template == AUTHORIZE_PATH:
                 operation["security"] = [{}]
+    adg_code = spec["components"]["schemas"].get("ADGError", {}).get("properties", {}).get("errorCode")
+    if adg_code is not None:
+        adg_code["enum"] = [
+            re.sub(r"^ErrorCode\{code='([^']+)'.*$", r"\1", text) for text in adg_code["enum"]
+        ]
     # Referenced by the token and revoke operations but missing from the description's securitySchemes.
     spec["components"].setdefault("securitySchemes", {}).setdefault(
         "OauthBasicScheme", {"type": "http", "scheme": "basic"}

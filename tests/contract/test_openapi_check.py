@@ -393,3 +393,12 @@ def test_subset_is_closed_and_holds_exactly_the_operations_used() -> None:
     # Cutting the subset out of itself changes nothing: every $ref resolves inside it and nothing is extra.
     assert extract_subset.extract(subset) == subset
     assert SPEC_PATH.stat().st_size < 400_000
+
+
+def test_the_directorys_error_codes_are_checked_by_their_code() -> None:
+    # The description lists them as "ErrorCode{code='ADG-122', ...}"; the platform sends "ADG-122".
+    entry = "/restapi/v1.0/account/~/directory/entries/42"
+    found = _dump({"errors": [{"errorCode": "ADG-122", "message": "Contact not found."}]})
+    assert _problems("GET", entry, BEARER, None, 404, found, JSON) == ""
+    invented = _dump({"errors": [{"errorCode": "ADG-999", "message": "Nope."}]})
+    assert "'ADG-999' is not one of" in _problems("GET", entry, BEARER, None, 404, invented, JSON)

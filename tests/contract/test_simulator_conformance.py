@@ -567,3 +567,24 @@ async def test_server_errors_have_the_platform_error_body(
     if retry_after is not None:
         assert response.headers["retry-after"] == str(retry_after)
     platform.assert_conforms(at_least=2)
+
+
+# --- the company directory -----------------------------------------------------------------------------
+
+
+async def test_the_company_directory_pages_and_entries_conform(platform: Platform) -> None:
+    headers = await platform.bearer()
+    directory = "/restapi/v1.0/account/~/directory/entries"
+    first = await platform.http.get(directory, params={"perPage": 100}, headers=headers)
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert page["paging"]["totalElements"] > 100 and len(page["records"]) == 100
+    queues = await platform.http.get(
+        directory, params={"type": "Department", "perPage": "all"}, headers=headers
+    )
+    assert {record["type"] for record in queues.json()["records"]} == {"Department"}
+    one = await platform.http.get(f"{directory}/{page['records'][0]['id']}", headers=headers)
+    assert one.json() == page["records"][0]
+    missing = await platform.http.get(f"{directory}/1", headers=headers)
+    assert missing.status_code == 404
+    platform.assert_conforms(at_least=5)
