@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from ringdesk.platforms.base import Person, PersonNumber
+
 __all__ = ["Match", "PeopleIndex", "Person", "PersonNumber", "Rank", "fold"]
 
 #: Letters that lose their accent only by hand (Unicode does not decompose them).
@@ -30,28 +32,6 @@ def fold(text: str) -> str:
     """`text` for matching: case folded, accents dropped ("Zoë" -> "zoe", "Łukasz" -> "lukasz")."""
     folded = unicodedata.normalize("NFKD", text.casefold().translate(_BY_HAND))
     return "".join(ch for ch in folded if not unicodedata.combining(ch))
-
-
-@dataclass(frozen=True)
-class PersonNumber:
-    #: E.164 ("+16505550123").
-    number: str
-    #: What kind of number, in the operator's words ("Direct", "Mobile").
-    label: str
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone RingDesk can call: from the company directory or the operator's contacts."""
-
-    id: str
-    name: str
-    extension: str = ""
-    numbers: tuple[PersonNumber, ...] = ()
-    #: What else names them: department, company, site.
-    details: tuple[str, ...] = ()
-    #: A call queue, shared line or room rather than a person.
-    group: bool = False
 
 
 class Rank(enum.IntEnum):

@@ -57,6 +57,8 @@ __all__ = [
     "Leg",
     "LegStatus",
     "OAuthPlatform",
+    "Person",
+    "PersonNumber",
     "Phone",
     "Platform",
     "PlatformKind",
@@ -126,6 +128,31 @@ class AccountPhones:
     caller_ids: tuple[CallerId, ...]
     default_caller_id: DefaultCallerId | None = None
     """None when the platform did not say (RingDesk may lack the permission to read it)."""
+
+
+# --------------------------------------------------------------------------- people to call
+
+
+@dataclass(frozen=True)
+class PersonNumber:
+    number: str
+    """E.164 ("+16505550123")."""
+    label: str
+    """What kind of number, in the operator's words ("Direct", "Mobile")."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone RingDesk can call by name: from the company directory or the operator's contacts."""
+
+    id: str
+    name: str
+    extension: str = ""
+    numbers: tuple[PersonNumber, ...] = ()
+    details: tuple[str, ...] = ()
+    """What else names them: department, job title, site."""
+    group: bool = False
+    """A call queue, shared line or room rather than a person."""
 
 
 # --------------------------------------------------------------------------- a call in progress
@@ -317,6 +344,10 @@ class CallingPlatform(Protocol):
     async def identity(self) -> Identity: ...
 
     async def account_phones(self) -> AccountPhones: ...
+
+    async def company_directory(self) -> list[Person]:
+        """Everyone in the operator's company RingDesk can call: people, queues, shared lines."""
+        ...
 
     async def place_call(
         self, from_: Phone | str, to: str, *, caller_id: str | None, play_prompt: bool

@@ -275,6 +275,17 @@ async def test_call_log_method(
     assert_conforms(checker, at_least=3)
 
 
+async def test_the_company_directory_requests_conform(
+    make_client: Callable[..., PlatformClient], checker: ContractChecker, user: User
+) -> None:
+    client = make_client()
+    await signed_in(client, user)
+    entries = await client.list_directory()
+    assert entries[0].extension_number == user.extension_number
+    assert "listDirectoryEntries" in checked_operations(checker)
+    assert_conforms(checker, at_least=2)
+
+
 async def test_errors_the_client_meets_conform(
     make_client: Callable[..., PlatformClient], checker: ContractChecker, user: User
 ) -> None:

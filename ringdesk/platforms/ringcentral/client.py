@@ -71,6 +71,7 @@ from ringdesk.platforms.ringcentral.models import (
     CallLogRecord,
     CallSession,
     Device,
+    DirectoryEntry,
     Extension,
     FeatureCallerId,
     ForwardingNumber,
@@ -342,6 +343,11 @@ class PlatformClient:
         response = await self._send(ENDPOINTS["caller_id"])
         return self._parse(response, FeatureCallerId.list_from_json)
 
+    async def list_directory(self) -> list[DirectoryEntry]:
+        """The whole company directory, a thousand entries a request (the Medium group allows 40
+        a minute, so even a large company's directory takes a few of them)."""
+        return await self._list_all(ENDPOINTS["directory"], DirectoryEntry.from_json, per_page=1000)
+
     async def list_devices(self) -> list[Device]:
         return await self._list_all(ENDPOINTS["devices"], Device.from_json)
 
@@ -440,10 +446,12 @@ class PlatformClient:
         pair = f"{self._client_id}:{self._client_secret}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
-    async def _list_all(self, endpoint: Endpoint, parse: Callable[[object], T]) -> list[T]:
+    async def _list_all(
+        self, endpoint: Endpoint, parse: Callable[[object], T], *, per_page: int = _PER_PAGE
+    ) -> list[T]:
         items: list[T] = []
         for page in range(1, _MAX_PAGES + 1):
-            response = await self._send(endpoint, params={"page": str(page), "perPage": str(_PER_PAGE)})
+            response = await self._send(endpoint, params={"page": str(page), "perPage": str(per_page)})
 
             def read_page(data: object, page: int = page) -> tuple[list[T], bool]:
                 records, more = _page_of(data, endpoint.name, page)

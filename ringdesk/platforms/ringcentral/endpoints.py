@@ -64,6 +64,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("devices", "GET", f"{_EXT}/device", RateGroup.LIGHT, True),
         Endpoint("presence", "GET", f"{_EXT}/presence", RateGroup.LIGHT, True),
         Endpoint("call_log", "GET", f"{_EXT}/call-log", RateGroup.HEAVY, True),
+        Endpoint("directory", "GET", "/restapi/v1.0/account/~/directory/entries", RateGroup.MEDIUM, True),
         Endpoint("ringout_create", "POST", f"{_EXT}/ring-out", RateGroup.HEAVY, False),
         Endpoint("ringout_status", "GET", f"{_EXT}/ring-out/{{id}}", RateGroup.LIGHT, True),
         Endpoint("ringout_cancel", "DELETE", f"{_EXT}/ring-out/{{id}}", RateGroup.HEAVY, True),

@@ -42,6 +42,7 @@ __all__ = [
     "CallSession",
     "Country",
     "Device",
+    "DirectoryEntry",
     "Extension",
     "FeatureCallerId",
     "ForwardingNumber",
@@ -180,6 +181,48 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """One entry of the company directory (`GET .../account/~/directory/entries`): a person, or
+    a call queue, shared line or room (`name` then, not first and last name)."""
+
+    id: str
+    type: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
+    extension_number: str | None = None
+    department: str | None = None
+    job_title: str | None = None
+    site: str | None = None
+    #: (E.164 number, usage type: "DirectNumber", "MobileNumber", ...), numbers without one left out.
+    phone_numbers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        what = "directory entry"
+        obj = read_object(data, what)
+        site = read_opt_object(obj, "site", what)
+        numbers = []
+        for item in read_opt_list(obj, "phoneNumbers", what):
+            number = read_object(item, f"{what} phone number")
+            phone = read_opt_str(number, "phoneNumber", what)
+            if phone:
+                numbers.append((phone, read_opt_str(number, "usageType", what) or ""))
+        return cls(
+            id=read_required_id(obj, "id", what),
+            type=read_opt_str(obj, "type", what),
+            first_name=read_opt_str(obj, "firstName", what),
+            last_name=read_opt_str(obj, "lastName", what),
+            name=read_opt_str(obj, "name", what),
+            extension_number=read_opt_str(obj, "extensionNumber", what),
+            department=read_opt_str(obj, "department", what),
+            job_title=read_opt_str(obj, "jobTitle", what),
+            site=read_opt_str(site, "name", what) if site else None,
+            phone_numbers=tuple(numbers),
+        )
+
+
+@dataclass(frozen=True)
 class ForwardingNumber:
     """One "ring me on this phone" choice (`GET .../extension/~/forwarding-number`)."""
 

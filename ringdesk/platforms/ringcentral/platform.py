@@ -30,6 +30,8 @@ from ringdesk.platforms.base import (
     Identity,
     Leg,
     LegStatus,
+    Person,
+    PersonNumber,
     Phone,
     PlatformKind,
 )
@@ -40,6 +42,7 @@ from ringdesk.platforms.ringcentral.live_calls import RingOutFeed
 from ringdesk.platforms.ringcentral.models import (
     ActiveCall,
     CallLogRecord,
+    DirectoryEntry,
     Extension,
     ForwardingNumber,
     PhoneNumber,
@@ -142,6 +145,9 @@ class RingCentralPlatform:
 
     async def identity(self) -> Identity:
         return _identity_of(await self.client.get_extension())
+
+    async def company_directory(self) -> list[Person]:
+        return [person for entry in await self.client.list_directory() if (person := _person(entry))]
 
     async def account_phones(self) -> AccountPhones:
         extension, forwarding, numbers, default_caller_id = await asyncio.gather(
@@ -354,3 +360,20 @@ def _offset_from(start_time: str | None, placed_at: float) -> float | None:
     """Seconds between an ISO 8601 start time and `placed_at`; None when the time is missing or bad."""
     started = epoch_of(start_time)
     return None if started is None else abs(started - placed_at)
+
+
+#: A directory number's usage type, in the operator's words.
+_NUMBER_LABELS = {"DirectNumber": "Direct", "MobileNumber": "Mobile", "BusinessMobileNumber": "Mobile"}
+
+
+def _person(entry: DirectoryEntry) -> Person | None:
+    """A directory entry as someone to call; None for one with neither a name nor a way to call it."""
+    name = " ".join(filter(None, (entry.first_name, entry.last_name))) or entry.name or ""
+    numbers = tuple(
+        PersonNumber(number, _NUMBER_LABELS.get(usage, "Phone")) for number, usage in entry.phone_numbers
+    )
+    if not name.strip() or not (numbers or entry.extension_number):
+        return None
+    details = tuple(filter(None, (entry.department, entry.job_title, entry.site)))
+    group = entry.type not in (None, "User")
+    return Person(entry.id, name.strip(), entry.extension_number or "", numbers, details, group)

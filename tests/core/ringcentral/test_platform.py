@@ -105,6 +105,18 @@ async def test_the_phone_rung_first_is_named_by_id_when_it_has_one(
         await platform.call_progress(progress.call_id)
 
 
+async def test_the_company_directory_in_neutral_words(platform: RingCentralPlatform, sim: Simulator) -> None:
+    people = await platform.company_directory()
+    assert len(people) == len(sim.state.directory)
+    dana = people[0]
+    assert (dana.name, dana.extension, dana.group) == ("Dana Operator", "101", False)
+    queue = next(person for person in people if person.name == "Sales queue")
+    assert queue.group and queue.numbers[0].label == "Direct"
+    mobiles = [person for person in people if any(n.label == "Mobile" for n in person.numbers)]
+    assert mobiles and all(len(person.numbers) == 2 for person in mobiles)
+    assert any("Zoë" in person.name for person in people)
+
+
 async def test_budgets_name_ringcentral_groups(platform: RingCentralPlatform) -> None:
     place, status, sign_in = (platform.budget(a) for a in (Action.PLACE, Action.STATUS, Action.SIGN_IN))
     assert (place.name, status.name, sign_in.name) == ("Heavy", "Light", "Auth")
