@@ -69,6 +69,7 @@ from ringdesk.desktop.instance import PrimaryInstance, Request
 from ringdesk.desktop.instance_server import InstanceServer
 from ringdesk.errors import report
 from ringdesk.paths import app_paths
+from ringdesk.people.directory import CompanyDirectory
 from ringdesk.platforms.base import AccountPhones
 from ringdesk.settings_keeper import SettingsKeeper
 from ringdesk.storage.history import CallHistory
@@ -237,6 +238,8 @@ class RingDeskApp:
         self.account_loader = AccountLoader()
         self.phone_picker: PhonePickerDialog | None = None
         self._shown_phase: Phase | None = None
+        #: The extension whose company directory is loaded or loading; None when none is.
+        self._directory_of: str | None = None
         self._told_about_tray = False
         self._instance_server: InstanceServer | None = None
         self._build_main_window(settings_path)
@@ -612,12 +615,17 @@ class RingDeskApp:
         if not view.signed_in or connection is None:
             self.dialer_vm.set_service(None)
             self.dialer_vm.set_company_extensions([])
+            self.dialer_vm.set_directory(None)
+            self._directory_of = None
             return
         self.dialer_vm.set_service(connection.calls)
         identity = connection.identity
         self.dialer_vm.set_company_extensions([identity.extension_number] if identity else [])
         if self.account_loader.should_load(connection.identity):
             spawn(self._load_account_after_sign_in(connection), name="load phones after sign-in")
+        if identity is not None and self._directory_of != identity.extension_id:
+            self._directory_of = identity.extension_id
+            spawn(self._load_directory(connection), name="load the company directory")
 
     async def _phones_now(self) -> AccountPhones:
         """The operator's phones and caller IDs (the picker's refresh); `NotSignedIn` while signed out."""
@@ -638,6 +646,18 @@ class RingDeskApp:
         self.picker_vm.set_phones(phones)
         if self.account_loader.offer_picker(self.dialer_vm.preferences.chosen):
             self.open_phone_picker()
+
+    async def _load_directory(self, connection: Connection) -> None:
+        """The company directory, for names in the preview; without it the dialer works as before."""
+        try:
+            directory = await CompanyDirectory.load(connection.platform)
+        except Exception as error:
+            report(error, context="loading the company directory", logger=log)
+            self._directory_of = None
+            return
+        if connection is self.connection and self.session_vm.view.signed_in:
+            self.dialer_vm.set_directory(directory)
+            log.info("company directory loaded: %d entries", len(directory))
 
     def _call_changed(self, view: CallView) -> None:
         # The history lists the call from "In progress" to its outcome: reload on each new phase,

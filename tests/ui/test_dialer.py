@@ -29,7 +29,8 @@ from ringdesk.calls.state import (
 )
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited
-from ringdesk.platforms.base import Phone
+from ringdesk.people.directory import CompanyDirectory
+from ringdesk.platforms.base import Person, PersonNumber, Phone
 from ringdesk.platforms.ringcentral.models import RingOutStatus
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 from ringdesk.qtasync import wait_signal
@@ -594,3 +595,20 @@ async def test_change_phone_is_offered_only_when_your_own_phone_failed(qtbot: Qt
     with qtbot.waitSignal(vm.phone_picker_requested):
         vm.call_vm.change_phone()
     vm.close()
+
+
+@pytest.mark.viewmodels
+def test_the_company_directory_names_the_preview_and_widens_the_extensions(vm: DialerViewModel) -> None:
+    zoe = Person("1", "Zoë Lefèvre", "1200", (PersonNumber("+16505551000", "Direct"),))
+    vm.set_company_extensions(["101"])
+    vm.set_text("1200")  # four digits: not an extension of a company with three-digit ones
+    assert not (vm.target is not None and vm.target.internal)
+    vm.set_directory(CompanyDirectory([zoe]))
+    assert vm.view.preview == "Extension 1200, Zoë Lefèvre"
+    vm.set_text("(650) 555-1000")
+    assert vm.view.preview == "+1 650-555-1000, United States, Zoë Lefèvre"
+    vm.set_text("(650) 555-1001")
+    assert vm.view.preview == "+1 650-555-1001, United States"
+    vm.set_directory(None)  # signed out
+    vm.set_text("1200")
+    assert not (vm.target is not None and vm.target.internal)

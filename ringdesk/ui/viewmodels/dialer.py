@@ -29,6 +29,7 @@ from ringdesk.calls.state import CallState
 from ringdesk.config import DialerSettings
 from ringdesk.errors import RateLimited, report
 from ringdesk.numbers import DialTarget, InvalidNumber, clean_input, format_for_display, parse_dial_input
+from ringdesk.people.directory import CompanyDirectory
 from ringdesk.platforms.base import Phone
 from ringdesk.qtasync import spawn as qt_spawn
 from ringdesk.storage.history import CallHistory, CallRecord
@@ -150,7 +151,9 @@ class DialerViewModel(ViewModel[DialerView]):
         self._signed_in = signed_in
         self._home_region = default_region
         # How many digits the company's extension numbers have: such digits alone are an internal call.
-        self._extension_lengths: frozenset[int] = frozenset()
+        #: The operator's own extension's length, and the company directory when it is loaded.
+        self._own_extension_lengths: frozenset[int] = frozenset()
+        self._directory: CompanyDirectory | None = None
         self._text = ""
         self._target: DialTarget | None = None
         self._preview = ""
@@ -211,7 +214,7 @@ class DialerViewModel(ViewModel[DialerView]):
     def target_of(self, text: str) -> DialTarget:
         """What `text` dials for this operator (their country, their company's extensions);
         raises `InvalidNumber` with the sentence why not."""
-        return parse_dial_input(text, self.region, extension_lengths=self._extension_lengths)
+        return parse_dial_input(text, self.region, extension_lengths=self._extension_lengths())
 
     def set_service(self, service: _ServiceLike | None) -> None:
         self._service = service
@@ -232,13 +235,24 @@ class DialerViewModel(ViewModel[DialerView]):
         self._publish()
 
     def set_company_extensions(self, numbers: Iterable[str]) -> None:
-        """Extension numbers of the operator's company (their own, until the directory lists the
-        rest): typed digits of the same length are an internal call to that extension."""
+        """Extension numbers of the operator's company known without the directory (their own):
+        typed digits of the same length are an internal call to that extension."""
         lengths = frozenset(len(number) for number in numbers if number.isdigit())
-        if lengths != self._extension_lengths:
-            self._extension_lengths = lengths
+        if lengths != self._own_extension_lengths:
+            self._own_extension_lengths = lengths
             self._reparse()
             self._publish()
+
+    def set_directory(self, directory: CompanyDirectory | None) -> None:
+        """The company directory (None until it is loaded, and after sign-out): its extension
+        numbers dial internally, and the preview names whose extension or number it is."""
+        self._directory = directory
+        self._reparse()
+        self._publish()
+
+    def _extension_lengths(self) -> frozenset[int]:
+        directory = self._directory
+        return self._own_extension_lengths | (directory.extension_lengths if directory else frozenset())
 
     def set_preferences(self, preferences: DialerSettings) -> None:
         """Use new choices (from the phone picker; the app stores them in the settings file)."""
@@ -496,6 +510,9 @@ class DialerViewModel(ViewModel[DialerView]):
             self._preview_problem = True
             return
         self._preview = self._target.preview
+        owner = self._directory.owner_of(self._target.e164) if self._directory else None
+        if owner is not None:
+            self._preview += f", {owner.name}"
         self._preview_problem = False
 
     def _phone_text(self) -> str:
