@@ -17,13 +17,15 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ringdesk.simulator.calls import CallBook
-from ringdesk.simulator.directory import DirectoryEntry, company_directory
 from ringdesk.simulator.push import PushHub
 from ringdesk.simulator.ratelimit import RateLimiter
 from ringdesk.simulator.scenario import Scenario, User
+
+if TYPE_CHECKING:
+    from ringdesk.simulator.directory import DirectoryEntry
 
 FaultKind = Literal["status", "drop", "lost", "malformed", "delay"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("status", "drop", "lost", "malformed", "delay")
@@ -409,13 +411,11 @@ class SimState:
     log: RequestLog = field(default_factory=RequestLog)
     push: PushHub = field(default_factory=PushHub)
     limiter: RateLimiter = field(init=False)
-    #: The account's company directory (`ringdesk.simulator.directory`), made from the scenario.
-    directory: list[DirectoryEntry] = field(init=False)
+    _directory: list[DirectoryEntry] | None = field(init=False, default=None)  # see `directory`
 
     def __post_init__(self) -> None:
         self.original = copy.deepcopy(self.scenario)
         self.limiter = RateLimiter(self.scenario.rate_limits)
-        self.directory = company_directory(self.scenario.account)
         self.calls.on_change = self.push.call_changed
         self.calls.name_of = lambda owner: user.name if (user := self.user(owner)) else ""
         self.push.presence_of = self.presence
@@ -425,12 +425,22 @@ class SimState:
         """Back to the scenario as loaded: no sessions, calls, faults, counters or log."""
         self.scenario = copy.deepcopy(self.original)
         self.limiter = RateLimiter(self.scenario.rate_limits)
-        self.directory = company_directory(self.scenario.account)
+        self._directory = None
         self.oauth.reset()
         self.calls.reset()
         self.faults.reset()
         self.push.reset()
         self.log.entries.clear()
+
+    @property
+    def directory(self) -> list[DirectoryEntry]:
+        """The account's company directory (`ringdesk.simulator.directory`), made from the scenario
+        when it is first asked for (most runs never ask)."""
+        if self._directory is None:
+            from ringdesk.simulator.directory import company_directory
+
+            self._directory = company_directory(self.scenario.account)
+        return self._directory
 
     def user(self, extension_id: int) -> User | None:
         return self.scenario.user(extension_id)
