@@ -416,7 +416,10 @@ def _grant_refresh(ctx: RequestContext, client: ClientApp, form: dict[str, str])
         grace = (lifetimes.refresh_grace_unused, lifetimes.refresh_grace_after_use)
         if not oauth.in_grace(session, value, unused=grace[0], after_use=grace[1]):
             return oauth_error("invalid_grant", "OAU-211", "Token is revoked")
-        return session
+        if not oauth.access_expired(session):
+            return session
+        # The new access token has expired meanwhile (a short lifetime, or the control API): the
+        # same answer again would be of no use, so this refresh goes on as a new one.
     access_ttl, refresh_ttl = _ttls(ctx, form)
     return oauth.rotate(session, access_ttl, refresh_ttl)
 

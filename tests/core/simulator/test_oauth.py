@@ -208,6 +208,19 @@ def test_an_answer_lost_after_a_refresh_is_given_again_while_the_new_token_is_un
     assert (replay.status_code, error_code(replay)) == (400, "OAU-211")
 
 
+def test_within_the_grace_an_answer_whose_access_token_has_expired_is_not_given_again(
+    sim: Simulator, sim_control: SimulatorControl, sim_login
+) -> None:
+    first = sim_login()
+    new = _refresh(sim, first["refresh_token"]).json()
+    sim_control.expire_tokens("access")
+    again = _refresh(sim, first["refresh_token"])
+    assert again.status_code == 200, again.text
+    fresh = again.json()
+    assert fresh["access_token"] != new["access_token"] and fresh["expires_in"] > 0
+    assert api(sim, "GET", EXT, fresh["access_token"]).status_code == 200
+
+
 def test_the_grace_ends_soon_after_the_new_access_token_is_used(
     sim: Simulator, sim_control: SimulatorControl, sim_login
 ) -> None:
