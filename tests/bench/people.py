@@ -16,28 +16,22 @@ import json
 import statistics
 import time
 
-from ringdesk.people.search import PeopleIndex, Person, PersonNumber
+from ringdesk.people.search import PeopleIndex, Person
+from ringdesk.platforms.ringcentral.models import DirectoryEntry
+from ringdesk.platforms.ringcentral.platform import person_of
 from ringdesk.simulator.directory import company_directory
 from ringdesk.simulator.scenario import Scenario
 
 #: What an operator types: parts of names (with and without accents), an extension, numbers.
 TYPED = ("zoe lef", "lukasz", "ostergaard", "иван", "sales", "1234", "(650) 555-12", "+44 20 7946")
-LABELS = {"DirectNumber": "Direct", "MobileNumber": "Mobile"}
 
 
 def people(entries: int) -> list[Person]:
+    """The simulator's directory at this size, read as RingDesk reads the platform's answer."""
     account = Scenario().account
-    return [
-        Person(
-            entry.id,
-            f"{entry.first_name} {entry.last_name}".strip() or entry.name,
-            entry.extension_number,
-            tuple(PersonNumber(number, LABELS.get(usage, usage)) for number, usage in entry.phone_numbers),
-            tuple(filter(None, (entry.department, entry.site.name))),
-            group=entry.type != "User",
-        )
-        for entry in company_directory(account, generated=entries - len(account.users))
-    ]
+    generated = company_directory(account, generated=entries - len(account.users))
+    found = (person_of(DirectoryEntry.from_json(entry.record(account))) for entry in generated)
+    return [person for person in found if person is not None]
 
 
 def run(entries: int, rounds: int) -> dict[str, float]:

@@ -50,7 +50,7 @@ from ringdesk.platforms.ringcentral.models import (
 )
 from ringdesk.platforms.ringcentral.progress import progress_from_ringout
 
-__all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform"]
+__all__ = ["CALL_CONTROL_PERMISSION", "RingCentralPlatform", "person_of"]
 
 _log = logging.getLogger("ringdesk.platforms.ringcentral")
 
@@ -147,7 +147,7 @@ class RingCentralPlatform:
         return _identity_of(await self.client.get_extension())
 
     async def company_directory(self) -> list[Person]:
-        return [person for entry in await self.client.list_directory() if (person := _person(entry))]
+        return [person for entry in await self.client.list_directory() if (person := person_of(entry))]
 
     async def account_phones(self) -> AccountPhones:
         extension, forwarding, numbers, default_caller_id = await asyncio.gather(
@@ -366,7 +366,7 @@ def _offset_from(start_time: str | None, placed_at: float) -> float | None:
 _NUMBER_LABELS = {"DirectNumber": "Direct", "MobileNumber": "Mobile", "BusinessMobileNumber": "Mobile"}
 
 
-def _person(entry: DirectoryEntry) -> Person | None:
+def person_of(entry: DirectoryEntry) -> Person | None:
     """A directory entry as someone to call; None for one with neither a name nor a way to call it."""
     name = " ".join(filter(None, (entry.first_name, entry.last_name))) or entry.name or ""
     numbers = tuple(
